@@ -1,0 +1,40 @@
+/**
+ * Commands sent to controllers. Stored so a reconnecting controller is sent
+ * what is still pending and unexpired, and so every door opening is
+ * attributable to who asked for it and why.
+ */
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { compartments, lockerBanks } from './lockers.js';
+import { people } from './people.js';
+
+export const COMMAND_KINDS = ['OPEN_COMPARTMENT'] as const;
+export const COMMAND_STATUSES = ['PENDING', 'DELIVERED', 'DONE', 'FAILED', 'EXPIRED'] as const;
+export const COMMAND_OUTCOMES = ['OPENED', 'FAILED', 'EXPIRED', 'UNKNOWN_COMPARTMENT'] as const;
+
+export const lockerCommands = sqliteTable(
+  'locker_commands',
+  {
+    id: text('id').primaryKey(),
+    bankId: text('bank_id')
+      .notNull()
+      .references(() => lockerBanks.id, { onDelete: 'cascade' }),
+    compartmentId: text('compartment_id')
+      .notNull()
+      .references(() => compartments.id, { onDelete: 'cascade' }),
+    label: text('label').notNull(),
+    kind: text('kind', { enum: COMMAND_KINDS }).notNull(),
+    status: text('status', { enum: COMMAND_STATUSES }).notNull().default('PENDING'),
+    /** Who caused it: a person (staff, recipient) or null for the system. */
+    requestedBy: text('requested_by').references(() => people.id, { onDelete: 'set null' }),
+    /** How the opening was authorised: STAFF_OVERRIDE, REMOTE, CODE, QR, COURIER, DEPOSIT … */
+    via: text('via').notNull(),
+    reason: text('reason'),
+    issuedAt: integer('issued_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+    acknowledgedAt: integer('acknowledged_at', { mode: 'timestamp_ms' }),
+    outcome: text('outcome', { enum: COMMAND_OUTCOMES }),
+    outcomeDetail: text('outcome_detail'),
+  },
+  (t) => [index('locker_commands_bank_status_idx').on(t.bankId, t.status)],
+);

@@ -1,0 +1,6 @@
+/** Every table, by domain. drizzle-kit reads this file to generate migrations. */
+export * from './people.js';
+export * from './lockers.js';
+export * from './devices.js';
+export * from './notify.js';
+export * from './system.js';

@@ -1,0 +1,83 @@
+/**
+ * The one place that reads the environment. Every variable is validated here;
+ * on bad input every problem is listed at once and the process exits, so an
+ * operator fixes the whole configuration in one go.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ms = z.coerce.number().int().min(0);
+
+export const configSchema = z.object({
+  /** HTTP and WebSocket port; 0 picks a free one (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  /** SQLite file; `:memory:` for a throwaway database. Directories are created. */
+  DATABASE_FILE: z.string().min(1).default('data/baylight.db'),
+  /** Web app origins allowed by CORS, comma separated. */
+  WEB_ORIGINS: z
+    .string()
+    .default('http://localhost:3000,http://127.0.0.1:3000')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Human-readable logs (development); JSON lines otherwise. */
+  LOG_PRETTY: bool.default(false),
+  /**
+   * Secret for HMACs of one-time codes. At least 32 characters in production;
+   * when unset a random one is generated and kept in the database directory.
+   */
+  SECRET_KEY: z.string().min(32).optional(),
+  /** Keep mail in a dev outbox readable over the API instead of sending it. Never in production. */
+  DEV_OUTBOX: bool.default(false),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('Baylight <no-reply@baylight.local>'),
+  /** How long a bank may be disconnected before it shows OFFLINE. */
+  DEVICE_OFFLINE_GRACE_MS: ms.default(15_000),
+  /** Keep-alive ping interval on WebSockets; shorter than any proxy idle timeout. */
+  WS_KEEPALIVE_MS: ms.default(12_000),
+  /** Largest WebSocket frame accepted; bigger frames close the socket with 1009. */
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** Most events one reportLockerEvents call may carry. */
+  DEVICE_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Lifetime of a staff or remote open command. */
+  OPEN_COMMAND_TTL_MS: ms.default(30_000),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses an environment-like record; throws a ConfigError listing every problem. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads process.env once; prints every problem and exits on invalid configuration. */
+export function loadConfigOrExit(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
