@@ -1,0 +1,67 @@
+/**
+ * Demo data: one campus, three locker banks and a person of each role. Used by
+ * `npm start` and by the end-to-end tests. Idempotent: a second run keeps what
+ * is there and only issues fresh device tokens (the old ones cannot be read
+ * back: only their hashes are stored).
+ */
+import type { Role } from '../people/types.js';
+import type { Services } from '../services.js';
+
+export const DEMO_DOMAIN = 'demo.baylight.dev';
+
+export const demoPeople: { email: string; name: string; role: Role; department?: string }[] = [
+  { email: `admin@${DEMO_DOMAIN}`, name: 'Alex Admin', role: 'ADMIN' },
+  { email: `it@${DEMO_DOMAIN}`, name: 'Ira Technician', role: 'IT' },
+  { email: `mailroom@${DEMO_DOMAIN}`, name: 'Mo Mailroom', role: 'MAILROOM' },
+  { email: `courier@${DEMO_DOMAIN}`, name: 'Cory Courier', role: 'COURIER' },
+  { email: `student@${DEMO_DOMAIN}`, name: 'Sam Student', role: 'STUDENT' },
+  { email: `analyst@${DEMO_DOMAIN}`, name: 'Dana Analyst', role: 'DEPARTMENT', department: 'Engineering' },
+];
+
+const demoBanks = [
+  { name: 'Library', location: 'Main Library, ground floor by the east doors', department: null },
+  { name: 'Student Union', location: 'Student Union, lower concourse', department: null },
+  { name: 'Engineering', location: 'Engineering Building, lobby', department: 'Engineering' },
+];
+
+/**
+ * A realistic bank layout: columns of four rows (A–D); the bottom row is
+ * within reach from a wheelchair; sizes grow towards the bottom; every fourth
+ * column has chargers (laptop lockers).
+ */
+export function demoLayout(count: number) {
+  const rows = ['A', 'B', 'C', 'D'] as const;
+  const sizes = { A: 'S', B: 'M', C: 'M', D: 'L' } as const;
+  return Array.from({ length: count }, (_, i) => {
+    const row = rows[i % 4] ?? 'A';
+    const column = Math.floor(i / 4) + 1;
+    return {
+      label: `${row}${String(column).padStart(2, '0')}`,
+      size: i % 11 === 10 ? ('XL' as const) : sizes[row],
+      hasCharging: column % 4 === 0,
+      accessible: row === 'D',
+    };
+  });
+}
+
+export function seedDemo(services: Services, compartmentsPerBank = 24) {
+  const admin =
+    services.people.findByEmail(`admin@${DEMO_DOMAIN}`) ??
+    services.people.createPerson({ email: `admin@${DEMO_DOMAIN}`, name: 'Alex Admin', role: 'ADMIN' });
+  for (const p of demoPeople) {
+    if (!services.people.findByEmail(p.email)) services.people.createPerson(p);
+  }
+  const viewer = { personId: admin.id, role: admin.role, department: null, tokenId: 'seed' };
+  const site =
+    services.lockers.store.listSites().find((s) => s.name === 'Main Campus') ??
+    services.lockers.createSite(viewer, { name: 'Main Campus', timezone: 'Europe/London' });
+  const devices: { name: string; bankId: string; deviceToken: string }[] = [];
+  for (const spec of demoBanks) {
+    const existing = services.lockers.store.listBanks(site.id).find((b) => b.name === spec.name);
+    const { bank, deviceToken } = existing
+      ? services.devices.rotateDeviceToken(viewer, existing.id)
+      : services.lockers.createLockerBank(viewer, { siteId: site.id, ...spec, compartments: demoLayout(compartmentsPerBank) });
+    devices.push({ name: bank.name, bankId: bank.id, deviceToken });
+  }
+  return { site, devices, people: demoPeople };
+}

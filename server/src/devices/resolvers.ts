@@ -1,0 +1,23 @@
+import type { Resolvers } from '../generated/graphql.js';
+import type { CommandRow } from './types.js';
+
+export const deviceResolvers: Resolvers = {
+  Mutation: {
+    rotateDeviceToken: (_, { bankId }, { viewer, services }) => services.devices.rotateDeviceToken(viewer, bankId),
+    openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
+    reportLockerEvents: (_, { events }, { device, services }) => services.devices.reportEvents(device, events),
+    acknowledgeCommand: (_, { id, outcome, detail }, { device, services }) => ({
+      command: services.devices.acknowledge(device, id, outcome, detail),
+    }),
+  },
+  Subscription: {
+    lockerCommands: {
+      subscribe: (_, __, { device, services }) => services.devices.commandStream(device),
+      resolve: (command: CommandRow) => command,
+    },
+  },
+  LockerCommand: {
+    compartmentLabel: (c) => c.label,
+    ttlMs: (c) => Math.max(0, c.expiresAt.getTime() - Date.now()),
+  },
+};

@@ -1,0 +1,298 @@
+/**
+ * The server side of the locker controller protocol (PROTOCOL.md beside this
+ * file): controller identity and presence, event ingest, and commands.
+ */
+import { z } from 'zod';
+import type { Bus } from '../bus/index.js';
+import type { LockerService } from '../lockers/service.js';
+import type { LockerEventRow } from '../lockers/types.js';
+import { requireRole } from '../people/policy.js';
+import type { Viewer } from '../people/types.js';
+import { transformIterator } from '../shared/async-iter.js';
+import type { Clock } from '../shared/clock.js';
+import { sha256 } from '../shared/crypto.js';
+import { badInput, forbidden, notFound } from '../shared/errors.js';
+import { newId, randomToken } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { DeviceCloseCode } from './protocol.js';
+import type { CommandStore } from './store.js';
+import { commandTopic, type CommandRow, type DeviceIdentity } from './types.js';
+
+export interface DeviceConnection {
+  close(code: number, reason: string): void;
+}
+
+const eventInputSchema = z.object({
+  seq: z.number().int().min(1).max(2 ** 31 - 1),
+  label: z.string().trim().min(1).max(16),
+  kind: z.enum(['DOOR_OPENED', 'DOOR_CLOSED', 'OCCUPIED', 'EMPTY', 'CHARGING', 'CHARGED', 'FAULT', 'FAULT_CLEARED', 'TAMPER']),
+  at: z.date().refine((d) => !Number.isNaN(d.getTime()), 'Invalid time.'),
+  detail: z.string().max(500).nullish(),
+});
+
+export type ControllerEventsListener = (bankId: string, events: LockerEventRow[]) => void;
+
+export interface OpenRequest {
+  bankId: string;
+  label: string;
+  /** How the opening was authorised, for the audit trail. */
+  via: string;
+  requestedBy: string | null;
+  reason: string | null;
+  ttlMs: number;
+}
+
+export type OpenResult =
+  | { __typename: 'CommandIssued'; command: CommandRow }
+  | { __typename: 'OpenRefused'; reason: 'UNKNOWN_COMPARTMENT' | 'BANK_OFFLINE' | 'OUT_OF_SERVICE'; message: string };
+
+export interface DeviceServiceDeps {
+  lockers: LockerService;
+  commands: CommandStore;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  offlineGraceMs: number;
+  batchLimit: number;
+  openCommandTtlMs: number;
+}
+
+export function createDeviceService(deps: DeviceServiceDeps) {
+  const { lockers, commands, bus, clock, logger } = deps;
+  /** The live connection per bank on this instance; the newest wins. */
+  const connections = new Map<string, DeviceConnection>();
+  const offlineTimers = new Map<string, NodeJS.Timeout>();
+  const listeners: ControllerEventsListener[] = [];
+  let disposed = false;
+
+  function setStatus(bankId: string, status: 'ONLINE' | 'OFFLINE') {
+    const bank = lockers.store.setBankStatus(bankId, status, clock.now());
+    if (bank) {
+      logger.info({ bankId, status }, `bank ${bank.name} is ${status.toLowerCase()}`);
+      lockers.publishBank(bank);
+    }
+  }
+
+  function scheduleOffline(bankId: string) {
+    // Sockets closed by a shutdown are not controllers going away.
+    if (disposed) return;
+    clearTimeout(offlineTimers.get(bankId));
+    const timer = setTimeout(() => {
+      offlineTimers.delete(bankId);
+      if (!connections.has(bankId)) setStatus(bankId, 'OFFLINE');
+    }, deps.offlineGraceMs);
+    timer.unref();
+    offlineTimers.set(bankId, timer);
+  }
+
+  function expireIfDue(cmd: CommandRow, now: Date): boolean {
+    if (cmd.expiresAt > now) return false;
+    commands.expireOverdue(now);
+    return true;
+  }
+
+  return {
+    /** Resolves a device token to the bank it belongs to; null for missing, wrong or revoked tokens. */
+    authenticate(token: unknown) {
+      if (typeof token !== 'string' || token.length === 0 || token.length > 200) return null;
+      const bank = lockers.findBankByDeviceToken(token);
+      if (!bank) return null;
+      const identity: DeviceIdentity = { bankId: bank.id, generation: bank.deviceGeneration };
+      return { bank, identity };
+    },
+
+    /**
+     * A controller connected. A previous connection with the same token is
+     * closed (4000): the newest wins, which is what a controller that lost its
+     * link without a close frame needs.
+     */
+    attach(bankId: string, connection: DeviceConnection) {
+      const previous = connections.get(bankId);
+      connections.set(bankId, connection);
+      if (previous && previous !== connection) {
+        previous.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
+      }
+      clearTimeout(offlineTimers.get(bankId));
+      offlineTimers.delete(bankId);
+      setStatus(bankId, 'ONLINE');
+    },
+
+    /** A controller's socket closed; it shows OFFLINE only if it stays away for the grace period. */
+    detach(bankId: string, connection: DeviceConnection) {
+      if (connections.get(bankId) !== connection) return;
+      connections.delete(bankId);
+      scheduleOffline(bankId);
+    },
+
+    isConnected: (bankId: string) => connections.has(bankId),
+    connectedCount: () => connections.size,
+
+    /** After a restart, banks recorded ONLINE get the grace period to reconnect to this instance. */
+    resumePresence() {
+      for (const bank of lockers.store.listBanks()) {
+        if (bank.status === 'ONLINE' && !connections.has(bank.id)) scheduleOffline(bank.id);
+      }
+    },
+
+    onControllerEvents(listener: ControllerEventsListener) {
+      listeners.push(listener);
+    },
+
+    reportEvents(device: DeviceIdentity | null, input: unknown[]) {
+      if (!device) throw forbidden('Only a locker controller may report events (connect with a deviceToken).');
+      if (input.length === 0) throw badInput('Send at least one event.');
+      if (input.length > deps.batchLimit) {
+        throw badInput(`At most ${deps.batchLimit} events per call; split the batch.`, { limit: deps.batchLimit });
+      }
+      const events = input.map((raw, i) => {
+        const parsed = eventInputSchema.safeParse(raw);
+        if (!parsed.success) {
+          throw badInput(`events[${i}]: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { index: i });
+        }
+        return { ...parsed.data, label: parsed.data.label.toUpperCase(), detail: parsed.data.detail ?? null };
+      });
+      const outcome = lockers.store.recordControllerEvents(device.bankId, device.generation, events, clock.now());
+      lockers.publishCompartments(outcome.changed);
+      if (outcome.storedEvents.length > 0) {
+        for (const listener of listeners) {
+          try {
+            listener(device.bankId, outcome.storedEvents);
+          } catch (err) {
+            logger.error({ err, bankId: device.bankId }, 'controller event listener failed');
+          }
+        }
+      }
+      if (outcome.unknownLabels.length) {
+        logger.warn({ bankId: device.bankId, seqs: outcome.unknownLabels }, 'events for unknown compartment labels');
+      }
+      return {
+        acceptedThroughSeq: outcome.acceptedThroughSeq,
+        resendFromSeq: outcome.resendFromSeq,
+        stored: outcome.stored,
+        duplicates: outcome.duplicates,
+        rejected: outcome.unknownLabels.map((seq) => ({ seq, reason: 'UNKNOWN_COMPARTMENT' as const })),
+      };
+    },
+
+    /**
+     * Sends OPEN_COMPARTMENT to a bank. Refused when the controller is not
+     * connected: a door must never open minutes after the person left, so
+     * nothing is queued for a bank that is away.
+     */
+    requestOpen(req: OpenRequest): OpenResult {
+      const compartment = lockers.findCompartment(req.bankId, req.label);
+      if (!compartment) {
+        return { __typename: 'OpenRefused', reason: 'UNKNOWN_COMPARTMENT', message: `No compartment ${req.label}.` };
+      }
+      if (compartment.state === 'OUT_OF_SERVICE' && req.via !== 'STAFF_OVERRIDE') {
+        return { __typename: 'OpenRefused', reason: 'OUT_OF_SERVICE', message: `${req.label} is out of service.` };
+      }
+      if (bus.listenerCount(commandTopic(req.bankId)) === 0) {
+        return {
+          __typename: 'OpenRefused',
+          reason: 'BANK_OFFLINE',
+          message: 'The locker is not connected right now; nothing was sent.',
+        };
+      }
+      const now = clock.now();
+      const command = commands.insert({
+        id: newId('cmd'),
+        bankId: req.bankId,
+        compartmentId: compartment.id,
+        label: compartment.label,
+        kind: 'OPEN_COMPARTMENT',
+        requestedBy: req.requestedBy,
+        via: req.via,
+        reason: req.reason,
+        issuedAt: now,
+        expiresAt: new Date(now.getTime() + req.ttlMs),
+      });
+      bus.publish(commandTopic(req.bankId), command);
+      return { __typename: 'CommandIssued', command };
+    },
+
+    /** Staff override: opens a door now, with a reason kept in the audit trail. */
+    staffOpen(viewer: Viewer | null, input: { bankId: string; label: string; reason: string }): OpenResult {
+      const v = requireRole(viewer, ['ADMIN', 'IT', 'MAILROOM']);
+      const reason = input.reason.trim();
+      if (reason.length < 3) throw badInput('Give a reason (at least 3 characters).', { field: 'reason' });
+      if (!lockers.findBank(v, input.bankId)) throw notFound('Locker bank');
+      return this.requestOpen({
+        bankId: input.bankId,
+        label: input.label.trim().toUpperCase(),
+        via: 'STAFF_OVERRIDE',
+        requestedBy: v.personId,
+        reason: reason.slice(0, 500),
+        ttlMs: deps.openCommandTtlMs,
+      });
+    },
+
+    /**
+     * The controller's command stream: commands still open for its bank
+     * (e.g. issued just before a reconnect), then new ones. A command past its
+     * expiry is marked EXPIRED and never sent.
+     */
+    commandStream(device: DeviceIdentity | null): AsyncIterableIterator<CommandRow> {
+      if (!device) throw forbidden('Only a locker controller may subscribe to commands.');
+      // Subscribe before reading the pending ones, so a command issued in
+      // between is not missed; the id set drops the one seen twice.
+      const live = bus.subscribe<CommandRow>(commandTopic(device.bankId));
+      const seen = new Set<string>();
+      return transformIterator(
+        live,
+        (cmd) => {
+          if (seen.has(cmd.id)) return undefined;
+          seen.add(cmd.id);
+          const now = clock.now();
+          if (expireIfDue(cmd, now)) return undefined;
+          return commands.markDelivered(cmd.id, now) ?? undefined;
+        },
+        commands.openForBank(device.bankId),
+      );
+    },
+
+    acknowledge(device: DeviceIdentity | null, id: string, outcome: CommandRow['outcome'] & string, detail?: string | null) {
+      if (!device) throw forbidden('Only a locker controller may acknowledge commands.');
+      const cmd = commands.get(id);
+      if (!cmd || cmd.bankId !== device.bankId) throw notFound('Command');
+      const status = outcome === 'OPENED' ? 'DONE' : outcome === 'EXPIRED' ? 'EXPIRED' : 'FAILED';
+      const updated = commands.acknowledge(id, {
+        status,
+        outcome,
+        outcomeDetail: detail?.slice(0, 500) ?? null,
+        acknowledgedAt: clock.now(),
+      });
+      if (outcome !== 'OPENED') logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
+      return updated ?? cmd;
+    },
+
+    getCommand: (id: string) => commands.get(id),
+
+    /** Marks commands past their expiry; run periodically so their status is true. */
+    expireOverdueCommands() {
+      return commands.expireOverdue(clock.now()).length;
+    },
+
+    rotateDeviceToken(viewer: Viewer | null, bankId: string) {
+      requireRole(viewer, ['ADMIN']);
+      const deviceToken = randomToken('bld');
+      const bank = lockers.store.rotateDeviceToken(bankId, sha256(deviceToken), clock.now());
+      if (!bank) throw notFound('Locker bank');
+      const current = connections.get(bankId);
+      if (current) {
+        connections.delete(bankId);
+        current.close(DeviceCloseCode.Forbidden, 'Device token revoked');
+        scheduleOffline(bankId);
+      }
+      lockers.publishBank(bank);
+      return { bank, deviceToken };
+    },
+
+    dispose() {
+      disposed = true;
+      for (const t of offlineTimers.values()) clearTimeout(t);
+      offlineTimers.clear();
+    },
+  };
+}
+export type DeviceService = ReturnType<typeof createDeviceService>;

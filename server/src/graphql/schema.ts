@@ -1,0 +1,24 @@
+/** The executable schema: the hand-written contract plus each domain's resolvers. */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { deviceResolvers } from '../devices/resolvers.js';
+import type { Resolvers } from '../generated/graphql.js';
+import { lockerResolvers } from '../lockers/resolvers.js';
+import { peopleResolvers } from '../people/resolvers.js';
+import { DateTime } from './scalars.js';
+
+export const schemaPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema.graphql');
+
+const unions: Resolvers = {
+  SignInResult: { __resolveType: (r) => r.__typename },
+  OpenCompartmentResult: { __resolveType: (r) => r.__typename },
+};
+
+export function buildSchema() {
+  return makeExecutableSchema({
+    typeDefs: readFileSync(schemaPath, 'utf8'),
+    resolvers: [{ DateTime }, unions, peopleResolvers, lockerResolvers, deviceResolvers] as never,
+  });
+}

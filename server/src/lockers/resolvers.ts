@@ -1,0 +1,51 @@
+import type { Resolvers } from '../generated/graphql.js';
+import { countCompartments } from './service.js';
+import type { BankRow, CompartmentRow } from './types.js';
+
+export const lockerResolvers: Resolvers = {
+  Query: {
+    sites: (_, __, { viewer, services }) => services.lockers.listSites(viewer),
+    lockerBanks: (_, { siteId }, { viewer, services }) => services.lockers.listBanks(viewer, siteId),
+    lockerBank: (_, { id }, { viewer, services }) => services.lockers.findBank(viewer, id),
+    lockerEvents: (_, { bankId, limit }, { viewer, services }) => services.lockers.events(viewer, bankId, limit ?? 50),
+  },
+  Mutation: {
+    createSite: (_, { input }, { viewer, services }) => services.lockers.createSite(viewer, input),
+    createLockerBank: (_, { input }, { viewer, services }) => services.lockers.createLockerBank(viewer, input),
+  },
+  Site: {
+    banks: (site, _, { viewer, services }) => services.lockers.listBanks(viewer, site.id),
+  },
+  LockerBank: {
+    site: async (bank, _, { loaders }) => {
+      const site = await loaders.site.load(bank.siteId);
+      if (!site) throw new Error(`bank ${bank.id} has no site`);
+      return site;
+    },
+    acceptedThroughSeq: (bank) => bank.lastSeq,
+    compartments: (bank, _, { loaders }) => loaders.compartmentsByBank.load(bank.id),
+    counts: async (bank, _, { loaders }) => countCompartments(await loaders.compartmentsByBank.load(bank.id)),
+    events: (bank, { limit }, { viewer, services }) => services.lockers.events(viewer, bank.id, limit ?? 50),
+  },
+  Compartment: {
+    bank: (c, _, { services }) => {
+      const bank = services.lockers.store.getBank(c.bankId);
+      if (!bank) throw new Error(`compartment ${c.id} has no bank`);
+      return bank;
+    },
+  },
+  LockerEvent: {
+    id: (e) => String(e.id),
+    compartmentLabel: (e) => e.label,
+  },
+  Subscription: {
+    compartmentUpdated: {
+      subscribe: (_, { bankId }, { viewer, services }) => services.lockers.subscribeCompartments(viewer, bankId),
+      resolve: (c: CompartmentRow) => c,
+    },
+    lockerBankUpdated: {
+      subscribe: (_, { siteId }, { viewer, services }) => services.lockers.subscribeBanks(viewer, siteId),
+      resolve: (bank: BankRow) => bank,
+    },
+  },
+};

@@ -1,0 +1,209 @@
+/**
+ * Sites, banks and compartments: creation, visibility and live updates.
+ * Publishes to the bus only after the store's transaction has committed.
+ */
+import { z } from 'zod';
+import type { Bus } from '../bus/index.js';
+import { requireRole, requireViewer } from '../people/policy.js';
+import type { Viewer } from '../people/types.js';
+import { transformIterator } from '../shared/async-iter.js';
+import type { Clock } from '../shared/clock.js';
+import { sha256 } from '../shared/crypto.js';
+import { badInput, forbidden, notFound } from '../shared/errors.js';
+import { newId, randomToken } from '../shared/ids.js';
+import { bankScope, canReadEvents, inScope } from './policy.js';
+import type { LockerStore } from './store.js';
+import { topics, type BankRow, type CompartmentRow } from './types.js';
+
+export const MAX_COMPARTMENTS_PER_BANK = 200;
+
+const labelSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9-]{1,12}$/, 'Labels are 1–12 letters, digits or dashes, e.g. A07.');
+
+const createBankSchema = z.object({
+  siteId: z.string().min(1),
+  name: z.string().trim().min(1, 'A bank needs a name.').max(80),
+  location: z.string().trim().max(200).default(''),
+  department: z.string().trim().max(80).nullish(),
+  compartments: z
+    .array(
+      z.object({
+        label: labelSchema,
+        size: z.enum(['S', 'M', 'L', 'XL']),
+        hasCharging: z.boolean().nullish(),
+        accessible: z.boolean().nullish(),
+      }),
+    )
+    .min(1, 'A bank needs at least one compartment.')
+    .max(MAX_COMPARTMENTS_PER_BANK, `At most ${MAX_COMPARTMENTS_PER_BANK} compartments per bank.`),
+});
+
+const createSiteSchema = z.object({
+  name: z.string().trim().min(1, 'A site needs a name.').max(80),
+  timezone: z
+    .string()
+    .nullish()
+    .transform((tz) => tz ?? 'UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'Unknown IANA time zone.'),
+});
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    throw badInput(first ? `${first.path.join('.')}: ${first.message}`.replace(/^: /, '') : 'Invalid input.', {
+      issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return result.data;
+}
+
+export interface CompartmentCounts {
+  total: number;
+  available: number;
+  inUse: number;
+  open: number;
+  unavailable: number;
+}
+
+export function countCompartments(list: readonly CompartmentRow[]): CompartmentCounts {
+  const counts = { total: list.length, available: 0, inUse: 0, open: 0, unavailable: 0 };
+  for (const c of list) {
+    if (c.state === 'AVAILABLE') counts.available++;
+    else if (c.state === 'IN_USE' || c.state === 'RESERVED') counts.inUse++;
+    else counts.unavailable++;
+    if (c.door === 'OPEN') counts.open++;
+  }
+  return counts;
+}
+
+export function createLockerService({ store, bus, clock }: { store: LockerStore; bus: Bus; clock: Clock }) {
+  function visibleBank(viewer: Viewer | null, id: string): BankRow {
+    const v = requireViewer(viewer);
+    const bank = store.getBank(id);
+    if (!bank || !inScope(bankScope(v), bank)) throw notFound('Locker bank');
+    return bank;
+  }
+
+  return {
+    store,
+
+    publishCompartments(changed: readonly CompartmentRow[]) {
+      for (const c of changed) {
+        bus.publish(topics.compartment(c.bankId), c);
+        bus.publish(topics.compartmentAll, c);
+      }
+    },
+    publishBank(bank: BankRow) {
+      bus.publish(topics.bankAll, bank);
+    },
+
+    listSites(viewer: Viewer | null) {
+      requireViewer(viewer);
+      return store.listSites();
+    },
+
+    listBanks(viewer: Viewer | null, siteId?: string | null): BankRow[] {
+      const scope = bankScope(requireViewer(viewer));
+      return store.listBanks(siteId).filter((b) => inScope(scope, b));
+    },
+
+    /** Null rather than an error: a bank you may not see looks like one that does not exist. */
+    findBank(viewer: Viewer | null, id: string): BankRow | null {
+      const scope = bankScope(requireViewer(viewer));
+      const bank = store.getBank(id);
+      return bank && inScope(scope, bank) ? bank : null;
+    },
+
+    events(viewer: Viewer | null, bankId: string, limit: number) {
+      const v = requireViewer(viewer);
+      const bank = visibleBank(v, bankId);
+      if (!canReadEvents(v, bank)) throw forbidden('Only operators and the owning department read the event log.');
+      return store.recentEvents(bankId, Math.min(Math.max(limit, 1), 500));
+    },
+
+    createSite(viewer: Viewer | null, input: { name: string; timezone?: string | null }) {
+      requireRole(viewer, ['ADMIN']);
+      const data = parse(createSiteSchema, input);
+      return store.insertSite({ id: newId('site'), name: data.name, timezone: data.timezone, createdAt: clock.now() });
+    },
+
+    /** Creates a bank and its compartments; the device token is returned once and only its hash kept. */
+    createLockerBank(viewer: Viewer | null, input: unknown): { bank: BankRow; deviceToken: string } {
+      requireRole(viewer, ['ADMIN']);
+      const data = parse(createBankSchema, input);
+      if (!store.getSite(data.siteId)) throw badInput('Unknown site.', { field: 'siteId' });
+      const labels = data.compartments.map((c) => c.label.toUpperCase());
+      const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+      if (dup) throw badInput(`Compartment label ${dup} appears twice.`, { field: 'compartments' });
+      const deviceToken = randomToken('bld');
+      const now = clock.now();
+      const bank = store.insertBankWithCompartments(
+        {
+          id: newId('bank'),
+          siteId: data.siteId,
+          name: data.name,
+          location: data.location,
+          department: data.department ?? null,
+          deviceTokenHash: sha256(deviceToken),
+          createdAt: now,
+          updatedAt: now,
+        },
+        data.compartments.map((c, i) => ({
+          id: newId('cmp'),
+          label: labels[i] ?? c.label,
+          size: c.size,
+          hasCharging: c.hasCharging ?? false,
+          accessible: c.accessible ?? false,
+          updatedAt: now,
+        })),
+      );
+      this.publishBank(bank);
+      return { bank, deviceToken };
+    },
+
+    findBankByDeviceToken: (token: string) => store.findBankByTokenHash(sha256(token)),
+
+    findCompartment: (bankId: string, label: string) => store.findCompartment(bankId, label.toUpperCase()),
+
+    /**
+     * Live compartment states the viewer may see. Visibility is decided when
+     * subscribing and cached per bank, so each event costs a map lookup (see
+     * DESIGN-NOTES: fan-out cost).
+     */
+    subscribeCompartments(viewer: Viewer | null, bankId?: string | null): AsyncIterableIterator<CompartmentRow> {
+      const scope = bankScope(requireViewer(viewer));
+      const visible = new Map<string, boolean>();
+      const isVisible = (id: string) => {
+        let ok = visible.get(id);
+        if (ok === undefined) {
+          const bank = store.getBank(id);
+          ok = !!bank && inScope(scope, bank);
+          visible.set(id, ok);
+        }
+        return ok;
+      };
+      if (bankId && !isVisible(bankId)) throw notFound('Locker bank');
+      const source = bus.subscribe<CompartmentRow>(bankId ? topics.compartment(bankId) : topics.compartmentAll);
+      return transformIterator(source, (c) => (isVisible(c.bankId) ? c : undefined));
+    },
+
+    subscribeBanks(viewer: Viewer | null, siteId?: string | null): AsyncIterableIterator<BankRow> {
+      const scope = bankScope(requireViewer(viewer));
+      const source = bus.subscribe<BankRow>(topics.bankAll);
+      return transformIterator(source, (bank) =>
+        inScope(scope, bank) && (!siteId || bank.siteId === siteId) ? bank : undefined,
+      );
+    },
+  };
+}
+export type LockerService = ReturnType<typeof createLockerService>;

@@ -1,0 +1,47 @@
+/**
+ * Sending e-mail. With SMTP_URL configured mail goes out through nodemailer;
+ * without it, every message is logged and kept in the dev outbox, so a demo or
+ * a development machine works with no mail server.
+ */
+import { desc, eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import type { Db } from '../db/index.js';
+import { tables } from '../db/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { DevOutboxRow, MailMessage } from './types.js';
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return {
+    async send(message) {
+      await transport.sendMail({ from, ...message });
+    },
+  };
+}
+
+export function createDevOutboxMailer(db: Db, clock: Clock, logger: Logger): Mailer {
+  return {
+    send(message) {
+      db.orm
+        .insert(tables.devOutbox)
+        .values({ ...message, createdAt: clock.now() })
+        .run();
+      logger.info({ to: message.to, subject: message.subject }, `dev outbox: ${message.subject}`);
+      return Promise.resolve();
+    },
+  };
+}
+
+export function listDevOutbox(db: Db, to: string | null, limit: number): DevOutboxRow[] {
+  const { devOutbox } = tables;
+  const q = db.orm.select().from(devOutbox);
+  return (to ? q.where(eq(devOutbox.to, to.trim().toLowerCase())) : q)
+    .orderBy(desc(devOutbox.id))
+    .limit(Math.min(Math.max(limit, 1), 100))
+    .all();
+}

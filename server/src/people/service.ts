@@ -1,0 +1,177 @@
+/**
+ * Identity: bearer tokens (web sessions and API tokens) and e-mail sign-in
+ * with one-time codes. Tokens and codes are stored only as hashes.
+ */
+import { z } from 'zod';
+import type { Db } from '../db/index.js';
+import type { Mailer } from '../notify/mailer.js';
+import type { Clock } from '../shared/clock.js';
+import { hmac, numericCode, safeEqualHex, sha256 } from '../shared/crypto.js';
+import { badInput, conflict } from '../shared/errors.js';
+import { newId, randomToken } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { createPeopleStore } from './store.js';
+import type { PersonRow, Role, Viewer } from './types.js';
+
+export const SIGN_IN_CODE_TTL_MS = 10 * 60_000;
+/** Wrong codes tolerated per issued code before it is burnt. */
+export const SIGN_IN_MAX_FAILURES = 5;
+/** Codes one address may request per quarter hour; more are silently not sent. */
+export const SIGN_IN_CODES_PER_WINDOW = 5;
+const SIGN_IN_WINDOW_MS = 15 * 60_000;
+
+const emailSchema = z.string().trim().toLowerCase().email().max(254);
+
+export type SignInResult =
+  | { __typename: 'SignInSuccess'; token: string; expiresAt: Date; person: PersonRow }
+  | { __typename: 'SignInFailure'; reason: 'CODE_NOT_VALID' | 'LOCKED_OUT'; message: string };
+
+export interface PeopleServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  mailer: Mailer;
+  secret: string;
+  sessionTtlMs: number;
+}
+
+export function createPeopleService({ db, clock, logger, mailer, secret, sessionTtlMs }: PeopleServiceDeps) {
+  const store = createPeopleStore(db.orm);
+
+  function parseEmail(email: string): string {
+    const parsed = emailSchema.safeParse(email);
+    if (!parsed.success) throw badInput('Enter a valid e-mail address.', { field: 'email' });
+    return parsed.data;
+  }
+
+  function issueToken(personId: string, kind: 'SESSION' | 'API', name: string, expiresAt: Date | null) {
+    const token = randomToken(kind === 'SESSION' ? 'bls' : 'blt');
+    store.insertToken({
+      id: newId('tok'),
+      personId,
+      kind,
+      name,
+      hash: sha256(token),
+      createdAt: clock.now(),
+      expiresAt,
+    });
+    return token;
+  }
+
+  return {
+    findById: (id: string) => store.findById(id),
+    findByIds: (ids: readonly string[]) => store.findByIds(ids),
+    findByEmail: (email: string) => store.findByEmail(email.trim().toLowerCase()),
+
+    /** Resolves a bearer token to a viewer; null for unknown, revoked or expired tokens. */
+    authenticate(token: string | null | undefined): Viewer | null {
+      if (!token) return null;
+      const found = store.findActiveToken(sha256(token), clock.now());
+      if (!found) return null;
+      const now = clock.now();
+      // Last-used is informative; write it at most once a minute per token.
+      if (!found.token.lastUsedAt || now.getTime() - found.token.lastUsedAt.getTime() > 60_000) {
+        store.touchToken(found.token.id, now);
+      }
+      return {
+        personId: found.person.id,
+        role: found.person.role,
+        department: found.person.department,
+        tokenId: found.token.id,
+      };
+    },
+
+    createPerson(input: { email: string; name: string; role: Role; department?: string | null }): PersonRow {
+      const email = parseEmail(input.email);
+      const name = input.name.trim();
+      if (!name) throw badInput('A name is required.', { field: 'name' });
+      if (store.findByEmail(email)) throw conflict(`A person with e-mail ${email} already exists.`);
+      return store.insertPerson({ id: newId('per'), email, name, role: input.role, department: input.department ?? null });
+    },
+
+    /** An API token that does not expire until revoked (admin CLI, integrations). */
+    createApiToken(personId: string, name: string): string {
+      return issueToken(personId, 'API', name, null);
+    },
+
+    /** A web session token (also used by the e2e tests' seed). */
+    createSession(personId: string): { token: string; expiresAt: Date } {
+      const expiresAt = new Date(clock.now().getTime() + sessionTtlMs);
+      return { token: issueToken(personId, 'SESSION', 'web session', expiresAt), expiresAt };
+    },
+
+    revokeToken(tokenId: string) {
+      store.revokeToken(tokenId, clock.now());
+    },
+
+    /**
+     * Sends a code when the address belongs to someone. The answer is the same
+     * either way, so it never tells who has an account.
+     */
+    async requestSignInCode(rawEmail: string): Promise<{ ok: true; expiresAt: Date }> {
+      const email = parseEmail(rawEmail);
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + SIGN_IN_CODE_TTL_MS);
+      const person = store.findByEmail(email);
+      const recent = store.recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS));
+      if (!person) {
+        logger.info({ email }, 'sign-in code requested for an unknown address; nothing sent');
+        return { ok: true, expiresAt };
+      }
+      if (recent.length >= SIGN_IN_CODES_PER_WINDOW) {
+        logger.warn({ email }, 'sign-in code rate limit reached; nothing sent');
+        return { ok: true, expiresAt };
+      }
+      const code = numericCode(6);
+      store.insertSignInCode({
+        id: newId('sic'),
+        email,
+        codeHash: hmac(secret, `${email}:${code}`),
+        createdAt: now,
+        expiresAt,
+      });
+      await mailer.send({
+        to: email,
+        subject: `Your Baylight sign-in code: ${code}`,
+        text: `Hello ${person.name},\n\nyour Baylight sign-in code is ${code}. It works once, for 10 minutes.\n\nIf you did not ask for it, ignore this message.`,
+      });
+      return { ok: true, expiresAt };
+    },
+
+    signIn(rawEmail: string, rawCode: string): SignInResult {
+      const email = parseEmail(rawEmail);
+      const code = rawCode.replace(/\s+/g, '');
+      const now = clock.now();
+      const notValid: SignInResult = {
+        __typename: 'SignInFailure',
+        reason: 'CODE_NOT_VALID',
+        message: 'That code is not valid. Check it, or ask for a new one.',
+      };
+      const candidates = store
+        .recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS))
+        .filter((c) => !c.usedAt && c.expiresAt > now);
+      const live = candidates.filter((c) => c.failedAttempts < SIGN_IN_MAX_FAILURES);
+      if (candidates.length > 0 && live.length === 0) {
+        return {
+          __typename: 'SignInFailure',
+          reason: 'LOCKED_OUT',
+          message: 'Too many wrong codes. Ask for a new code in a few minutes.',
+        };
+      }
+      if (!/^\d{6}$/.test(code) || live.length === 0) return notValid;
+      const expected = hmac(secret, `${email}:${code}`);
+      const match = live.find((c) => safeEqualHex(c.codeHash, expected));
+      if (!match) {
+        for (const c of live) store.recordFailedSignIn(c.id, c.failedAttempts + 1);
+        return notValid;
+      }
+      const person = store.findByEmail(email);
+      if (!person) return notValid;
+      store.markSignInCodeUsed(match.id, now);
+      const session = this.createSession(person.id);
+      logger.info({ personId: person.id }, 'signed in');
+      return { __typename: 'SignInSuccess', token: session.token, expiresAt: session.expiresAt, person };
+    },
+  };
+}
+export type PeopleService = ReturnType<typeof createPeopleService>;
