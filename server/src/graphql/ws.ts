@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { maskUnexpected, withRequestCode } from './errors.js';
-import { useServer, type Extra as WsExtra } from 'graphql-ws/use/ws';
+import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { DeviceConnection } from '../devices/service.js';
 import type { DeviceAckPayload } from '../devices/protocol.js';
