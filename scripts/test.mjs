@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `npm test`: every check and test suite, then one line `N passed, N failed`.
+//   1. codegen, typecheck and lint of every workspace (turbo)
+//   2. unit and integration tests (vitest: server, simulator, web)
+//   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
+// A suite that crashes without reporting counts as one failure, so a run that
+// executed nothing can never look green.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { bin, ensureChromium, root, run } from './lib.mjs';
+
+const resultsDir = join(root, '.test-results');
+rmSync(resultsDir, { recursive: true, force: true });
+mkdirSync(resultsDir, { recursive: true });
+
+const env = { TURBO_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', CI: process.env.CI ?? '' };
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function check(name, code) {
+  if (code === 0) passed++;
+  else {
+    failed++;
+    failures.push(name);
+  }
+}
+
+// 1. Static checks: each task (typecheck/lint per workspace) counts once.
+const workspaces = ['@baylight/server', '@baylight/simulator', '@baylight/web', '@baylight/e2e'];
+check('codegen', run(bin('turbo'), ['run', 'codegen', '--output-logs=errors-only'], { env }));
+for (const task of ['typecheck', 'lint']) {
+  for (const ws of workspaces) {
+    check(`${task} ${ws}`, run(bin('turbo'), ['run', task, `--filter=${ws}`, '--output-logs=errors-only'], { env }));
+  }
+}
+
+// 2. Vitest suites, each writing a JSON report we can count.
+function vitest(workspace) {
+  const out = join(resultsDir, `${workspace}.json`);
+  const code = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+    cwd: join(root, workspace),
+    env,
+  });
+  if (!existsSync(out)) return check(`vitest ${workspace} (no report)`, 1);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  passed += report.numPassedTests ?? 0;
+  failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
+  if (report.numFailedTests || report.numRuntimeErrorTestSuites || code !== 0) failures.push(`vitest ${workspace}`);
+  if (code !== 0 && !report.numFailedTests && !report.numRuntimeErrorTestSuites) failed++;
+}
+for (const ws of ['server', 'simulator', 'web']) {
+  if (existsSync(join(root, ws, 'vitest.config.ts'))) vitest(ws);
+}
+
+// 3. Browser tests.
+const chromium = ensureChromium();
+if (!chromium) {
+  check('e2e (no Chromium)', 1);
+} else if (run(bin('turbo'), ['run', 'build', '--filter=@baylight/web', '--output-logs=errors-only'], { env }) !== 0) {
+  check('build web for e2e', 1);
+} else {
+  const out = join(resultsDir, 'e2e.json');
+  const code = run(bin('playwright'), ['test'], {
+    cwd: join(root, 'e2e'),
+    env: { ...env, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+  });
+  if (!existsSync(out)) check('e2e (no report)', 1);
+  else {
+    const stats = JSON.parse(readFileSync(out, 'utf8')).stats ?? {};
+    passed += stats.expected ?? 0;
+    failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+    if (stats.unexpected || stats.flaky || code !== 0) failures.push('e2e');
+    if (code !== 0 && !stats.unexpected && !stats.flaky) failed++;
+  }
+}
+
+if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
