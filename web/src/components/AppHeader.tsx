@@ -1,0 +1,80 @@
+'use client';
+
+import Link from 'next/link';
+import { useWallMode } from '@/hooks/useWallMode';
+import { useSession } from './SessionProvider';
+import { WallClock } from './WallClock';
+import styles from './AppHeader.module.css';
+
+const ROLE_LABEL: Record<string, string> = {
+  STUDENT: 'Student',
+  STAFF: 'Staff',
+  IT: 'IT',
+  MAILROOM: 'Mailroom',
+  COURIER: 'Courier',
+  ADMIN: 'Admin',
+  DEPARTMENT: 'Department',
+};
+
+/** App name, who is signed in (with role) and sign-out. Wall mode keeps only the name and a clock. */
+export function AppHeader() {
+  const wall = useWallMode();
+  const { status, session, signOut } = useSession();
+  return (
+    <header className={styles.header} data-wall={wall || undefined}>
+      <div className={styles.inner}>
+        <Link href="/" className={styles.brand}>
+          <BrandMark />
+          Baylight
+        </Link>
+        {wall ? (
+          <WallClock />
+        ) : (
+          status === 'signed-in' &&
+          session && (
+            <div className={styles.account}>
+              <p className={styles.person} data-testid="signed-in-person">
+                <span className={styles.name}>{session.person.name}</span>
+                <span className="visually-hidden">, role:</span>
+                <span className={styles.role} data-testid="signed-in-role">
+                  {ROLE_LABEL[session.person.role] ?? session.person.role}
+                </span>
+              </p>
+              <button type="button" className={styles.signOut} onClick={() => void signOut('signed-out')}>
+                Sign out
+              </button>
+            </div>
+          )
+        )}
+      </div>
+    </header>
+  );
+}
+
+/** Static fallback while the search params are not known (prerender). */
+export function AppHeaderFallback() {
+  return (
+    <header className={styles.header}>
+      <div className={styles.inner}>
+        <Link href="/" className={styles.brand}>
+          <BrandMark />
+          Baylight
+        </Link>
+      </div>
+    </header>
+  );
+}
+
+function BrandMark() {
+  return (
+    <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="7" fill="#fff" />
+      <g fill="#0b3a5b">
+        <rect x="6" y="6" width="9" height="9" rx="1.5" />
+        <rect x="17" y="6" width="9" height="9" rx="1.5" />
+        <rect x="6" y="17" width="9" height="9" rx="1.5" />
+      </g>
+      <rect x="17" y="17" width="9" height="9" rx="1.5" fill="#f59e0b" />
+    </svg>
+  );
+}

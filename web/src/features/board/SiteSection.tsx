@@ -1,0 +1,25 @@
+import type { LockerBoardQuery } from '@/gql/graphql';
+import { BankCard } from './BankCard';
+import styles from './board.module.css';
+
+type Site = LockerBoardQuery['sites'][number];
+
+export function SiteSection({ site, now }: { site: Site; now: number }) {
+  const headingId = `site-${site.id}-name`;
+  return (
+    <section className={styles.site} aria-labelledby={headingId} data-testid={`site-${site.name}`}>
+      <h2 id={headingId} className={styles.siteName}>
+        {site.name}
+      </h2>
+      {site.banks.length === 0 ? (
+        <p className={styles.muted}>No locker banks at this site yet.</p>
+      ) : (
+        <div className={styles.banks}>
+          {site.banks.map((bank) => (
+            <BankCard key={bank.id} bank={bank} now={now} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * Cache Storage names shared by the service worker and the page. The page
+ * deletes the runtime caches on sign-out: they hold per-user HTML and RSC.
+ */
+
+/** Prefix of every runtime cache the service worker fills (pages and RSC payloads). */
+export const RUNTIME_CACHE_PREFIX = 'baylight-rt-';
+
+export function pagesCacheName(buildId: string): string {
+  return `${RUNTIME_CACHE_PREFIX}pages-${buildId}`;
+}
+
+export function rscCacheName(buildId: string): string {
+  return `${RUNTIME_CACHE_PREFIX}rsc-${buildId}`;
+}
+
+/** Prefix Workbox uses for its precache (`setCacheNameDetails`). */
+export const CACHE_PREFIX = 'baylight';
+
+/** Shell pages precached per build: they render no user data (that comes from the API on the client). */
+export const SHELL_PAGES = ['/', '/sign-in', '/offline'] as const;
+
+export const OFFLINE_PAGE = '/offline';
