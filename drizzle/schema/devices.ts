@@ -7,7 +7,7 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { compartments, lockerBanks } from './lockers.js';
 import { people } from './people.js';
 
-export const COMMAND_KINDS = ['OPEN_COMPARTMENT'] as const;
+export const COMMAND_KINDS = ['OPEN_COMPARTMENT', 'REVOKE_PICKUP_TOKEN'] as const;
 export const COMMAND_STATUSES = ['PENDING', 'DELIVERED', 'DONE', 'FAILED', 'EXPIRED'] as const;
 export const COMMAND_OUTCOMES = ['OPENED', 'FAILED', 'EXPIRED', 'UNKNOWN_COMPARTMENT'] as const;
 
@@ -22,6 +22,10 @@ export const lockerCommands = sqliteTable(
       .notNull()
       .references(() => compartments.id, { onDelete: 'cascade' }),
     label: text('label').notNull(),
+    /** Parcel the opening is for, if any. */
+    parcelId: text('parcel_id'),
+    /** REVOKE_PICKUP_TOKEN: the token's jti. */
+    tokenId: text('token_id'),
     kind: text('kind', { enum: COMMAND_KINDS }).notNull(),
     status: text('status', { enum: COMMAND_STATUSES }).notNull().default('PENDING'),
     /** Who caused it: a person (staff, recipient) or null for the system. */

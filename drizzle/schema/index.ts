@@ -4,3 +4,5 @@ export * from './lockers.js';
 export * from './devices.js';
 export * from './notify.js';
 export * from './system.js';
+export * from './parcels.js';
+export * from './audit.js';

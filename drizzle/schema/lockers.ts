@@ -22,6 +22,7 @@ export const LOCKER_EVENT_KINDS = [
   'FAULT',
   'FAULT_CLEARED',
   'TAMPER',
+  'PICKUP_QR_OFFLINE',
   'BANK_ONLINE',
   'BANK_OFFLINE',
 ] as const;
@@ -32,6 +33,7 @@ export const sites = sqliteTable('sites', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   timezone: text('timezone').notNull().default('UTC'),
+  pickupHoldHours: integer('pickup_hold_hours').notNull().default(72),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().default(now),
 });
 
@@ -80,6 +82,8 @@ export const compartments = sqliteTable(
     state: text('state', { enum: COMPARTMENT_STATES }).notNull().default('AVAILABLE'),
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(now),
+    /** Why staff took it out of service. */
+    outOfServiceReason: text('out_of_service_reason'),
   },
   (t) => [uniqueIndex('compartments_bank_label_uq').on(t.bankId, t.label)],
 );

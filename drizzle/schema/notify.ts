@@ -2,7 +2,7 @@
  * Mail kept instead of sent when no SMTP server is configured (development,
  * demo, tests). Never enabled in production: see DEV_OUTBOX in the config.
  */
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const devOutbox = sqliteTable(
   'dev_outbox',
@@ -15,3 +15,59 @@ export const devOutbox = sqliteTable(
   },
   (t) => [index('dev_outbox_to_idx').on(t.to)],
 );
+
+export const NOTIFICATION_CHANNELS = ['EMAIL', 'PUSH'] as const;
+export const NOTIFICATION_STATUSES = ['PENDING', 'SENDING', 'SENT', 'FAILED', 'DROPPED'] as const;
+
+/**
+ * Transactional outbox: a notice is written in the same transaction as the
+ * change it tells about, then delivered by a worker. `dedupeKey` makes writing
+ * it twice impossible; the id doubles as the e-mail Message-ID, so a resend
+ * after a crash between "sent" and "marked sent" is recognisable as the same
+ * message.
+ */
+export const notificationOutbox = sqliteTable(
+  'notification_outbox',
+  {
+    id: text('id').primaryKey(),
+    dedupeKey: text('dedupe_key').notNull(),
+    personId: text('person_id').notNull(),
+    channel: text('channel', { enum: NOTIFICATION_CHANNELS }).notNull(),
+    /** For PUSH: the device's subscription id. */
+    pushDeviceId: text('push_device_id'),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    /** Deep link opened from the notice. */
+    url: text('url'),
+    status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    notBefore: integer('not_before', { mode: 'timestamp_ms' }).notNull(),
+    claimedUntil: integer('claimed_until', { mode: 'timestamp_ms' }),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('notification_outbox_dedupe_uq').on(t.dedupeKey), index('notification_outbox_due_idx').on(t.status, t.notBefore)],
+);
+
+export const pushDevices = sqliteTable(
+  'push_devices',
+  {
+    id: text('id').primaryKey(),
+    personId: text('person_id').notNull(),
+    endpoint: text('endpoint').notNull(),
+    p256dh: text('p256dh').notNull(),
+    auth: text('auth').notNull(),
+    label: text('label').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('push_devices_endpoint_uq').on(t.endpoint), index('push_devices_person_idx').on(t.personId)],
+);
+
+export const notificationSettings = sqliteTable('notification_settings', {
+  personId: text('person_id').primaryKey(),
+  emailEnabled: integer('email_enabled', { mode: 'boolean' }).notNull().default(true),
+  pushEnabled: integer('push_enabled', { mode: 'boolean' }).notNull().default(true),
+  quietHoursStart: text('quiet_hours_start'),
+  quietHoursEnd: text('quiet_hours_end'),
+});

@@ -18,6 +18,9 @@ export const people = sqliteTable(
     role: text('role', { enum: ROLES }).notNull(),
     department: text('department'),
     studentId: text('student_id'),
+    /** A bank id; not a foreign key so people.ts stays independent of lockers.ts. */
+    preferredBankId: text('preferred_bank_id'),
+    needsAccessible: integer('needs_accessible', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at', { mode: 'timestamp_ms' })
       .notNull()
       .default(sql`(unixepoch('subsec') * 1000)`),

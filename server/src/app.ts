@@ -3,6 +3,7 @@
  * `/graphql` for both, `/healthz` for probes. `startServer` is what `main.ts`
  * and the integration tests run, so tests exercise the real thing.
  */
+import type { Agent as HttpsAgent } from 'node:https';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -40,6 +41,8 @@ export interface StartOptions {
   /** Adapters; the embedded defaults when omitted. */
   db?: Db;
   bus?: Bus;
+  /** HTTPS agent for web push (tests point it at a local push service). */
+  pushAgent?: HttpsAgent;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -47,7 +50,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? openSqliteDb(config.DATABASE_FILE);
   const bus = opts.bus ?? createInProcessBus();
-  const services = createServices({ db, bus, config, clock: opts.clock ?? systemClock, logger });
+  const services = await createServices({
+    db,
+    bus,
+    config,
+    clock: opts.clock ?? systemClock,
+    logger,
+    ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
+  });
   const schema = buildSchema();
 
   const app = express();
@@ -86,7 +96,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     expressMiddleware(apollo, {
       context: ({ req }) =>
         Promise.resolve({
-          viewer: services.people.authenticate(bearer(req.headers.authorization)),
+          viewer: services.authenticate(bearer(req.headers.authorization)),
           device: null,
           services,
           loaders: createLoaders(services),
@@ -96,7 +106,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const sweeper = setInterval(() => services.devices.expireOverdueCommands(), 5_000);
   sweeper.unref();
+  const parcelSweeper = setInterval(() => {
+    try {
+      services.parcels.sweep();
+    } catch (err) {
+      logger.error({ err }, 'parcel sweep failed');
+    }
+  }, config.PARCEL_SWEEP_MS);
+  parcelSweeper.unref();
   services.devices.resumePresence();
+  services.notify.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -113,7 +132,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(parcelSweeper);
         services.devices.dispose();
+        services.audit.dispose();
+        await services.notify.stop();
         // Closing sockets makes clients reconnect elsewhere; stop() drains HTTP and disposes graphql-ws.
         for (const client of ws.wss.clients) client.terminate();
         await apollo.stop();

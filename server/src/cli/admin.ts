@@ -53,7 +53,7 @@ const { values } = parseArgs({
 
 const config = loadConfigOrExit();
 const db = openSqliteDb(config.DATABASE_FILE);
-const services = createServices({
+const services = await createServices({
   db,
   bus: createInProcessBus(),
   config,

@@ -19,7 +19,7 @@ const { values } = parseArgs({
 });
 const config = loadConfigOrExit();
 const db = openSqliteDb(config.DATABASE_FILE);
-const services = createServices({
+const services = await createServices({
   db,
   bus: createInProcessBus(),
   config,

@@ -50,6 +50,17 @@ export const configSchema = z.object({
   /** Lifetime of a staff or remote open command. */
   OPEN_COMMAND_TTL_MS: ms.default(30_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
+  /** The web app's public URL, for links in e-mail and push notices. */
+  PUBLIC_WEB_URL: z.string().url().default('http://localhost:3000'),
+  /** VAPID subject (RFC 8292): a mailto: or https: contact for push services. */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:)/, 'must start with mailto: or https:')
+    .default('mailto:lockers@baylight.local'),
+  /** A door open longer than this raises a DOOR_LEFT_OPEN alert to staff. */
+  DOOR_LEFT_OPEN_SECONDS: z.coerce.number().int().min(5).default(120),
+  /** How often expiry, reminders and abandoned deposits are checked. */
+  PARCEL_SWEEP_MS: ms.default(15_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -22,4 +22,8 @@ export interface DeviceAckPayload {
   /** Every event up to this seq is stored; continue numbering after it. */
   acceptedThroughSeq: number;
   compartments: { label: string; size: string; hasCharging: boolean }[];
+  /** Public keys to verify pickup QR tokens offline (JWS, EdDSA/Ed25519). */
+  pickupKeys: { kid: string; alg: 'EdDSA'; jwk: object }[];
+  /** Token ids (jti) of pickup QRs revoked and not yet expired: refuse them offline. */
+  revokedPickupTokens: string[];
 }

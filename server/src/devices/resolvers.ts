@@ -2,7 +2,19 @@ import type { Resolvers } from '../generated/graphql.js';
 import type { CommandRow } from './types.js';
 
 export const deviceResolvers: Resolvers = {
+  Query: {
+    kioskSession: (_, __, { viewer, services }) => {
+      if (viewer?.role !== 'KIOSK' || !viewer.bankId) return null;
+      const bank = services.lockers.store.getBank(viewer.bankId);
+      return bank ? { kioskId: viewer.tokenId, bank } : null;
+    },
+    pickupKeys: (_, __, { services }) => [
+      { kid: services.signer.kid, alg: 'EdDSA', jwk: JSON.stringify(services.signer.publicJwk) },
+    ],
+  },
   Mutation: {
+    createKioskCredential: (_, { bankId, name }, { viewer, services }) =>
+      services.kiosks.createCredential(viewer, bankId, name),
     rotateDeviceToken: (_, { bankId }, { viewer, services }) => services.devices.rotateDeviceToken(viewer, bankId),
     openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
     reportLockerEvents: (_, { events }, { device, services }) => services.devices.reportEvents(device, events),

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Bus } from '../bus/index.js';
 import type { LockerService } from '../lockers/service.js';
+import type { ControllerEventHook } from '../lockers/store.js';
 import type { LockerEventRow } from '../lockers/types.js';
 import { requireRole } from '../people/policy.js';
 import type { Viewer } from '../people/types.js';
@@ -25,7 +26,7 @@ export interface DeviceConnection {
 const eventInputSchema = z.object({
   seq: z.number().int().min(1).max(2 ** 31 - 1),
   label: z.string().trim().min(1).max(16),
-  kind: z.enum(['DOOR_OPENED', 'DOOR_CLOSED', 'OCCUPIED', 'EMPTY', 'CHARGING', 'CHARGED', 'FAULT', 'FAULT_CLEARED', 'TAMPER']),
+  kind: z.enum(['DOOR_OPENED', 'DOOR_CLOSED', 'OCCUPIED', 'EMPTY', 'CHARGING', 'CHARGED', 'FAULT', 'FAULT_CLEARED', 'TAMPER', 'PICKUP_QR_OFFLINE']),
   at: z.date().refine((d) => !Number.isNaN(d.getTime()), 'Invalid time.'),
   detail: z.string().max(500).nullish(),
 });
@@ -40,6 +41,7 @@ export interface OpenRequest {
   requestedBy: string | null;
   reason: string | null;
   ttlMs: number;
+  parcelId?: string | null;
 }
 
 export type OpenResult =
@@ -63,6 +65,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   const connections = new Map<string, DeviceConnection>();
   const offlineTimers = new Map<string, NodeJS.Timeout>();
   const listeners: ControllerEventsListener[] = [];
+  const hooks: ControllerEventHook[] = [];
+  let prepare: (events: readonly { kind: string; detail?: string | null }[]) => Promise<void> = () => Promise.resolve();
   let disposed = false;
 
   function setStatus(bankId: string, status: 'ONLINE' | 'OFFLINE') {
@@ -134,11 +138,22 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       }
     },
 
+    /** Called after the events' transaction commits (timers, logs). */
     onControllerEvents(listener: ControllerEventsListener) {
       listeners.push(listener);
     },
 
-    reportEvents(device: DeviceIdentity | null, input: unknown[]) {
+    /** Async work on a batch before its (synchronous) transaction, e.g. verifying QR signatures. */
+    setEventPreparer(fn: typeof prepare) {
+      prepare = fn;
+    },
+
+    /** Called inside the events' transaction (state that must change with them). */
+    addEventHook(hook: ControllerEventHook) {
+      hooks.push(hook);
+    },
+
+    async reportEvents(device: DeviceIdentity | null, input: unknown[]) {
       if (!device) throw forbidden('Only a locker controller may report events (connect with a deviceToken).');
       if (input.length === 0) throw badInput('Send at least one event.');
       if (input.length > deps.batchLimit) {
@@ -151,8 +166,10 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         }
         return { ...parsed.data, label: parsed.data.label.toUpperCase(), detail: parsed.data.detail ?? null };
       });
-      const outcome = lockers.store.recordControllerEvents(device.bankId, device.generation, events, clock.now());
+      await prepare(events);
+      const outcome = lockers.store.recordControllerEvents(device.bankId, device.generation, events, clock.now(), hooks);
       lockers.publishCompartments(outcome.changed);
+      for (const run of outcome.afterCommit) run();
       if (outcome.storedEvents.length > 0) {
         for (const listener of listeners) {
           try {
@@ -204,11 +221,35 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         requestedBy: req.requestedBy,
         via: req.via,
         reason: req.reason,
+        parcelId: req.parcelId ?? null,
         issuedAt: now,
         expiresAt: new Date(now.getTime() + req.ttlMs),
       });
       bus.publish(commandTopic(req.bankId), command);
       return { __typename: 'CommandIssued', command };
+    },
+
+    /**
+     * Tells a connected controller to refuse a pickup token from now on. A
+     * controller that is away gets the list in its next connection_ack.
+     */
+    sendRevocation(bankId: string, compartmentId: string, label: string, tokenId: string, expiresAt: Date) {
+      if (bus.listenerCount(commandTopic(bankId)) === 0) return;
+      const now = clock.now();
+      const command = commands.insert({
+        id: newId('cmd'),
+        bankId,
+        compartmentId,
+        label,
+        kind: 'REVOKE_PICKUP_TOKEN',
+        tokenId,
+        via: 'SYSTEM',
+        requestedBy: null,
+        reason: 'parcel revoked',
+        issuedAt: now,
+        expiresAt: expiresAt > now ? expiresAt : new Date(now.getTime() + 60_000),
+      });
+      bus.publish(commandTopic(bankId), command);
     },
 
     /** Staff override: opens a door now, with a reason kept in the audit trail. */

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { auditResolvers } from '../audit/resolvers.js';
 import { deviceResolvers } from '../devices/resolvers.js';
+import { notifyResolvers } from '../notify/resolvers.js';
+import { parcelResolvers } from '../parcels/resolvers.js';
 import type { Resolvers } from '../generated/graphql.js';
 import { lockerResolvers } from '../lockers/resolvers.js';
 import { peopleResolvers } from '../people/resolvers.js';
@@ -14,11 +17,23 @@ export const schemaPath = resolve(dirname(fileURLToPath(import.meta.url)), '../.
 const unions: Resolvers = {
   SignInResult: { __resolveType: (r) => r.__typename },
   OpenCompartmentResult: { __resolveType: (r) => r.__typename },
+  IntakeParcelResult: { __resolveType: (r) => r.__typename },
+  PickupResult: { __resolveType: (r) => r.__typename },
+  ParcelActionResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {
   return makeExecutableSchema({
     typeDefs: readFileSync(schemaPath, 'utf8'),
-    resolvers: [{ DateTime }, unions, peopleResolvers, lockerResolvers, deviceResolvers] as never,
+    resolvers: [
+      { DateTime },
+      unions,
+      peopleResolvers,
+      lockerResolvers,
+      deviceResolvers,
+      parcelResolvers,
+      notifyResolvers,
+      auditResolvers,
+    ] as never,
   });
 }

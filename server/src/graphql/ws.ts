@@ -64,10 +64,12 @@ export function attachWebSocketServer(opts: {
             bankName: found.bank.name,
             acceptedThroughSeq: found.bank.lastSeq,
             compartments: compartments.map((c) => ({ label: c.label, size: c.size, hasCharging: c.hasCharging })),
+            pickupKeys: [{ kid: services.signer.kid, alg: 'EdDSA', jwk: services.signer.publicJwk }],
+            revokedPickupTokens: services.parcels.store.revokedTokensForBank(found.bank.id, new Date()),
           };
           return ack as unknown as Record<string, unknown>;
         }
-        const viewer = services.people.authenticate(bearer(params.authorization));
+        const viewer = services.authenticate(bearer(params.authorization));
         if (!viewer) return false; // 4403 Forbidden: no data without a valid token
         extra.identity = { kind: 'person', viewer };
         return true;

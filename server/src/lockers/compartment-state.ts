@@ -36,6 +36,7 @@ export function patchForEvent(c: Sensed, kind: LockerEventKind): CompartmentPatc
     case 'FAULT_CLEARED':
       return c.state === 'FAULT' ? { state: c.occupancy === 'OCCUPIED' ? 'IN_USE' : 'AVAILABLE' } : {};
     case 'TAMPER':
+    case 'PICKUP_QR_OFFLINE':
     case 'BANK_ONLINE':
     case 'BANK_OFFLINE':
       return {};

@@ -12,6 +12,7 @@ export const lockerResolvers: Resolvers = {
   Mutation: {
     createSite: (_, { input }, { viewer, services }) => services.lockers.createSite(viewer, input),
     createLockerBank: (_, { input }, { viewer, services }) => services.lockers.createLockerBank(viewer, input),
+    setCompartmentOutOfService: (_, args, { viewer, services }) => services.lockers.setOutOfService(viewer, args),
   },
   Site: {
     banks: (site, _, { viewer, services }) => services.lockers.listBanks(viewer, site.id),

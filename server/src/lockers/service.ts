@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Bus } from '../bus/index.js';
+import type { Db } from '../db/index.js';
 import { requireRole, requireViewer } from '../people/policy.js';
 import type { Viewer } from '../people/types.js';
 import { transformIterator } from '../shared/async-iter.js';
@@ -42,6 +43,13 @@ const createBankSchema = z.object({
 
 const createSiteSchema = z.object({
   name: z.string().trim().min(1, 'A site needs a name.').max(80),
+  pickupHoldHours: z
+    .number()
+    .int()
+    .min(1, 'Hold at least 1 hour.')
+    .max(720, 'Hold at most 720 hours (30 days).')
+    .nullish()
+    .transform((h) => h ?? 72),
   timezone: z
     .string()
     .nullish()
@@ -86,7 +94,7 @@ export function countCompartments(list: readonly CompartmentRow[]): CompartmentC
   return counts;
 }
 
-export function createLockerService({ store, bus, clock }: { store: LockerStore; bus: Bus; clock: Clock }) {
+export function createLockerService({ db, store, bus, clock }: { db: Db; store: LockerStore; bus: Bus; clock: Clock }) {
   function visibleBank(viewer: Viewer | null, id: string): BankRow {
     const v = requireViewer(viewer);
     const bank = store.getBank(id);
@@ -94,8 +102,15 @@ export function createLockerService({ store, bus, clock }: { store: LockerStore;
     return bank;
   }
 
+  /** Whether a booking (a parcel, later a loan) holds the compartment; set by the domains that book. */
+  let isBooked: (compartmentId: string) => boolean = () => false;
+
   return {
     store,
+
+    setBookingCheck(check: (compartmentId: string) => boolean) {
+      isBooked = check;
+    },
 
     publishCompartments(changed: readonly CompartmentRow[]) {
       for (const c of changed) {
@@ -131,10 +146,39 @@ export function createLockerService({ store, bus, clock }: { store: LockerStore;
       return store.recentEvents(bankId, Math.min(Math.max(limit, 1), 500));
     },
 
-    createSite(viewer: Viewer | null, input: { name: string; timezone?: string | null }) {
+    createSite(viewer: Viewer | null, input: { name: string; timezone?: string | null; pickupHoldHours?: number | null }) {
       requireRole(viewer, ['ADMIN']);
       const data = parse(createSiteSchema, input);
-      return store.insertSite({ id: newId('site'), name: data.name, timezone: data.timezone, createdAt: clock.now() });
+      return store.insertSite({
+        id: newId('site'),
+        name: data.name,
+        timezone: data.timezone,
+        pickupHoldHours: data.pickupHoldHours,
+        createdAt: clock.now(),
+      });
+    },
+
+    /**
+     * Staff take a compartment out of service (it is never chosen for a
+     * deposit and refuses openings except a staff override) or put it back.
+     */
+    setOutOfService(viewer: Viewer | null, input: { bankId: string; label: string; outOfService: boolean; reason: string }) {
+      const v = requireRole(viewer, ['ADMIN', 'IT', 'MAILROOM', 'STAFF']);
+      if (!this.findBank(v, input.bankId)) throw notFound('Locker bank');
+      const compartment = store.findCompartment(input.bankId, input.label.trim().toUpperCase());
+      if (!compartment) throw notFound('Compartment');
+      const reason = input.reason.trim();
+      if (reason.length < 3) throw badInput('Give a reason (at least 3 characters).', { field: 'reason' });
+      const state = input.outOfService
+        ? ('OUT_OF_SERVICE' as const)
+        : compartment.occupancy === 'OCCUPIED' || isBooked(compartment.id)
+          ? ('IN_USE' as const)
+          : ('AVAILABLE' as const);
+      const updated = db.withTx((tx) =>
+        store.updateCompartmentIn(tx, compartment.id, { state, outOfServiceReason: input.outOfService ? reason.slice(0, 200) : null }, clock.now()),
+      );
+      this.publishCompartments([updated]);
+      return updated;
     },
 
     /** Creates a bank and its compartments; the device token is returned once and only its hash kept. */

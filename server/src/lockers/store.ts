@@ -4,7 +4,7 @@
  * publishes what they return after they commit.
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '../db/index.js';
+import type { Db, Queryable, Tx } from '../db/index.js';
 import { tables } from '../db/index.js';
 import { effectivePatch, patchForEvent } from './compartment-state.js';
 import type { BankRow, CompartmentRow, LockerEventKind, LockerEventRow, SiteRow } from './types.js';
@@ -19,6 +19,19 @@ export interface ControllerEvent {
   detail: string | null;
 }
 
+/**
+ * Runs inside the event transaction, once per stored event, with the
+ * compartment as it is after that event. A hook may change the compartment
+ * (e.g. a confirmed deposit makes it IN_USE) by returning the new row, and
+ * may return work to do after the commit (publishing). Because hooks share
+ * the transaction, a crash never leaves an event stored but not acted on.
+ */
+export type ControllerEventHook = (
+  tx: Tx,
+  event: LockerEventRow,
+  compartment: CompartmentRow | undefined,
+) => { compartment?: CompartmentRow; afterCommit?: () => void } | void;
+
 export interface RecordEventsOutcome {
   acceptedThroughSeq: number;
   resendFromSeq: number | null;
@@ -29,6 +42,8 @@ export interface RecordEventsOutcome {
   changed: CompartmentRow[];
   /** Events stored now, for listeners (parcels, alerts). */
   storedEvents: LockerEventRow[];
+  /** Work the hooks asked for once the transaction has committed. */
+  afterCommit: (() => void)[];
 }
 
 export function createLockerStore(db: Db) {
@@ -47,7 +62,13 @@ export function createLockerStore(db: Db) {
     listSites: (): SiteRow[] => q.select().from(sites).orderBy(asc(sites.name)).all(),
     getSite: (id: string) => q.select().from(sites).where(eq(sites.id, id)).get(),
     sitesByIds: (ids: readonly string[]) =>
-      ids.length ? q.select().from(sites).where(inArray(sites.id, [...ids])).all() : [],
+      ids.length
+        ? q
+            .select()
+            .from(sites)
+            .where(inArray(sites.id, [...ids]))
+            .all()
+        : [],
     insertSite: (row: typeof sites.$inferInsert) => q.insert(sites).values(row).returning().get(),
 
     listBanks: (siteId?: string | null): BankRow[] =>
@@ -59,7 +80,13 @@ export function createLockerStore(db: Db) {
         .all(),
     getBank: (id: string) => q.select().from(lockerBanks).where(eq(lockerBanks.id, id)).get(),
     banksByIds: (ids: readonly string[]) =>
-      ids.length ? q.select().from(lockerBanks).where(inArray(lockerBanks.id, [...ids])).all() : [],
+      ids.length
+        ? q
+            .select()
+            .from(lockerBanks)
+            .where(inArray(lockerBanks.id, [...ids]))
+            .all()
+        : [],
     banksBySiteIds: (siteIds: readonly string[]) =>
       siteIds.length
         ? q
@@ -141,7 +168,8 @@ export function createLockerStore(db: Db) {
         const bank = tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
         if (!bank) return null;
         if (bank.status === status) {
-          if (status === 'ONLINE') tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId)).run();
+          if (status === 'ONLINE')
+            tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId)).run();
           return null;
         }
         tx.insert(lockerEvents)
@@ -184,6 +212,7 @@ export function createLockerStore(db: Db) {
       generation: number,
       events: ControllerEvent[],
       receivedAt: Date,
+      hooks: readonly ControllerEventHook[] = [],
     ): RecordEventsOutcome {
       return db.withTx((tx) => {
         const bank = tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
@@ -201,6 +230,7 @@ export function createLockerStore(db: Db) {
         const changed = new Map<string, CompartmentRow>();
         const storedEvents: LockerEventRow[] = [];
         const unknownLabels: number[] = [];
+        const afterCommit: (() => void)[] = [];
         let last = bank.lastSeq;
         let duplicates = 0;
         let resendFromSeq: number | null = null;
@@ -214,34 +244,41 @@ export function createLockerStore(db: Db) {
             resendFromSeq = last + 1;
             break;
           }
-          const compartment = byLabel.get(e.label);
-          storedEvents.push(
-            tx
-              .insert(lockerEvents)
-              .values({
-                bankId,
-                compartmentId: compartment?.id ?? null,
-                label: e.label,
-                kind: e.kind,
-                deviceGeneration: generation,
-                seq: e.seq,
-                occurredAt: e.at,
-                receivedAt,
-                detail: e.detail,
-              })
-              .returning()
-              .get(),
-          );
+          let compartment = byLabel.get(e.label);
+          const stored = tx
+            .insert(lockerEvents)
+            .values({
+              bankId,
+              compartmentId: compartment?.id ?? null,
+              label: e.label,
+              kind: e.kind,
+              deviceGeneration: generation,
+              seq: e.seq,
+              occurredAt: e.at,
+              receivedAt,
+              detail: e.detail,
+            })
+            .returning()
+            .get();
+          storedEvents.push(stored);
           last = e.seq;
-          if (!compartment) {
-            unknownLabels.push(e.seq);
-            continue;
+          if (!compartment) unknownLabels.push(e.seq);
+          else {
+            const patch = effectivePatch(compartment, patchForEvent(compartment, e.kind));
+            if (patch) {
+              compartment = bumpCompartment(tx, compartment.id, patch, receivedAt);
+              byLabel.set(e.label, compartment);
+              changed.set(compartment.id, compartment);
+            }
           }
-          const patch = effectivePatch(compartment, patchForEvent(compartment, e.kind));
-          if (patch) {
-            const updated = bumpCompartment(tx, compartment.id, patch, receivedAt);
-            byLabel.set(e.label, updated);
-            changed.set(updated.id, updated);
+          for (const hook of hooks) {
+            const result = hook(tx, stored, compartment);
+            if (result?.compartment) {
+              compartment = result.compartment;
+              byLabel.set(compartment.label, compartment);
+              changed.set(compartment.id, compartment);
+            }
+            if (result?.afterCommit) afterCommit.push(result.afterCommit);
           }
         }
         tx.update(lockerBanks).set({ lastSeq: last, lastSeenAt: receivedAt }).where(eq(lockerBanks.id, bankId)).run();
@@ -253,8 +290,14 @@ export function createLockerStore(db: Db) {
           unknownLabels,
           changed: [...changed.values()],
           storedEvents,
+          afterCommit,
         };
       });
+    },
+
+    /** Changes a compartment inside a caller's transaction, bumping its version. */
+    updateCompartmentIn(tx: Queryable, id: string, patch: Partial<CompartmentRow>, at: Date): CompartmentRow {
+      return bumpCompartment(tx, id, patch, at);
     },
 
     /** Sets a compartment's business state (staff, bookings); null when already so. */

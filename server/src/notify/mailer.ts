@@ -19,7 +19,8 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
   const transport = nodemailer.createTransport(smtpUrl);
   return {
     async send(message) {
-      await transport.sendMail({ from, ...message });
+      const { messageId, ...rest } = message;
+      await transport.sendMail({ from, ...rest, ...(messageId ? { messageId: `<${messageId}@baylight>` } : {}) });
     },
   };
 }
@@ -29,7 +30,7 @@ export function createDevOutboxMailer(db: Db, clock: Clock, logger: Logger): Mai
     send(message) {
       db.orm
         .insert(tables.devOutbox)
-        .values({ ...message, createdAt: clock.now() })
+        .values({ to: message.to, subject: message.subject, text: message.text, createdAt: clock.now() })
         .run();
       logger.info({ to: message.to, subject: message.subject }, `dev outbox: ${message.subject}`);
       return Promise.resolve();

@@ -4,8 +4,10 @@
 import { forbidden, unauthenticated } from '../shared/errors.js';
 import type { Role, Viewer } from './types.js';
 
-/** Roles that run the lockers and see every bank and its event log. */
+/** Roles that run the lockers and see every bank, every parcel and the event log. */
 export const OPERATOR_ROLES: readonly Role[] = ['ADMIN', 'IT', 'STAFF', 'MAILROOM'];
+
+export const isOperator = (viewer: Viewer) => (OPERATOR_ROLES as readonly string[]).includes(viewer.role);
 
 export function requireViewer(viewer: Viewer | null): Viewer {
   if (!viewer) throw unauthenticated();
@@ -14,6 +16,6 @@ export function requireViewer(viewer: Viewer | null): Viewer {
 
 export function requireRole(viewer: Viewer | null, roles: readonly Role[]): Viewer {
   const v = requireViewer(viewer);
-  if (!roles.includes(v.role)) throw forbidden(`Only ${roles.join(', ')} may do this.`);
+  if (!(roles as readonly string[]).includes(v.role)) throw forbidden(`Only ${roles.join(', ')} may do this.`);
   return v;
 }

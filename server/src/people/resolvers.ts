@@ -3,14 +3,23 @@ import { listDevOutbox } from '../notify/mailer.js';
 import { forbidden } from '../shared/errors.js';
 
 export const peopleResolvers: Resolvers = {
+  Person: {
+    preferredBank: (p, _, { services }) => (p.preferredBankId ? (services.lockers.store.getBank(p.preferredBankId) ?? null) : null),
+  },
   Query: {
     me: (_, __, { viewer, services }) => (viewer ? (services.people.findById(viewer.personId) ?? null) : null),
+    people: (_, { search, limit }, { viewer, services }) => services.people.search(viewer, search, limit ?? 10),
     devOutbox: (_, { to, limit }, { services }) => {
       if (!services.config.DEV_OUTBOX) throw forbidden('The dev outbox is off (DEV_OUTBOX=false).');
       return listDevOutbox(services.db, to ?? null, limit ?? 20);
     },
   },
   Mutation: {
+    importPeople: (_, { csv }, { viewer, services }) => services.people.importCsv(viewer, csv),
+    updateMyPreferences: (_, { input }, { viewer, services }) => {
+      services.notify.updateSettings(viewer, input);
+      return services.people.updatePreferences(viewer, input, (id) => !!services.lockers.store.getBank(id));
+    },
     requestSignInCode: (_, { email }, { services }) => services.people.requestSignInCode(email),
     signIn: (_, { email, code }, { services }) => services.people.signIn(email, code),
     signOut: (_, __, { viewer, services }) => {

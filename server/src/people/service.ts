@@ -10,7 +10,10 @@ import { hmac, numericCode, safeEqualHex, sha256 } from '../shared/crypto.js';
 import { badInput, conflict } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
+import { parseCsv } from './csv.js';
+import { requireRole, requireViewer } from './policy.js';
 import { createPeopleStore } from './store.js';
+import { ROLES } from '../../../drizzle/schema/people.js';
 import type { PersonRow, Role, Viewer } from './types.js';
 
 export const SIGN_IN_CODE_TTL_MS = 10 * 60_000;
@@ -81,12 +84,76 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
       };
     },
 
-    createPerson(input: { email: string; name: string; role: Role; department?: string | null }): PersonRow {
+    createPerson(input: { email: string; name: string; role: Role; department?: string | null; studentId?: string | null }): PersonRow {
       const email = parseEmail(input.email);
       const name = input.name.trim();
       if (!name) throw badInput('A name is required.', { field: 'name' });
       if (store.findByEmail(email)) throw conflict(`A person with e-mail ${email} already exists.`);
-      return store.insertPerson({ id: newId('per'), email, name, role: input.role, department: input.department ?? null });
+      return store.insertPerson({
+        id: newId('per'),
+        email,
+        name,
+        role: input.role,
+        department: input.department ?? null,
+        studentId: input.studentId ?? null,
+      });
+    },
+
+    /** Recipient lookup for the intake desk: name, e-mail or student id. */
+    search(viewer: Viewer | null, term: string, limit: number): PersonRow[] {
+      requireRole(viewer, ['MAILROOM', 'COURIER', 'ADMIN', 'IT', 'STAFF']);
+      const t = term.trim();
+      if (t.length < 2) return [];
+      return store.search(t.slice(0, 100), Math.min(Math.max(limit, 1), 50));
+    },
+
+    /**
+     * Imports a people directory from CSV (header: email,name,role,studentId,department).
+     * Each line is answered on its own: good lines are created or updated, bad
+     * ones listed with their line number; nothing is half-written.
+     */
+    importCsv(viewer: Viewer | null, csv: string) {
+      requireRole(viewer, ['ADMIN', 'MAILROOM']);
+      if (csv.length > 5_000_000) throw badInput('The file is larger than 5 MB; split it.');
+      const rows = parseCsv(csv);
+      const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
+      const col = (name: string) => header.indexOf(name.toLowerCase());
+      if (col('email') < 0 || col('name') < 0) throw badInput('The first line must be a header with at least email,name.');
+      const result = { created: 0, updated: 0, errors: [] as { line: number; message: string }[] };
+      rows.forEach((cells, i) => {
+        const line = i + 2;
+        if (cells.every((c) => !c.trim())) return;
+        const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
+        const email = emailSchema.safeParse(get('email'));
+        if (!email.success) return result.errors.push({ line, message: `not a valid e-mail: "${get('email')}"` });
+        const name = get('name');
+        if (!name) return result.errors.push({ line, message: 'name is empty' });
+        const roleText = (get('role') || 'STUDENT').toUpperCase();
+        if (!(ROLES as readonly string[]).includes(roleText)) return result.errors.push({ line, message: `unknown role ${roleText}` });
+        const role = roleText as Role;
+        if (role === 'ADMIN' && viewer?.role !== 'ADMIN') return result.errors.push({ line, message: 'only an ADMIN may import admins' });
+        const existing = store.findByEmail(email.data);
+        const fields = { name, role, studentId: get('studentid') || null, department: get('department') || null };
+        if (existing) {
+          store.updatePerson(existing.id, fields);
+          result.updated++;
+        } else {
+          store.insertPerson({ id: newId('per'), email: email.data, ...fields });
+          result.created++;
+        }
+      });
+      return result;
+    },
+
+    updatePreferences(viewer: Viewer | null, input: { preferredBankId?: string | null; needsAccessible?: boolean | null }, bankExists: (id: string) => boolean) {
+      const v = requireViewer(viewer);
+      const patch: Partial<PersonRow> = {};
+      if (input.preferredBankId !== undefined) {
+        if (input.preferredBankId && !bankExists(input.preferredBankId)) throw badInput('Unknown bank.', { field: 'preferredBankId' });
+        patch.preferredBankId = input.preferredBankId || null;
+      }
+      if (input.needsAccessible != null) patch.needsAccessible = input.needsAccessible;
+      return Object.keys(patch).length ? store.updatePerson(v.personId, patch) : store.findById(v.personId)!;
     },
 
     /** An API token that does not expire until revoked (admin CLI, integrations). */

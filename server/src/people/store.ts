@@ -1,5 +1,5 @@
 /** The only place with queries over people, their tokens and sign-in codes. */
-import { and, desc, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, like, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/index.js';
 import { tables } from '../db/index.js';
 import type { PersonRow, Role } from './types.js';
@@ -22,12 +22,38 @@ export function createPeopleStore(db: Queryable) {
         .where(or(...ids.map((id) => eq(people.id, id))))
         .all();
     },
-    insertPerson(row: { id: string; email: string; name: string; role: Role; department?: string | null }): PersonRow {
+    insertPerson(row: {
+      id: string;
+      email: string;
+      name: string;
+      role: Role;
+      department?: string | null;
+      studentId?: string | null;
+    }): PersonRow {
       return db
         .insert(people)
         .values({ ...row, createdAt: new Date() })
         .returning()
         .get();
+    },
+    search(term: string, limit: number): PersonRow[] {
+      const like_ = `%${term.toLowerCase()}%`;
+      return db
+        .select()
+        .from(people)
+        .where(
+          or(
+            like(sql`lower(${people.name})`, like_),
+            like(people.email, like_),
+            like(sql`lower(coalesce(${people.studentId}, ''))`, like_),
+          ),
+        )
+        .orderBy(people.name)
+        .limit(limit)
+        .all();
+    },
+    updatePerson(id: string, patch: Partial<PersonRow>): PersonRow {
+      return db.update(people).set(patch).where(eq(people.id, id)).returning().get();
     },
     insertToken(row: typeof personTokens.$inferInsert) {
       db.insert(personTokens).values(row).run();

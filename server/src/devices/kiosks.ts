@@ -1,0 +1,50 @@
+/**
+ * Kiosks: the touchscreen on a locker bank. A kiosk acts for its bank through
+ * a credential an admin pairs with that bank — never as a person — so it can
+ * take keypad codes and QR scans for that bank only.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+import { tables } from '../db/index.js';
+import { requireRole } from '../people/policy.js';
+import type { Viewer } from '../people/types.js';
+import type { Clock } from '../shared/clock.js';
+import { sha256 } from '../shared/crypto.js';
+import { badInput, notFound } from '../shared/errors.js';
+import { newId, randomToken } from '../shared/ids.js';
+
+const { kiosks, lockerBanks } = tables;
+
+export const KIOSK_TOKEN_PREFIX = 'blk';
+
+export function createKioskService(db: Db, clock: Clock) {
+  return {
+    createCredential(viewer: Viewer | null, bankId: string, name: string) {
+      requireRole(viewer, ['ADMIN']);
+      const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
+      if (!bank) throw notFound('Locker bank');
+      const trimmed = name.trim();
+      if (!trimmed || trimmed.length > 80) throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
+      const token = randomToken(KIOSK_TOKEN_PREFIX);
+      const row = db.orm
+        .insert(kiosks)
+        .values({ id: newId('ksk'), bankId, name: trimmed, tokenHash: sha256(token), createdAt: clock.now() })
+        .returning()
+        .get();
+      return { id: row.id, bankId, name: row.name, token };
+    },
+
+    /** A kiosk token as a viewer scoped to its bank; null when unknown or revoked. */
+    authenticate(token: string | null): Viewer | null {
+      if (!token?.startsWith(`${KIOSK_TOKEN_PREFIX}_`)) return null;
+      const kiosk = db.orm
+        .select()
+        .from(kiosks)
+        .where(and(eq(kiosks.tokenHash, sha256(token)), isNull(kiosks.revokedAt)))
+        .get();
+      if (!kiosk) return null;
+      return { personId: '', role: 'KIOSK', department: null, tokenId: kiosk.id, bankId: kiosk.bankId };
+    },
+  };
+}
+export type KioskService = ReturnType<typeof createKioskService>;

@@ -1,0 +1,229 @@
+/**
+ * Notices to people: e-mail and web push through a transactional outbox.
+ *
+ * Callers write notices with `enqueue` inside the transaction that makes the
+ * change they tell about, so a crash never loses one (it is committed with the
+ * change) and a retried change never duplicates one (dedupe key). A worker
+ * claims due notices with a lease and delivers them; a notice whose sender died
+ * mid-way is claimed again after the lease. E-mail carries the notice id as its
+ * Message-ID, so the one case a resend can happen (crash between the SMTP
+ * server's "250 OK" and the database write) is recognisable downstream.
+ */
+import type { Agent as HttpsAgent } from 'node:https';
+import webpush from 'web-push';
+import type { Db, Queryable } from '../db/index.js';
+import { requireViewer } from '../people/policy.js';
+import type { PeopleStore } from '../people/store.js';
+import type { Viewer } from '../people/types.js';
+import type { Clock } from '../shared/clock.js';
+import { badInput, notFound } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { Mailer } from './mailer.js';
+import { afterQuietHours, isHhmm } from './quiet-hours.js';
+import type { NotifyStore } from './store.js';
+import type { OutboxRow } from './types.js';
+import type { VapidKeys } from './vapid.js';
+
+export const MAX_ATTEMPTS = 8;
+const LEASE_MS = 60_000;
+
+export interface Notice {
+  personId: string;
+  /** Same key, same notice: enqueueing it again does nothing. */
+  dedupeKey: string;
+  subject: string;
+  body: string;
+  url?: string | null;
+  /** Time zone for quiet hours. */
+  timeZone: string;
+  /** Urgent notices (e.g. sign-in codes) ignore quiet hours. */
+  urgent?: boolean;
+}
+
+export interface NotifyServiceDeps {
+  db: Db;
+  store: NotifyStore;
+  people: PeopleStore;
+  mailer: Mailer;
+  vapid: VapidKeys;
+  vapidSubject: string;
+  clock: Clock;
+  logger: Logger;
+  /** Agent for push requests (tests use a local HTTPS push service). */
+  pushAgent?: HttpsAgent;
+}
+
+export function createNotifyService(deps: NotifyServiceDeps) {
+  const { db, store, people, clock, logger } = deps;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  async function deliver(n: OutboxRow): Promise<void> {
+    if (n.channel === 'EMAIL') {
+      const person = people.findById(n.personId);
+      if (!person) {
+        store.markFinal(n.id, 'DROPPED', 'person no longer exists');
+        return;
+      }
+      await deps.mailer.send({ to: person.email, subject: n.subject, text: `${n.body}${n.url ? `\n\n${n.url}` : ''}`, messageId: n.id });
+      store.markSent(n.id, clock.now());
+      return;
+    }
+    const device = n.pushDeviceId ? store.getPushDevice(n.pushDeviceId) : undefined;
+    if (!device) {
+      store.markFinal(n.id, 'DROPPED', 'push device removed');
+      return;
+    }
+    try {
+      await webpush.sendNotification(
+        { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } },
+        JSON.stringify({ title: n.subject, body: n.body, url: n.url, tag: n.dedupeKey }),
+        {
+          vapidDetails: { subject: deps.vapidSubject, publicKey: deps.vapid.publicKey, privateKey: deps.vapid.privateKey },
+          TTL: 24 * 3600,
+          urgency: 'high',
+          ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
+        },
+      );
+      store.markSent(n.id, clock.now());
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404 || status === 410) {
+        // The subscription is gone for good (RFC 8030 §7.3): forget the device.
+        store.deletePushDevice(device.id);
+        store.markFinal(n.id, 'DROPPED', `push endpoint answered ${status}`);
+        logger.info({ deviceId: device.id, status }, 'push subscription expired; device removed');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    for (;;) {
+      const batch = store.claimDue(clock.now(), LEASE_MS, 20);
+      if (!batch.length || stopped) return;
+      for (const n of batch) {
+        try {
+          await deliver(n);
+        } catch (err) {
+          const attempts = n.attempts + 1;
+          const message = err instanceof Error ? err.message : String(err);
+          if (attempts >= MAX_ATTEMPTS) {
+            store.markFinal(n.id, 'FAILED', message);
+            logger.error({ notice: n.id, err }, 'notice failed for good');
+          } else {
+            const backoff = Math.min(2 ** attempts * 1_000, 3_600_000);
+            store.markRetry(n.id, attempts, new Date(clock.now().getTime() + backoff), message);
+            logger.warn({ notice: n.id, attempts, err: message }, 'notice delivery failed; will retry');
+          }
+        }
+      }
+    }
+  }
+
+  return {
+    store,
+    vapidPublicKey: deps.vapid.publicKey,
+
+    /** Writes notices for every channel the person has on; call inside the change's transaction. */
+    enqueue(tx: Queryable, notice: Notice) {
+      const settings = store.settings(tx, notice.personId);
+      const now = clock.now();
+      const notBefore = notice.urgent
+        ? now
+        : afterQuietHours(now, settings.quietHoursStart, settings.quietHoursEnd, notice.timeZone);
+      const base = { personId: notice.personId, subject: notice.subject, body: notice.body, url: notice.url ?? null, notBefore, createdAt: now };
+      const rows = [];
+      if (settings.emailEnabled) rows.push({ ...base, id: newId('ntf'), channel: 'EMAIL' as const, dedupeKey: `${notice.dedupeKey}:email` });
+      if (settings.pushEnabled) {
+        for (const d of store.pushDevices(tx, notice.personId)) {
+          rows.push({ ...base, id: newId('ntf'), channel: 'PUSH' as const, pushDeviceId: d.id, dedupeKey: `${notice.dedupeKey}:push:${d.id}` });
+        }
+      }
+      store.enqueue(tx, rows);
+    },
+
+    /** Asks the worker to look for due notices now (after a commit that enqueued some). */
+    kick() {
+      if (stopped) return;
+      running ??= drain()
+        .catch((err: unknown) => logger.error({ err }, 'outbox worker failed'))
+        .finally(() => {
+          running = null;
+        });
+    },
+
+    start(intervalMs = 1_000) {
+      stopped = false;
+      timer = setInterval(() => this.kick(), intervalMs);
+      timer.unref();
+      this.kick();
+    },
+
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+
+    settings(viewer: Viewer | null) {
+      const v = requireViewer(viewer);
+      return { ...store.settings(db.orm, v.personId), devices: store.pushDevices(db.orm, v.personId) };
+    },
+
+    updateSettings(
+      viewer: Viewer | null,
+      input: { emailEnabled?: boolean | null; pushEnabled?: boolean | null; quietHoursStart?: string | null; quietHoursEnd?: string | null },
+    ) {
+      const v = requireViewer(viewer);
+      const current = store.settings(db.orm, v.personId);
+      for (const field of ['quietHoursStart', 'quietHoursEnd'] as const) {
+        const value = input[field];
+        if (value && !isHhmm(value)) throw badInput(`${field} must be HH:MM, e.g. 22:00.`, { field });
+      }
+      const next = {
+        ...current,
+        ...(input.emailEnabled != null ? { emailEnabled: input.emailEnabled } : {}),
+        ...(input.pushEnabled != null ? { pushEnabled: input.pushEnabled } : {}),
+        ...(input.quietHoursStart !== undefined ? { quietHoursStart: input.quietHoursStart || null } : {}),
+        ...(input.quietHoursEnd !== undefined ? { quietHoursEnd: input.quietHoursEnd || null } : {}),
+      };
+      store.saveSettings(next);
+      return next;
+    },
+
+    registerPushDevice(viewer: Viewer | null, input: { endpoint: string; p256dh: string; auth: string; label?: string | null }) {
+      const v = requireViewer(viewer);
+      let url: URL;
+      try {
+        url = new URL(input.endpoint);
+      } catch {
+        throw badInput('endpoint must be an https URL.', { field: 'endpoint' });
+      }
+      if (url.protocol !== 'https:') throw badInput('endpoint must be an https URL.', { field: 'endpoint' });
+      if (!/^[A-Za-z0-9_-]{80,100}$/.test(input.p256dh)) throw badInput('p256dh must be a base64url P-256 public key.', { field: 'p256dh' });
+      if (!/^[A-Za-z0-9_-]{16,32}$/.test(input.auth)) throw badInput('auth must be a base64url secret.', { field: 'auth' });
+      return store.upsertPushDevice({
+        id: newId('pdev'),
+        personId: v.personId,
+        endpoint: input.endpoint,
+        p256dh: input.p256dh,
+        auth: input.auth,
+        label: (input.label ?? 'Browser').slice(0, 80),
+        createdAt: clock.now(),
+      });
+    },
+
+    removePushDevice(viewer: Viewer | null, id: string) {
+      const v = requireViewer(viewer);
+      const device = store.getPushDevice(id);
+      if (!device || device.personId !== v.personId) throw notFound('Push device');
+      store.deletePushDevice(id);
+      return true;
+    },
+  };
+}
+export type NotifyService = ReturnType<typeof createNotifyService>;

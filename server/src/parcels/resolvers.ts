@@ -1,0 +1,55 @@
+import type { Resolvers } from '../generated/graphql.js';
+import { isOperator } from '../people/policy.js';
+import type { ParcelRow } from './types.js';
+
+export const parcelResolvers: Resolvers = {
+  Query: {
+    myParcels: (_, __, { viewer, services }) => services.parcels.myParcels(viewer),
+    parcels: (_, args, { viewer, services }) => services.parcels.search(viewer, args, args.limit ?? 100),
+    parcel: (_, { id }, { viewer, services }) => services.parcels.visibleParcel(viewer, id),
+    doorOpenings: (_, { bankId, parcelId, limit }, { viewer, services }) =>
+      services.parcels.doorOpenings(viewer, { bankId, parcelId }, limit ?? 100),
+  },
+  Mutation: {
+    intakeParcel: (_, { input }, { viewer, services }) => services.parcels.intake(viewer, input),
+    redeemPickupCode: (_, { code, compartmentHint }, { viewer, device, services }) =>
+      services.parcels.redeemCode(viewer, device, code, compartmentHint ?? null),
+    redeemPickupQr: (_, { token, compartmentHint }, { viewer, device, services }) =>
+      services.parcels.redeemQr(viewer, device, token, compartmentHint ?? null),
+    openMyParcel: (_, { parcelId }, { viewer, services }) => services.parcels.openMyParcel(viewer, parcelId),
+    extendParcelHold: (_, { parcelId }, { viewer, services }) => services.parcels.extendHold(viewer, parcelId),
+    shareParcelPickup: (_, { parcelId, email }, { viewer, services }) =>
+      services.parcels.shareWithProxy(viewer, parcelId, email ?? null),
+    reportDoorDidNotOpen: (_, args, { viewer, services }) => services.parcels.reportDoorDidNotOpen(viewer, args),
+    openForRecall: (_, { parcelId }, { viewer, services }) => services.parcels.openForRecall(viewer, parcelId),
+    handOverAtDesk: (_, { parcelId }, { viewer, services }) => services.parcels.handOverAtDesk(viewer, parcelId),
+    setCourierBanks: (_, { personId, bankIds }, { viewer, services }) =>
+      services.parcels.setCourierBanks(viewer, personId, bankIds),
+  },
+  Subscription: {
+    myParcelUpdated: {
+      subscribe: (_, __, { viewer, services }) => services.parcels.subscribeMine(viewer),
+      resolve: (p: ParcelRow) => p,
+    },
+    parcelUpdated: {
+      subscribe: (_, __, { viewer, services }) => services.parcels.subscribeAll(viewer),
+      resolve: (p: ParcelRow) => p,
+    },
+  },
+  Parcel: {
+    recipient: async (p, _, { loaders }) => (await loaders.person.load(p.recipientId))!,
+    proxy: async (p, _, { loaders }) => (p.proxyId ? ((await loaders.person.load(p.proxyId)) ?? null) : null),
+    bank: (p, _, { services }) => (p.bankId ? (services.lockers.store.getBank(p.bankId) ?? null) : null),
+    compartment: (p, _, { services }) =>
+      p.compartmentId ? (services.lockers.store.getCompartment(p.compartmentId) ?? null) : null,
+    pickupCode: (p, _, { viewer, services }) => services.parcels.pickupCode(viewer, p),
+    pickupQrToken: (p, _, { viewer, services }) => services.parcels.pickupQrToken(viewer, p),
+    doorOpenings: (p, _, { viewer, services }) => services.parcels.doorOpenings(viewer, { parcelId: p.id }, 50),
+  },
+  DoorOpening: {
+    via: (o) => o.via as never,
+    status: (o) => (o.status as never) ?? null,
+    person: async (o, _, { viewer, loaders }) =>
+      o.personId && viewer && isOperator(viewer) ? ((await loaders.person.load(o.personId)) ?? null) : null,
+  },
+};

@@ -1,0 +1,1028 @@
+/**
+ * Parcels: intake at the mailroom desk or by a courier, deposit into the
+ * smallest fitting compartment, notices, pickup by keypad code, QR (online or
+ * verified by the controller offline) or remote open, and the exceptions
+ * (extend, proxy, recall, desk hand-over, door did not open).
+ *
+ * What the controller reports drives the parcel: a deposit is confirmed when
+ * the door closes with something inside; a pickup when it closes empty. That
+ * logic runs inside the same transaction that stores the controller's events
+ * (an event hook), so a crash never leaves an event stored but not acted on,
+ * and the notice it causes is written in that transaction too (outbox).
+ */
+import type { AuditService } from '../audit/service.js';
+import type { Bus } from '../bus/index.js';
+import type { Db, Queryable, Tx } from '../db/index.js';
+import type { DeviceService } from '../devices/service.js';
+import type { CommandRow } from '../devices/types.js';
+import type { LockerService } from '../lockers/service.js';
+import type { ControllerEventHook } from '../lockers/store.js';
+import type { CompartmentRow, LockerEventRow } from '../lockers/types.js';
+import type { NotifyService } from '../notify/service.js';
+import { isOperator, requireRole, requireViewer } from '../people/policy.js';
+import type { PeopleService } from '../people/service.js';
+import type { PersonRow, Viewer } from '../people/types.js';
+import type { Clock } from '../shared/clock.js';
+import { badInput, forbidden, notFound } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { codeLookup, CODE_DIGITS, deriveCode, type PickupSigner } from './credentials.js';
+import { afterFailure, isLocked, PARCEL_LIFETIME_FAILURE_CAP } from './lockout.js';
+import type { ParcelStore } from './store.js';
+import { detectCarrier, normaliseTracking } from './tracking.js';
+import { parcelTopics, SIZE_ORDER, type ParcelRow, type Size } from './types.js';
+
+/** The one answer to every refused code or QR, so an answer never tells whether a code exists. */
+export const NOT_VALID = 'That code is not valid here. Check it and try again, or contact the mailroom.';
+const DEPOSIT_COMMAND_TTL_MS = 90_000;
+const RECALL_COMMAND_TTL_MS = 60_000;
+/** A deposit whose door never opened is released after this. */
+const DEPOSIT_ABANDON_MS = 3 * 60_000;
+const REMINDER_AFTER_MS = 24 * 3_600_000;
+const EXPIRY_WARNING_BEFORE_MS = 12 * 3_600_000;
+
+export type IntakeResult =
+  | {
+      __typename: 'ParcelReserved';
+      parcel: ParcelRow;
+      compartment: CompartmentRow;
+      command: CommandRow;
+    }
+  | { __typename: 'ParcelSentToDesk'; parcel: ParcelRow; reason: 'LOCKERS_FULL' | 'DEPOSIT_FAILED'; message: string }
+  | { __typename: 'ParcelTooBig'; parcel: ParcelRow; message: string }
+  | { __typename: 'DuplicateTracking'; existing: ParcelRow; message: string };
+
+export type PickupResult =
+  | { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow }
+  | { __typename: 'PickupRefused'; message: string; retryAfterSeconds: number | null };
+
+export type ActionRefusal = 'ALREADY_EXTENDED' | 'NOT_IN_LOCKER' | 'UNKNOWN_PERSON' | 'NOT_ALLOWED' | 'BANK_OFFLINE';
+export type ActionResult =
+  | { __typename: 'ParcelActionOk'; parcel: ParcelRow }
+  | { __typename: 'ParcelActionRefused'; reason: ActionRefusal; message: string };
+
+export interface ParcelServiceDeps {
+  db: Db;
+  store: ParcelStore;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  secret: string;
+  signer: PickupSigner;
+  lockers: LockerService;
+  devices: DeviceService;
+  notify: NotifyService;
+  audit: AuditService;
+  people: PeopleService;
+  openCommandTtlMs: number;
+  publicWebUrl: string;
+}
+
+const refused = (reason: ActionRefusal, message: string): ActionResult => ({
+  __typename: 'ParcelActionRefused',
+  reason,
+  message,
+});
+const ok = (parcel: ParcelRow): ActionResult => ({ __typename: 'ParcelActionOk', parcel });
+
+export function createParcelService(deps: ParcelServiceDeps) {
+  const { db, store, bus, clock, logger, lockers, devices, notify, audit, people, signer, secret } = deps;
+
+  // --- helpers ----------------------------------------------------------------
+
+  function publish(parcel: ParcelRow) {
+    bus.publish(parcelTopics.all, parcel);
+    bus.publish(parcelTopics.person(parcel.recipientId), parcel);
+    if (parcel.proxyId) bus.publish(parcelTopics.person(parcel.proxyId), parcel);
+  }
+
+  function siteOf(bankId: string | null) {
+    const bank = bankId ? lockers.store.getBank(bankId) : undefined;
+    return bank ? lockers.store.getSite(bank.siteId) : lockers.store.listSites()[0];
+  }
+
+  const holdMs = (bankId: string | null) => (siteOf(bankId)?.pickupHoldHours ?? 72) * 3_600_000;
+  const timeZone = (bankId: string | null) => siteOf(bankId)?.timezone ?? 'UTC';
+  const link = (parcelId: string) => `${deps.publicWebUrl.replace(/\/$/, '')}/parcels#${parcelId}`;
+
+  function where(parcel: ParcelRow) {
+    const bank = parcel.bankId ? lockers.store.getBank(parcel.bankId) : undefined;
+    const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+    return {
+      bank,
+      compartment,
+      text: bank && compartment ? `${bank.name}, compartment ${compartment.label}` : 'the mailroom desk',
+    };
+  }
+
+  /** The next code for a parcel whose lookup is free among live codes (collisions among 10^8 are rare but real). */
+  function issueCode(tx: Queryable, parcel: ParcelRow): { codeVersion: number; codeLookup: string } {
+    for (let v = parcel.codeVersion + 1; ; v++) {
+      const lookup = codeLookup(secret, deriveCode(secret, parcel.id, v));
+      if (!store.codeLookupTaken(tx, lookup)) return { codeVersion: v, codeLookup: lookup };
+    }
+  }
+
+  /** Everyone who may collect the parcel. */
+  function collectors(parcel: ParcelRow): string[] {
+    return parcel.proxyId ? [parcel.recipientId, parcel.proxyId] : [parcel.recipientId];
+  }
+
+  function canActAsCollector(viewer: Viewer, parcel: ParcelRow) {
+    return viewer.personId === parcel.recipientId || viewer.personId === parcel.proxyId;
+  }
+
+  function canSee(viewer: Viewer, parcel: ParcelRow, recipient?: PersonRow) {
+    if (canActAsCollector(viewer, parcel) || isOperator(viewer)) return true;
+    if (viewer.role === 'COURIER') return parcel.createdBy === viewer.personId;
+    if (viewer.role === 'DEPARTMENT' && viewer.department) {
+      const r = recipient ?? people.findById(parcel.recipientId);
+      return r?.department === viewer.department;
+    }
+    return false;
+  }
+
+  function visibleParcel(viewer: Viewer | null, id: string): ParcelRow {
+    const v = requireViewer(viewer);
+    const parcel = store.get(id);
+    if (!parcel || !canSee(v, parcel)) throw notFound('Parcel');
+    return parcel;
+  }
+
+  /** Revokes the parcel's QR token: recorded, and pushed to the controller if it is connected. */
+  function revokeQr(tx: Queryable, parcel: ParcelRow, at: Date): (() => void) | null {
+    if (!parcel.qrTokenId || !parcel.bankId) return null;
+    const expiresAt = parcel.expiresAt ?? at;
+    store.upsertToken(tx, {
+      id: parcel.qrTokenId,
+      parcelId: parcel.id,
+      bankId: parcel.bankId,
+      revokedAt: at,
+      expiresAt,
+    });
+    const { bankId, compartmentId, qrTokenId } = parcel;
+    return () => {
+      const compartment = compartmentId ? lockers.store.getCompartment(compartmentId) : undefined;
+      if (compartment) devices.sendRevocation(bankId, compartment.id, compartment.label, qrTokenId, expiresAt);
+    };
+  }
+
+  function noticeReady(tx: Queryable, parcel: ParcelRow, kind: string, lead: string) {
+    const place = where(parcel).text;
+    const until = parcel.expiresAt ? parcel.expiresAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '';
+    for (const personId of collectors(parcel)) {
+      notify.enqueue(tx, {
+        personId,
+        dedupeKey: `parcel:${parcel.id}:${kind}:v${parcel.codeVersion}:${personId}`,
+        subject: `${lead}: ${place}`,
+        body: `${lead} — ${place}. Pickup code ${deriveCode(secret, parcel.id, parcel.codeVersion)} (keypad), or show the QR in the Baylight app, or open it from the app at the locker. Collect by ${until}.`,
+        url: link(parcel.id),
+        timeZone: timeZone(parcel.bankId),
+      });
+    }
+  }
+
+  function noticeDesk(tx: Queryable, parcel: ParcelRow, kind: string, text: string) {
+    notify.enqueue(tx, {
+      personId: parcel.recipientId,
+      dedupeKey: `parcel:${parcel.id}:${kind}`,
+      subject: 'Your parcel is at the mailroom desk',
+      body: `${text} Tracking ${parcel.tracking}. Bring your student or staff card.`,
+      url: link(parcel.id),
+      timeZone: timeZone(parcel.bankId),
+    });
+  }
+
+  // --- the controller drives the parcel --------------------------------------
+
+  /** Inside the event transaction: deposit confirmed, pickup done, recall done, or nothing. */
+  const onControllerEvent: ControllerEventHook = (tx, event, compartment) => {
+    if (!compartment) return;
+    if (event.kind === 'PICKUP_QR_OFFLINE') return offlineQrReported(tx, event, compartment);
+    if (event.kind !== 'DOOR_OPENED' && event.kind !== 'DOOR_CLOSED') return;
+    const parcel = store.activeInCompartment(tx, compartment.id);
+    if (!parcel?.operation) return;
+    const at = event.receivedAt;
+
+    if (event.kind === 'DOOR_OPENED') {
+      const updated = store.update(tx, parcel.id, { doorOpenedAt: event.occurredAt }, at);
+      return { afterCommit: () => publish(updated) };
+    }
+    if (!parcel.doorOpenedAt) return;
+
+    if (parcel.operation === 'DEPOSIT') {
+      if (compartment.occupancy === 'EMPTY') {
+        // The bank senses occupancy and saw nothing go in.
+        const updated = store.update(
+          tx,
+          parcel.id,
+          {
+            status: 'AT_DESK',
+            deskReason: 'DEPOSIT_FAILED',
+            operation: null,
+            doorOpenedAt: null,
+            bankId: null,
+            compartmentId: null,
+          },
+          at,
+        );
+        const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
+        return {
+          compartment: freed,
+          afterCommit: () => {
+            publish(updated);
+            audit.raise({
+              kind: 'DEPOSIT_FAILED',
+              bankId: compartment.bankId,
+              compartmentLabel: compartment.label,
+              parcelId: parcel.id,
+              message: `Deposit of ${parcel.tracking} into ${compartment.label}: the door closed with nothing inside. The parcel is back with the mailroom.`,
+            });
+          },
+        };
+      }
+      const code = issueCode(tx, parcel);
+      const expiresAt = new Date(at.getTime() + holdMs(parcel.bankId));
+      const updated = store.update(
+        tx,
+        parcel.id,
+        {
+          status: 'READY_FOR_PICKUP',
+          depositedAt: at,
+          expiresAt,
+          operation: null,
+          operationVia: null,
+          doorOpenedAt: null,
+          qrTokenId: newId('qr'),
+          ...code,
+        },
+        at,
+      );
+      const inUse = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, at);
+      noticeReady(tx, updated, 'ready', 'Your parcel is ready');
+      return {
+        compartment: inUse,
+        afterCommit: () => {
+          publish(updated);
+          notify.kick();
+        },
+      };
+    }
+
+    // PICKUP or RECALL: the door closed after opening.
+    if (compartment.occupancy === 'OCCUPIED') {
+      // Opened but not taken: the parcel is still there and can be collected again.
+      const updated = store.update(tx, parcel.id, { operation: null, operationVia: null, doorOpenedAt: null }, at);
+      return { afterCommit: () => publish(updated) };
+    }
+    const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
+    if (parcel.operation === 'RECALL') {
+      const updated = store.update(
+        tx,
+        parcel.id,
+        {
+          status: 'AT_DESK',
+          deskReason: 'RECALLED',
+          operation: null,
+          doorOpenedAt: null,
+          codeLookup: null,
+          bankId: null,
+          compartmentId: null,
+        },
+        at,
+      );
+      noticeDesk(tx, updated, 'recalled', 'Your parcel was not collected in time and is now at the mailroom desk.');
+      return {
+        compartment: freed,
+        afterCommit: () => {
+          publish(updated);
+          notify.kick();
+        },
+      };
+    }
+    const method = (parcel.operationVia ?? 'CODE') as NonNullable<ParcelRow['pickupMethod']>;
+    const updated = store.update(
+      tx,
+      parcel.id,
+      {
+        status: 'PICKED_UP',
+        pickedUpAt: at,
+        pickupMethod: method,
+        operation: null,
+        doorOpenedAt: null,
+        codeLookup: null,
+      },
+      at,
+    );
+    if (parcel.qrTokenId && parcel.bankId)
+      store.upsertToken(tx, {
+        id: parcel.qrTokenId,
+        parcelId: parcel.id,
+        bankId: parcel.bankId,
+        usedAt: at,
+        expiresAt: parcel.expiresAt ?? at,
+      });
+    return { compartment: freed, afterCommit: () => publish(updated) };
+  };
+
+  /** A controller opened a door for a QR it verified itself while offline, and says so now. */
+  function offlineQrReported(tx: Tx, event: LockerEventRow, compartment: CompartmentRow) {
+    const token = event.detail ?? '';
+    // Signature is checked synchronously from the verified-claims cache filled before the batch.
+    const claims = verifiedOffline.get(token);
+    const at = event.receivedAt;
+    audit.recordReportedOpening(tx, {
+      id: newId('rop'),
+      bankId: compartment.bankId,
+      label: compartment.label,
+      via: 'QR_OFFLINE',
+      parcelId: claims?.sub ?? null,
+      at: event.occurredAt,
+      detail: claims ? `token ${claims.jti}` : 'token not verifiable',
+    });
+    const parcel = claims ? store.getIn(tx, claims.sub) : undefined;
+    const used = claims ? store.token(tx, claims.jti) : undefined;
+    const problem = !claims
+      ? 'a token the server cannot verify'
+      : claims.bank !== compartment.bankId || claims.cmp !== compartment.label
+        ? 'a token for another door'
+        : used?.usedAt
+          ? 'a token already used'
+          : used?.revokedAt || !parcel || parcel.status !== 'READY_FOR_PICKUP' || parcel.qrTokenId !== claims.jti
+            ? 'a revoked token'
+            : claims.exp * 1000 < event.occurredAt.getTime() - 5 * 60_000
+              ? 'an expired token'
+              : null;
+    if (problem || !claims || !parcel) {
+      return {
+        afterCommit: () =>
+          audit.raise({
+            kind: 'QR_REUSED',
+            bankId: compartment.bankId,
+            compartmentLabel: compartment.label,
+            parcelId: claims?.sub ?? null,
+            message: `${compartment.label}: the controller opened the door offline for ${problem ?? 'an unknown token'}. Check the compartment.`,
+          }),
+      };
+    }
+    store.upsertToken(tx, {
+      id: claims.jti,
+      parcelId: parcel.id,
+      bankId: compartment.bankId,
+      usedAt: at,
+      expiresAt: new Date(claims.exp * 1000),
+    });
+    const updated = store.update(
+      tx,
+      parcel.id,
+      { operation: 'PICKUP', operationVia: 'QR_OFFLINE', operationAt: event.occurredAt, doorOpenedAt: null },
+      at,
+    );
+    return { afterCommit: () => publish(updated) };
+  }
+
+  /**
+   * Offline QR tokens are verified before the event transaction (signature
+   * checks are async; the transaction must be synchronous) and looked up here.
+   */
+  const verifiedOffline = new Map<string, Awaited<ReturnType<PickupSigner['verify']>>>();
+
+  // --- pickup at the locker ---------------------------------------------------
+
+  function throttleKey(viewer: Viewer | null, device: { bankId: string } | null) {
+    if (device) return { key: `device:${device.bankId}`, bankId: device.bankId };
+    if (viewer?.role === 'KIOSK' && viewer.bankId) return { key: `kiosk:${viewer.tokenId}`, bankId: viewer.bankId };
+    throw forbidden('Only a locker controller or a kiosk may redeem pickup codes.');
+  }
+
+  function refuse(retryAfter: Date | null = null): PickupResult {
+    const now = clock.now().getTime();
+    return {
+      __typename: 'PickupRefused',
+      message: retryAfter ? 'Too many attempts at this locker. Please wait and try again.' : NOT_VALID,
+      retryAfterSeconds: retryAfter ? Math.max(1, Math.ceil((retryAfter.getTime() - now) / 1000)) : null,
+    };
+  }
+
+  /** One more failure at this kiosk/controller, and against the parcel behind the hinted door. */
+  function recordFailure(key: string, bankId: string, hint: string | null): PickupResult {
+    const now = clock.now();
+    const next = afterFailure(store.throttle(key), now);
+    store.saveThrottle(key, next, now);
+    const bank = lockers.store.getBank(bankId);
+    if (next.lockedNow) {
+      audit.raise({
+        kind: 'LOCKOUT',
+        bankId,
+        message: `${bank?.name ?? 'A locker'}: keypad locked until ${next.lockedUntil?.toISOString()} after ${next.failures} failed codes.`,
+      });
+    }
+    const compartment = hint ? lockers.findCompartment(bankId, hint) : undefined;
+    const target = compartment ? store.activeInCompartment(db.orm, compartment.id) : undefined;
+    if (target?.status === 'READY_FOR_PICKUP') {
+      const p = afterFailure(
+        { failures: target.failedAttempts, lockouts: target.lockouts, lockedUntil: target.lockedUntil },
+        now,
+      );
+      const exhausted = p.failures >= PARCEL_LIFETIME_FAILURE_CAP;
+      const updated = store.update(
+        db.orm,
+        target.id,
+        {
+          failedAttempts: p.failures,
+          lockouts: p.lockouts,
+          lockedUntil: p.lockedUntil,
+          ...(exhausted ? { codeLookup: null } : {}),
+        },
+        now,
+      );
+      if (p.lockedNow || exhausted) {
+        audit.raise({
+          kind: 'LOCKOUT',
+          bankId,
+          compartmentLabel: compartment?.label ?? null,
+          parcelId: target.id,
+          message: exhausted
+            ? `${compartment?.label}: ${PARCEL_LIFETIME_FAILURE_CAP} failed codes in this parcel's life; its code no longer works. Re-issue it to the recipient.`
+            : `${compartment?.label}: parcel locked until ${p.lockedUntil?.toISOString()} after ${p.failures} failed codes.`,
+        });
+      }
+      publish(updated);
+    }
+    return refuse(next.lockedNow ? next.lockedUntil : null);
+  }
+
+  function openForPickup(
+    parcel: ParcelRow,
+    via: 'CODE' | 'QR' | 'REMOTE',
+    requestedBy: string | null,
+    ttlMs: number,
+  ): PickupResult | null {
+    const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+    if (!compartment || !parcel.bankId) return null;
+    const result = devices.requestOpen({
+      bankId: parcel.bankId,
+      label: compartment.label,
+      via,
+      requestedBy,
+      reason: null,
+      ttlMs,
+      parcelId: parcel.id,
+    });
+    if (result.__typename !== 'CommandIssued') return null;
+    const updated = store.update(
+      db.orm,
+      parcel.id,
+      { operation: 'PICKUP', operationVia: via, operationAt: clock.now(), doorOpenedAt: null },
+      clock.now(),
+    );
+    publish(updated);
+    return { __typename: 'PickupOpened', compartmentLabel: compartment.label, command: result.command };
+  }
+
+  function redeemable(parcel: ParcelRow | undefined, bankId: string): parcel is ParcelRow {
+    const now = clock.now();
+    return (
+      !!parcel &&
+      parcel.status === 'READY_FOR_PICKUP' &&
+      parcel.bankId === bankId &&
+      !!parcel.expiresAt &&
+      parcel.expiresAt > now &&
+      !(parcel.lockedUntil && parcel.lockedUntil > now) &&
+      parcel.failedAttempts < PARCEL_LIFETIME_FAILURE_CAP
+    );
+  }
+
+  function beginAttempt(viewer: Viewer | null, device: { bankId: string } | null) {
+    const { key, bankId } = throttleKey(viewer, device);
+    const state = store.throttle(key);
+    if (isLocked(state, clock.now())) return { key, bankId, locked: refuse(state.lockedUntil) };
+    if (!devices.isConnected(bankId)) {
+      // Said before looking at the code, so it reveals nothing about it.
+      return {
+        key,
+        bankId,
+        locked: {
+          __typename: 'PickupRefused' as const,
+          message: 'This locker is not connected right now. Try again in a minute or contact the mailroom.',
+          retryAfterSeconds: 30,
+        },
+      };
+    }
+    return { key, bankId, locked: null };
+  }
+
+  function succeed(key: string, parcel: ParcelRow, via: 'CODE' | 'QR'): PickupResult {
+    const opened = openForPickup(parcel, via, null, deps.openCommandTtlMs);
+    if (!opened) return refuse();
+    store.saveThrottle(key, { failures: 0, lockouts: 0, lockedUntil: null }, clock.now());
+    return opened;
+  }
+
+  // --- sweeps -------------------------------------------------------------------
+
+  function sweep() {
+    const now = clock.now();
+    for (const parcel of store.expired(now)) {
+      let after: (() => void) | null = null;
+      const updated = db.withTx((tx) => {
+        const fresh = store.getIn(tx, parcel.id);
+        if (fresh?.status !== 'READY_FOR_PICKUP') return null;
+        after = revokeQr(tx, fresh, now);
+        const u = store.update(tx, fresh.id, { status: 'RECALL_PENDING', codeLookup: null }, now);
+        noticeDesk(
+          tx,
+          u,
+          'expired',
+          'Your parcel was not collected in time; the mailroom will take it back to the desk.',
+        );
+        return u;
+      });
+      if (updated) {
+        publish(updated);
+        (after as (() => void) | null)?.();
+        logger.info({ parcelId: parcel.id }, 'pickup window over: recall task created');
+      }
+    }
+    for (const parcel of store.needingReminder(new Date(now.getTime() - REMINDER_AFTER_MS))) {
+      const updated = db.withTx((tx) => {
+        const u = store.update(tx, parcel.id, { reminderSentAt: now }, now);
+        noticeReady(tx, u, 'reminder', 'Reminder: your parcel is waiting');
+        return u;
+      });
+      publish(updated);
+    }
+    for (const parcel of store.needingExpiryWarning(new Date(now.getTime() + EXPIRY_WARNING_BEFORE_MS))) {
+      const updated = db.withTx((tx) => {
+        const u = store.update(tx, parcel.id, { expiryWarningSentAt: now }, now);
+        noticeReady(tx, u, 'expiring', 'Last call: your parcel goes back to the desk soon');
+        return u;
+      });
+      publish(updated);
+    }
+    for (const parcel of store.staleDeposits(new Date(now.getTime() - DEPOSIT_ABANDON_MS))) {
+      const result = db.withTx((tx) => {
+        const fresh = store.getIn(tx, parcel.id);
+        if (fresh?.status !== 'AWAITING_DEPOSIT' || fresh.doorOpenedAt || !fresh.compartmentId) return null;
+        const c = lockers.store.updateCompartmentIn(tx, fresh.compartmentId, { state: 'AVAILABLE' }, now);
+        const u = store.update(
+          tx,
+          fresh.id,
+          { status: 'AT_DESK', deskReason: 'DEPOSIT_FAILED', operation: null, bankId: null, compartmentId: null },
+          now,
+        );
+        return { u, c };
+      });
+      if (result) {
+        publish(result.u);
+        lockers.publishCompartments([result.c]);
+        audit.raise({
+          kind: 'DEPOSIT_FAILED',
+          bankId: parcel.bankId,
+          message: `Deposit of ${parcel.tracking}: the door never opened. The compartment is free again and the parcel is back at the desk.`,
+          parcelId: parcel.id,
+        });
+      }
+    }
+    notify.kick();
+  }
+
+  return {
+    store,
+    onControllerEvent,
+    sweep,
+
+    /** Verifies the offline-QR tokens in a batch before it is stored (see verifiedOffline). */
+    async prepareControllerEvents(events: readonly { kind: string; detail?: string | null }[]) {
+      for (const e of events) {
+        if (e.kind === 'PICKUP_QR_OFFLINE' && e.detail && !verifiedOffline.has(e.detail)) {
+          verifiedOffline.set(e.detail, await signer.verify(e.detail));
+          if (verifiedOffline.size > 1000) verifiedOffline.delete(verifiedOffline.keys().next().value as string);
+        }
+      }
+    },
+
+    visibleParcel,
+    canSee,
+    canActAsCollector,
+
+    pickupCode(viewer: Viewer | null, parcel: ParcelRow): string | null {
+      if (!viewer || !canActAsCollector(viewer, parcel) || parcel.status !== 'READY_FOR_PICKUP' || !parcel.codeLookup)
+        return null;
+      return deriveCode(secret, parcel.id, parcel.codeVersion);
+    },
+
+    async pickupQrToken(viewer: Viewer | null, parcel: ParcelRow): Promise<string | null> {
+      if (!viewer || !canActAsCollector(viewer, parcel) || parcel.status !== 'READY_FOR_PICKUP') return null;
+      const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+      if (!compartment || !parcel.qrTokenId || !parcel.expiresAt) return null;
+      return signer.sign({
+        sub: parcel.id,
+        bank: compartment.bankId,
+        cmp: compartment.label,
+        jti: parcel.qrTokenId,
+        exp: Math.floor(parcel.expiresAt.getTime() / 1000),
+      });
+    },
+
+    /** Who opened which door, how, when: staff see all; a collector sees their parcel's; a department its banks'. */
+    doorOpenings(viewer: Viewer | null, filter: { bankId?: string | null; parcelId?: string | null }, limit: number) {
+      const v = requireViewer(viewer);
+      const capped = Math.min(Math.max(limit, 1), 500);
+      if (filter.parcelId) {
+        visibleParcel(v, filter.parcelId);
+        return audit.store.doorOpenings(filter, capped);
+      }
+      if (isOperator(v)) return audit.store.doorOpenings(filter, capped);
+      if (v.role === 'DEPARTMENT' && filter.bankId && lockers.findBank(v, filter.bankId)) return audit.store.doorOpenings(filter, capped);
+      throw forbidden('Only staff, or the owning department for one bank, see door openings.');
+    },
+
+    myParcels(viewer: Viewer | null) {
+      const v = requireViewer(viewer);
+      return store.forPerson(v.personId);
+    },
+
+    search(
+      viewer: Viewer | null,
+      filter: { status?: ParcelRow['status'] | null; bankId?: string | null; search?: string | null },
+      limit: number,
+    ) {
+      const v = requireViewer(viewer);
+      const capped = Math.min(Math.max(limit, 1), 500);
+      if (isOperator(v)) return store.search(filter, capped);
+      if (v.role === 'DEPARTMENT' && v.department) return store.search({ ...filter, department: v.department }, capped);
+      throw forbidden('Only staff and departments list parcels.');
+    },
+
+    /** Takes a parcel in: reserves a compartment and opens its door, or sends the parcel to the desk. */
+    intake(
+      viewer: Viewer | null,
+      input: {
+        tracking: string;
+        recipientId: string;
+        size?: Size | null;
+        force?: boolean | null;
+        bankId?: string | null;
+      },
+    ): IntakeResult {
+      const v = requireRole(viewer, ['MAILROOM', 'ADMIN', 'COURIER']);
+      const tracking = input.tracking.trim().replace(/\s+/g, ' ');
+      if (!tracking || tracking.length > 80)
+        throw badInput('Scan or type a tracking number (at most 80 characters).', { field: 'tracking' });
+      const recipient = people.findById(input.recipientId);
+      if (!recipient) throw notFound('Recipient');
+      const size: Size = input.size ?? 'M';
+
+      let bankIds: string[];
+      if (v.role === 'COURIER') {
+        if (!input.bankId) throw badInput('Couriers drop off at one bank: choose it.', { field: 'bankId' });
+        if (!store.courierBankIds(v.personId).includes(input.bankId))
+          throw forbidden('You may not drop off at this bank.');
+        bankIds = [input.bankId];
+      } else {
+        const first = input.bankId ?? recipient.preferredBankId;
+        const firstBank = first ? lockers.store.getBank(first) : undefined;
+        const siteId = firstBank?.siteId ?? lockers.store.listSites()[0]?.id;
+        const onSite = siteId ? lockers.store.listBanks(siteId).map((b) => b.id) : [];
+        bankIds = [...(firstBank ? [firstBank.id] : []), ...onSite.filter((id) => id !== firstBank?.id)];
+      }
+      const now = clock.now();
+      const row = {
+        id: newId('pcl'),
+        tracking,
+        trackingKey: normaliseTracking(tracking),
+        carrier: detectCarrier(tracking),
+        recipientId: recipient.id,
+        proxyId: null,
+        size,
+        createdBy: v.personId,
+        createdAt: now,
+        depositedAt: null,
+        expiresAt: null,
+        extended: false,
+        pickedUpAt: null,
+        pickupMethod: null,
+        operation: null,
+        operationVia: null,
+        operationAt: null,
+        doorOpenedAt: null,
+        codeVersion: 0,
+        codeLookup: null,
+        qrTokenId: null,
+        failedAttempts: 0,
+        lockouts: 0,
+        lockedUntil: null,
+        reminderSentAt: null,
+        expiryWarningSentAt: null,
+        updatedAt: now,
+      };
+
+      const largest = Math.max(
+        -1,
+        ...lockers.store.compartmentsByBankIds(bankIds).map((c) => SIZE_ORDER.indexOf(c.size)),
+      );
+      if (SIZE_ORDER.indexOf(size) > largest) {
+        const parcel = db.withTx((tx) => {
+          const p = store.insert(tx, {
+            ...row,
+            status: 'AT_DESK',
+            deskReason: 'TOO_BIG',
+            bankId: null,
+            compartmentId: null,
+          });
+          noticeDesk(tx, p, 'desk', 'A parcel for you is too big for the lockers and waits at the mailroom desk.');
+          return p;
+        });
+        publish(parcel);
+        notify.kick();
+        return {
+          __typename: 'ParcelTooBig',
+          parcel,
+          message: `Size ${size} is larger than every compartment here: keep it at the desk. ${recipient.name} has been told.`,
+        };
+      }
+
+      const online = bankIds.filter((id) => devices.isConnected(id));
+      const outcome = store.takeIn({
+        parcel: row,
+        bankIds: online,
+        needsAccessible: recipient.needsAccessible,
+        force: !!input.force,
+        at: now,
+      });
+      if (outcome.kind === 'duplicate') {
+        return {
+          __typename: 'DuplicateTracking',
+          existing: outcome.existing,
+          message: `Tracking ${tracking} was taken in already (${outcome.existing.status.toLowerCase().replaceAll('_', ' ')}). Take it in again only if it is really a second parcel.`,
+        };
+      }
+      if (outcome.kind === 'desk') {
+        db.withTx((tx) =>
+          noticeDesk(
+            tx,
+            outcome.parcel,
+            'desk',
+            'A parcel for you is waiting at the mailroom desk (the lockers are full).',
+          ),
+        );
+        publish(outcome.parcel);
+        notify.kick();
+        return {
+          __typename: 'ParcelSentToDesk',
+          parcel: outcome.parcel,
+          reason: 'LOCKERS_FULL',
+          message: `No fitting compartment is free${v.role === 'COURIER' ? ' at this bank' : ' on this site'}: keep it at the desk. ${recipient.name} has been told.`,
+        };
+      }
+      lockers.publishCompartments([outcome.compartment]);
+      const open = devices.requestOpen({
+        bankId: outcome.compartment.bankId,
+        label: outcome.compartment.label,
+        via: v.role === 'COURIER' ? 'COURIER_DEPOSIT' : 'DEPOSIT',
+        requestedBy: v.personId,
+        reason: null,
+        ttlMs: DEPOSIT_COMMAND_TTL_MS,
+        parcelId: outcome.parcel.id,
+      });
+      if (open.__typename !== 'CommandIssued') {
+        // The bank dropped off between the check and the command: release and send to the desk.
+        const result = db.withTx((tx) => {
+          const c = lockers.store.updateCompartmentIn(tx, outcome.compartment.id, { state: 'AVAILABLE' }, now);
+          const p = store.update(
+            tx,
+            outcome.parcel.id,
+            { status: 'AT_DESK', deskReason: 'DEPOSIT_FAILED', operation: null, bankId: null, compartmentId: null },
+            now,
+          );
+          noticeDesk(tx, p, 'desk', 'A parcel for you is waiting at the mailroom desk.');
+          return { c, p };
+        });
+        lockers.publishCompartments([result.c]);
+        publish(result.p);
+        notify.kick();
+        return {
+          __typename: 'ParcelSentToDesk',
+          parcel: result.p,
+          reason: 'DEPOSIT_FAILED',
+          message: `${open.message} Keep the parcel at the desk.`,
+        };
+      }
+      publish(outcome.parcel);
+      return {
+        __typename: 'ParcelReserved',
+        parcel: outcome.parcel,
+        compartment: outcome.compartment,
+        command: open.command,
+      };
+    },
+
+    redeemCode(
+      viewer: Viewer | null,
+      device: { bankId: string } | null,
+      rawCode: string,
+      hint: string | null,
+    ): PickupResult {
+      const attempt = beginAttempt(viewer, device);
+      if (attempt.locked) return attempt.locked;
+      const code = rawCode.replace(/[\s-]/g, '');
+      const parcel = new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)
+        ? store.byCodeLookup(codeLookup(secret, code))
+        : undefined;
+      if (!redeemable(parcel, attempt.bankId)) return recordFailure(attempt.key, attempt.bankId, hint);
+      return succeed(attempt.key, parcel, 'CODE');
+    },
+
+    async redeemQr(
+      viewer: Viewer | null,
+      device: { bankId: string } | null,
+      token: string,
+      hint: string | null,
+    ): Promise<PickupResult> {
+      const attempt = beginAttempt(viewer, device);
+      if (attempt.locked) return attempt.locked;
+      const claims = token.length < 2000 ? await signer.verify(token) : null;
+      const parcel = claims ? store.get(claims.sub) : undefined;
+      const tokenRow = claims ? store.token(db.orm, claims.jti) : undefined;
+      if (
+        !claims ||
+        !redeemable(parcel, attempt.bankId) ||
+        parcel.qrTokenId !== claims.jti ||
+        tokenRow?.usedAt ||
+        tokenRow?.revokedAt
+      ) {
+        return recordFailure(attempt.key, attempt.bankId, hint ?? claims?.cmp ?? null);
+      }
+      return succeed(attempt.key, parcel, 'QR');
+    },
+
+    openMyParcel(viewer: Viewer | null, parcelId: string): ActionResult {
+      const v = requireViewer(viewer);
+      const parcel = visibleParcel(v, parcelId);
+      if (!canActAsCollector(v, parcel))
+        return refused('NOT_ALLOWED', 'Only the recipient or their proxy can open it.');
+      if (!redeemable(parcel, parcel.bankId ?? ''))
+        return refused('NOT_IN_LOCKER', 'This parcel is not waiting in a locker.');
+      if (!devices.isConnected(parcel.bankId!))
+        return refused(
+          'BANK_OFFLINE',
+          'The locker is not connected right now: use the keypad code or the QR at the locker.',
+        );
+      const opened = openForPickup(parcel, 'REMOTE', v.personId, deps.openCommandTtlMs);
+      if (!opened)
+        return refused('BANK_OFFLINE', 'The locker did not take the command: use the keypad code or the QR.');
+      return ok(store.get(parcel.id)!);
+    },
+
+    extendHold(viewer: Viewer | null, parcelId: string): ActionResult {
+      const v = requireViewer(viewer);
+      const parcel = visibleParcel(v, parcelId);
+      if (v.personId !== parcel.recipientId) return refused('NOT_ALLOWED', 'Only the recipient can extend the hold.');
+      if (parcel.status !== 'READY_FOR_PICKUP' || !parcel.expiresAt)
+        return refused('NOT_IN_LOCKER', 'This parcel is not waiting in a locker.');
+      if (parcel.extended) return refused('ALREADY_EXTENDED', 'The hold was extended once already.');
+      const now = clock.now();
+      let after: (() => void) | null = null;
+      const updated = db.withTx((tx) => {
+        after = revokeQr(tx, parcel, now);
+        return store.update(
+          tx,
+          parcel.id,
+          {
+            extended: true,
+            expiresAt: new Date(parcel.expiresAt!.getTime() + holdMs(parcel.bankId)),
+            qrTokenId: newId('qr'),
+            expiryWarningSentAt: null,
+          },
+          now,
+        );
+      });
+      (after as (() => void) | null)?.();
+      publish(updated);
+      return ok(updated);
+    },
+
+    shareWithProxy(viewer: Viewer | null, parcelId: string, email: string | null): ActionResult {
+      const v = requireViewer(viewer);
+      const parcel = visibleParcel(v, parcelId);
+      if (v.personId !== parcel.recipientId) return refused('NOT_ALLOWED', 'Only the recipient can share pickup.');
+      if (parcel.status === 'PICKED_UP') return refused('NOT_IN_LOCKER', 'This parcel was collected already.');
+      const now = clock.now();
+      if (!email) {
+        const updated = store.update(db.orm, parcel.id, { proxyId: null }, now);
+        publish(parcel);
+        publish(updated);
+        return ok(updated);
+      }
+      const proxy = people.findByEmail(email);
+      if (!proxy) return refused('UNKNOWN_PERSON', 'No one with that e-mail address uses Baylight.');
+      if (proxy.id === parcel.recipientId) return refused('NOT_ALLOWED', 'That is you.');
+      const updated = db.withTx((tx) => {
+        const u = store.update(tx, parcel.id, { proxyId: proxy.id }, now);
+        if (u.status === 'READY_FOR_PICKUP') noticeReady(tx, u, `proxy-${proxy.id}`, 'A parcel was shared with you');
+        return u;
+      });
+      publish(updated);
+      notify.kick();
+      return ok(updated);
+    },
+
+    openForRecall(viewer: Viewer | null, parcelId: string): ActionResult {
+      const v = requireRole(viewer, ['MAILROOM', 'ADMIN']);
+      const parcel = visibleParcel(v, parcelId);
+      if (parcel.status !== 'RECALL_PENDING' || !parcel.bankId || !parcel.compartmentId)
+        return refused('NOT_IN_LOCKER', 'Only expired parcels still in a locker are recalled.');
+      const compartment = lockers.store.getCompartment(parcel.compartmentId);
+      if (!compartment) return refused('NOT_IN_LOCKER', 'The compartment no longer exists.');
+      const open = devices.requestOpen({
+        bankId: parcel.bankId,
+        label: compartment.label,
+        via: 'RECALL',
+        requestedBy: v.personId,
+        reason: 'recall expired parcel',
+        ttlMs: RECALL_COMMAND_TTL_MS,
+        parcelId: parcel.id,
+      });
+      if (open.__typename !== 'CommandIssued') return refused('BANK_OFFLINE', open.message);
+      const updated = store.update(
+        db.orm,
+        parcel.id,
+        { operation: 'RECALL', operationVia: 'RECALL', operationAt: clock.now(), doorOpenedAt: null },
+        clock.now(),
+      );
+      publish(updated);
+      return ok(updated);
+    },
+
+    handOverAtDesk(viewer: Viewer | null, parcelId: string): ActionResult {
+      const v = requireRole(viewer, ['MAILROOM', 'ADMIN']);
+      const parcel = visibleParcel(v, parcelId);
+      if (parcel.status !== 'AT_DESK') return refused('NOT_ALLOWED', 'Only parcels at the desk are handed over there.');
+      const updated = store.update(
+        db.orm,
+        parcel.id,
+        { status: 'PICKED_UP', pickedUpAt: clock.now(), pickupMethod: 'DESK' },
+        clock.now(),
+      );
+      publish(updated);
+      return ok(updated);
+    },
+
+    reportDoorDidNotOpen(
+      viewer: Viewer | null,
+      input: {
+        parcelId?: string | null;
+        bankId?: string | null;
+        compartmentLabel?: string | null;
+        note?: string | null;
+      },
+    ) {
+      const v = requireViewer(viewer);
+      let bankId = v.role === 'KIOSK' ? (v.bankId ?? null) : (input.bankId ?? null);
+      let label = input.compartmentLabel?.trim().toUpperCase() || null;
+      let parcelRef: string | null = null;
+      if (input.parcelId) {
+        const parcel = visibleParcel(v, input.parcelId);
+        if (v.role !== 'KIOSK' && !canActAsCollector(v, parcel) && !isOperator(v)) throw forbidden('Not your parcel.');
+        parcelRef = parcel.id;
+        bankId = parcel.bankId ?? bankId;
+        const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+        label = compartment?.label ?? label;
+      }
+      if (!bankId) throw badInput('Say which locker: a parcel, or a bank and compartment.');
+      const bank = lockers.store.getBank(bankId);
+      if (!bank) throw notFound('Locker bank');
+      const note = input.note?.trim().slice(0, 500);
+      return audit.raise({
+        kind: 'DOOR_DID_NOT_OPEN',
+        bankId,
+        compartmentLabel: label,
+        parcelId: parcelRef,
+        message: `${bank.name}${label ? ` ${label}` : ''}: door did not open${v.role === 'KIOSK' ? ' (reported at the kiosk)' : ''}${note ? ` — "${note}"` : ''}.`,
+      });
+    },
+
+    subscribeMine(viewer: Viewer | null) {
+      const v = requireViewer(viewer);
+      return bus.subscribe<ParcelRow>(parcelTopics.person(v.personId));
+    },
+
+    subscribeAll(viewer: Viewer | null) {
+      requireRole(viewer, ['ADMIN', 'IT', 'STAFF', 'MAILROOM']);
+      return bus.subscribe<ParcelRow>(parcelTopics.all);
+    },
+
+    setCourierBanks(viewer: Viewer | null, personId: string, bankIds: readonly string[]) {
+      requireRole(viewer, ['ADMIN']);
+      const person = people.findById(personId);
+      if (!person) throw notFound('Person');
+      if (person.role !== 'COURIER') throw badInput('Only couriers have drop-off banks.');
+      const unknown = bankIds.find((id) => !lockers.store.getBank(id));
+      if (unknown) throw badInput(`Unknown bank ${unknown}.`, { field: 'bankIds' });
+      store.setCourierBanks(personId, [...new Set(bankIds)]);
+      return person;
+    },
+  };
+}
+export type ParcelService = ReturnType<typeof createParcelService>;

@@ -1,0 +1,226 @@
+/** The only place with queries over parcels, pickup tokens, attempt throttles and courier banks. */
+import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { Db, Queryable } from '../db/index.js';
+import { tables } from '../db/index.js';
+import type { CompartmentRow } from '../lockers/types.js';
+import type { ThrottleState } from './lockout.js';
+import { fittingSizes, type ParcelRow } from './types.js';
+
+const { parcels, compartments, pickupTokens, attemptThrottles, courierBanks, people } = tables;
+
+export type ReserveOutcome =
+  | { kind: 'reserved'; parcel: ParcelRow; compartment: CompartmentRow }
+  | { kind: 'desk'; parcel: ParcelRow }
+  | { kind: 'duplicate'; existing: ParcelRow };
+
+export function createParcelStore(db: Db) {
+  const q = db.orm;
+
+  const bump = (tx: Queryable, id: string, patch: Partial<ParcelRow>, at: Date): ParcelRow =>
+    tx
+      .update(parcels)
+      .set({ ...patch, version: sql`${parcels.version} + 1`, updatedAt: at })
+      .where(eq(parcels.id, id))
+      .returning()
+      .get();
+
+  return {
+    get: (id: string) => q.select().from(parcels).where(eq(parcels.id, id)).get(),
+    getIn: (tx: Queryable, id: string) => tx.select().from(parcels).where(eq(parcels.id, id)).get(),
+    update: bump,
+
+    forPerson: (personId: string): ParcelRow[] =>
+      q
+        .select()
+        .from(parcels)
+        .where(or(eq(parcels.recipientId, personId), eq(parcels.proxyId, personId)))
+        .orderBy(desc(parcels.createdAt))
+        .limit(200)
+        .all(),
+
+    search(filter: { status?: ParcelRow['status'] | null; bankId?: string | null; search?: string | null; department?: string | null }, limit: number) {
+      const where: SQL[] = [];
+      if (filter.status) where.push(eq(parcels.status, filter.status));
+      if (filter.bankId) where.push(eq(parcels.bankId, filter.bankId));
+      if (filter.department) where.push(eq(people.department, filter.department));
+      if (filter.search) {
+        const term = `%${filter.search.trim().toLowerCase()}%`;
+        where.push(
+          or(
+            like(sql`lower(${parcels.tracking})`, term),
+            like(sql`lower(${people.name})`, term),
+            like(people.email, term),
+            like(sql`lower(coalesce(${people.studentId}, ''))`, term),
+          )!,
+        );
+      }
+      return q
+        .select({ parcel: parcels })
+        .from(parcels)
+        .innerJoin(people, eq(people.id, parcels.recipientId))
+        .where(where.length ? and(...where) : undefined)
+        .orderBy(desc(parcels.createdAt))
+        .limit(limit)
+        .all()
+        .map((r) => r.parcel);
+    },
+
+    /** The parcel a door operation at this compartment belongs to. */
+    activeInCompartment: (tx: Queryable, compartmentId: string): ParcelRow | undefined =>
+      tx
+        .select()
+        .from(parcels)
+        .where(
+          and(
+            eq(parcels.compartmentId, compartmentId),
+            inArray(parcels.status, ['AWAITING_DEPOSIT', 'READY_FOR_PICKUP', 'RECALL_PENDING']),
+          ),
+        )
+        .orderBy(desc(parcels.createdAt))
+        .get(),
+
+    byCodeLookup: (lookup: string) => q.select().from(parcels).where(eq(parcels.codeLookup, lookup)).get(),
+    codeLookupTaken: (tx: Queryable, lookup: string) =>
+      !!tx.select({ id: parcels.id }).from(parcels).where(eq(parcels.codeLookup, lookup)).get(),
+    insert: (tx: Queryable, row: Omit<ParcelRow, 'version'>): ParcelRow => tx.insert(parcels).values(row).returning().get(),
+
+    /**
+     * Takes a parcel in and reserves the smallest fitting compartment, in one
+     * write transaction: BEGIN IMMEDIATE serialises concurrent intakes, so two
+     * never get the same compartment. Banks are tried in the order given
+     * (preferred first); within a bank, the smallest size that fits, then the
+     * accessible preference (people who need a low compartment get one first;
+     * others leave low ones free), then the label.
+     */
+    takeIn(input: {
+      parcel: Omit<ParcelRow, 'status' | 'deskReason' | 'bankId' | 'compartmentId' | 'version'>;
+      bankIds: readonly string[];
+      needsAccessible: boolean;
+      force: boolean;
+      at: Date;
+    }): ReserveOutcome {
+      return db.withTx((tx) => {
+        if (!input.force) {
+          const existing = tx.select().from(parcels).where(eq(parcels.trackingKey, input.parcel.trackingKey)).get();
+          if (existing) return { kind: 'duplicate', existing };
+        }
+        const sizes = fittingSizes(input.parcel.size);
+        for (const bankId of input.bankIds) {
+          const candidate = tx
+            .select()
+            .from(compartments)
+            .where(
+              and(
+                eq(compartments.bankId, bankId),
+                eq(compartments.state, 'AVAILABLE'),
+                eq(compartments.door, 'CLOSED'),
+                ne(compartments.occupancy, 'OCCUPIED'),
+                inArray(compartments.size, sizes),
+              ),
+            )
+            .orderBy(
+              sql`case ${compartments.size} when 'S' then 0 when 'M' then 1 when 'L' then 2 else 3 end`,
+              input.needsAccessible ? desc(compartments.accessible) : asc(compartments.accessible),
+              asc(compartments.label),
+            )
+            .get();
+          if (!candidate) continue;
+          const compartment = tx
+            .update(compartments)
+            .set({ state: 'RESERVED', version: sql`${compartments.version} + 1`, updatedAt: input.at })
+            .where(and(eq(compartments.id, candidate.id), eq(compartments.state, 'AVAILABLE')))
+            .returning()
+            .get();
+          if (!compartment) continue;
+          const parcel = tx
+            .insert(parcels)
+            .values({
+              ...input.parcel,
+              status: 'AWAITING_DEPOSIT',
+              bankId,
+              compartmentId: compartment.id,
+              operation: 'DEPOSIT',
+              operationAt: input.at,
+            })
+            .returning()
+            .get();
+          return { kind: 'reserved', parcel, compartment };
+        }
+        const parcel = tx
+          .insert(parcels)
+          .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
+          .returning()
+          .get();
+        return { kind: 'desk', parcel };
+      });
+    },
+
+    /** Parcels whose pickup window has passed. */
+    expired: (now: Date) =>
+      q.select().from(parcels).where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, now))).all(),
+    needingReminder: (depositedBefore: Date) =>
+      q
+        .select()
+        .from(parcels)
+        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.depositedAt, depositedBefore), isNull(parcels.reminderSentAt)))
+        .all(),
+    needingExpiryWarning: (expiresBefore: Date) =>
+      q
+        .select()
+        .from(parcels)
+        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, expiresBefore), isNull(parcels.expiryWarningSentAt)))
+        .all(),
+    /** Deposits whose door never opened (command failed or expired). */
+    staleDeposits: (openedBefore: Date) =>
+      q
+        .select()
+        .from(parcels)
+        .where(and(eq(parcels.status, 'AWAITING_DEPOSIT'), isNull(parcels.doorOpenedAt), lt(parcels.operationAt, openedBefore)))
+        .all(),
+
+    // --- QR tokens -----------------------------------------------------------
+    token: (tx: Queryable, id: string) => tx.select().from(pickupTokens).where(eq(pickupTokens.id, id)).get(),
+    upsertToken(tx: Queryable, row: typeof pickupTokens.$inferInsert) {
+      tx.insert(pickupTokens)
+        .values(row)
+        .onConflictDoUpdate({ target: pickupTokens.id, set: { usedAt: row.usedAt ?? null, revokedAt: row.revokedAt ?? null } })
+        .run();
+    },
+    /** Revoked tokens not yet expired, which a controller must refuse offline. */
+    revokedTokensForBank: (bankId: string, now: Date) =>
+      q
+        .select({ id: pickupTokens.id })
+        .from(pickupTokens)
+        .where(and(eq(pickupTokens.bankId, bankId), isNotNull(pickupTokens.revokedAt), sql`${pickupTokens.expiresAt} > ${now.getTime()}`))
+        .all()
+        .map((r) => r.id),
+
+    // --- throttles -----------------------------------------------------------
+    throttle: (key: string): ThrottleState => {
+      const row = q.select().from(attemptThrottles).where(eq(attemptThrottles.key, key)).get();
+      return row ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.lockedUntil } : { failures: 0, lockouts: 0, lockedUntil: null };
+    },
+    saveThrottle: (key: string, s: ThrottleState, at: Date) =>
+      q
+        .insert(attemptThrottles)
+        .values({ key, ...s, updatedAt: at })
+        .onConflictDoUpdate({ target: attemptThrottles.key, set: { ...s, updatedAt: at } })
+        .run(),
+
+    // --- couriers -------------------------------------------------
+    courierBankIds: (personId: string) =>
+      q
+        .select({ bankId: courierBanks.bankId })
+        .from(courierBanks)
+        .where(eq(courierBanks.personId, personId))
+        .all()
+        .map((r) => r.bankId),
+    setCourierBanks(personId: string, bankIds: readonly string[]) {
+      db.withTx((tx) => {
+        tx.delete(courierBanks).where(eq(courierBanks.personId, personId)).run();
+        if (bankIds.length) tx.insert(courierBanks).values(bankIds.map((bankId) => ({ personId, bankId }))).run();
+      });
+    },
+  };
+}
+export type ParcelStore = ReturnType<typeof createParcelStore>;
