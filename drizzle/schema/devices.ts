@@ -9,7 +9,7 @@ import { people } from './people.js';
 
 export const COMMAND_KINDS = ['OPEN_COMPARTMENT', 'REVOKE_PICKUP_TOKEN'] as const;
 export const COMMAND_STATUSES = ['PENDING', 'DELIVERED', 'DONE', 'FAILED', 'EXPIRED'] as const;
-export const COMMAND_OUTCOMES = ['OPENED', 'FAILED', 'EXPIRED', 'UNKNOWN_COMPARTMENT'] as const;
+export const COMMAND_OUTCOMES = ['OPENED', 'DONE', 'FAILED', 'EXPIRED', 'UNKNOWN_COMPARTMENT'] as const;
 
 export const lockerCommands = sqliteTable(
   'locker_commands',

@@ -22,6 +22,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { backoffDelay, DEFAULT_RETRY, validateRetry, type RetryOptions } from './backoff.js';
 import { CommandMemory, decideOpen } from './commands.js';
+import { OfflinePickupVerifier, type OfflinePickup, type PickupAnswer } from './pickup.js';
 import { TypedEmitter } from './emitter.js';
 import { MAX_BATCH, Outbox } from './outbox.js';
 import {
@@ -209,7 +210,31 @@ const LOCKER_COMMANDS = /* GraphQL */ `
       expiresAt
       ttlMs
       status
+      tokenId
     }
+  }
+`;
+
+const PICKUP_RESULT = /* GraphQL */ `
+    __typename
+    ... on PickupOpened {
+      compartmentLabel
+    }
+    ... on PickupRefused {
+      message
+      retryAfterSeconds
+    }
+`;
+
+const REDEEM_CODE = /* GraphQL */ `
+  mutation RedeemPickupCode($code: String!, $hint: String) {
+    redeemPickupCode(code: $code, compartmentHint: $hint) {${PICKUP_RESULT}}
+  }
+`;
+
+const REDEEM_QR = /* GraphQL */ `
+  mutation RedeemPickupQr($token: String!, $hint: String) {
+    redeemPickupQr(token: $token, compartmentHint: $hint) {${PICKUP_RESULT}}
   }
 `;
 
@@ -227,6 +252,9 @@ const ackSchema = z.object({
   compartments: z.array(
     z.object({ label: z.string().min(1), size: z.enum(COMPARTMENT_SIZES), hasCharging: z.boolean() }),
   ),
+  // Optional so a server without parcel pickup still works with this controller.
+  pickupKeys: z.array(z.object({ kid: z.string(), alg: z.literal('EdDSA'), jwk: z.record(z.string(), z.unknown()) })).optional(),
+  revokedPickupTokens: z.array(z.string()).optional(),
 });
 
 const replySchema = z.object({
@@ -246,6 +274,7 @@ const commandSchema = z.object({
   expiresAt: z.string(),
   ttlMs: z.number(),
   status: z.string(),
+  tokenId: z.string().nullish(),
 });
 
 interface Compartment extends AckCompartment {
@@ -313,6 +342,8 @@ export class SimulatedController {
    * a reply racing the close) must not touch the state of its successor.
    */
   #generation = 0;
+  /** Pickup keys and revoked tokens, for verifying QR codes while offline. */
+  readonly #pickup = new OfflinePickupVerifier();
   #client: Client | undefined;
   #sockets = new Set<WebSocket>();
   #retryAbort: AbortController | undefined;
@@ -730,6 +761,7 @@ export class SimulatedController {
     this.#bankId = ack.bankId;
     this.#bankName = ack.bankName;
     this.#learnCompartments(ack.compartments);
+    this.#pickup.learn(ack.pickupKeys ?? [], ack.revokedPickupTokens ?? []);
     this.#lastConnectError = '';
     this.#attemptsFailed = 0;
 
@@ -929,6 +961,38 @@ export class SimulatedController {
   #emitStatus(status: ControllerStatus, info: StatusInfo): void {
     if (status === 'connected' || status === 'disconnected') this.#logger.info(info.message);
     this.#emitter.emit('status', status, info);
+  }
+
+  // ===========================================================================
+  // Pickup at the locker (keypad and QR reader)
+  // ===========================================================================
+
+  /** The keypad: asks the server whether the code opens a door here (it sends OPEN_COMPARTMENT if so). */
+  redeemPickupCode(code: string, compartmentHint?: string): Promise<PickupAnswer> {
+    return this.#request<{ redeemPickupCode: PickupAnswer }>(this.#generation, REDEEM_CODE, {
+      code,
+      hint: compartmentHint ?? null,
+    }).then((d) => d.redeemPickupCode);
+  }
+
+  /**
+   * The QR reader. Online, the server decides (and sends OPEN_COMPARTMENT).
+   * With the uplink down, the controller verifies the token itself with the
+   * public key from connection_ack, opens the door, and records
+   * PICKUP_QR_OFFLINE with the token so the server learns of it on reconnect.
+   */
+  async scanPickupQr(token: string): Promise<PickupAnswer | OfflinePickup> {
+    if (this.#connected) {
+      const d = await this.#request<{ redeemPickupQr: PickupAnswer }>(this.#generation, REDEEM_QR, { token, hint: null });
+      return d.redeemPickupQr;
+    }
+    const check = await this.#pickup.verify(token, this.#bankId, new Set(this.#compartments.keys()));
+    if (!check.ok) return { __typename: 'PickupRefused', message: check.reason, retryAfterSeconds: null };
+    this.#pickup.markUsed(check.tokenId);
+    this.record(check.label, 'PICKUP_QR_OFFLINE', token);
+    this.#door(check.label, 'OPEN');
+    this.#scheduleAutoClose(check.label);
+    return { __typename: 'OfflinePickup', compartmentLabel: check.label };
   }
 
   // ===========================================================================
@@ -1156,6 +1220,13 @@ export class SimulatedController {
     }
     const command: LockerCommand = parsed.data;
     this.#stats.commands++;
+    if (command.kind === 'REVOKE_PICKUP_TOKEN') {
+      // Refuse this QR from now on, even while offline.
+      if (command.tokenId) this.#pickup.revoke(command.tokenId);
+      this.#emitter.emit('command', { command, outcome: 'DONE', duplicate: false });
+      this.#acknowledge(command.id, 'DONE');
+      return;
+    }
     if (command.kind !== 'OPEN_COMPARTMENT') {
       this.#logger.warn(`${this.name}: ignoring command ${command.id} of unknown kind ${command.kind}`);
       return;

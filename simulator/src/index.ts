@@ -71,3 +71,4 @@ export {
   type ReportReply,
   type Logger,
 } from './types.js';
+export { OfflinePickupVerifier, type OfflinePickup, type PickupAnswer } from './pickup.js';

@@ -15,6 +15,7 @@ export const DEVICE_EVENT_KINDS = [
   'FAULT',
   'FAULT_CLEARED',
   'TAMPER',
+  'PICKUP_QR_OFFLINE',
 ] as const;
 export type DeviceEventKind = (typeof DEVICE_EVENT_KINDS)[number];
 
@@ -55,7 +56,7 @@ export interface ReportReply {
   rejected: { seq: number; reason: string }[];
 }
 
-export type CommandOutcome = 'OPENED' | 'FAILED' | 'EXPIRED' | 'UNKNOWN_COMPARTMENT';
+export type CommandOutcome = 'OPENED' | 'DONE' | 'FAILED' | 'EXPIRED' | 'UNKNOWN_COMPARTMENT';
 
 /** `LockerCommand` as delivered by the `lockerCommands` subscription. */
 export interface LockerCommand {
@@ -67,6 +68,8 @@ export interface LockerCommand {
   expiresAt: string;
   ttlMs: number;
   status: string;
+  /** REVOKE_PICKUP_TOKEN: the pickup token's jti. */
+  tokenId?: string | null;
 }
 
 /** Close codes the server uses for controllers (server/src/devices/PROTOCOL.md). */

@@ -296,14 +296,14 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       if (!device) throw forbidden('Only a locker controller may acknowledge commands.');
       const cmd = commands.get(id);
       if (!cmd || cmd.bankId !== device.bankId) throw notFound('Command');
-      const status = outcome === 'OPENED' ? 'DONE' : outcome === 'EXPIRED' ? 'EXPIRED' : 'FAILED';
+      const status = outcome === 'OPENED' || outcome === 'DONE' ? 'DONE' : outcome === 'EXPIRED' ? 'EXPIRED' : 'FAILED';
       const updated = commands.acknowledge(id, {
         status,
         outcome,
         outcomeDetail: detail?.slice(0, 500) ?? null,
         acknowledgedAt: clock.now(),
       });
-      if (outcome !== 'OPENED') logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
+      if (outcome !== 'OPENED' && outcome !== 'DONE') logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
       return updated ?? cmd;
     },
 

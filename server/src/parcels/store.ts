@@ -88,9 +88,9 @@ export function createParcelStore(db: Db) {
      * Takes a parcel in and reserves the smallest fitting compartment, in one
      * write transaction: BEGIN IMMEDIATE serialises concurrent intakes, so two
      * never get the same compartment. Banks are tried in the order given
-     * (preferred first); within a bank, the smallest size that fits, then the
-     * accessible preference (people who need a low compartment get one first;
-     * others leave low ones free), then the label.
+     * (preferred first); within a bank, an accessible compartment first for
+     * people who need one, then the smallest size that fits, then non-accessible
+     * before accessible (leaving low ones free), then the label.
      */
     takeIn(input: {
       parcel: Omit<ParcelRow, 'status' | 'deskReason' | 'bankId' | 'compartmentId' | 'version'>;
@@ -119,8 +119,11 @@ export function createParcelStore(db: Db) {
               ),
             )
             .orderBy(
+              // Someone who needs a low compartment gets one even if it is larger;
+              // everyone else gets the smallest fit and leaves the low ones free.
+              ...(input.needsAccessible ? [desc(compartments.accessible)] : []),
               sql`case ${compartments.size} when 'S' then 0 when 'M' then 1 when 'L' then 2 else 3 end`,
-              input.needsAccessible ? desc(compartments.accessible) : asc(compartments.accessible),
+              asc(compartments.accessible),
               asc(compartments.label),
             )
             .get();

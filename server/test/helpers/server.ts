@@ -26,7 +26,12 @@ export interface TestServer extends RunningServer {
   tokenFor(role: Role, opts?: { department?: string | null; email?: string }): string;
   adminToken: string;
   /** A site and a bank of `count` compartments; returns the device token. */
-  createBank(opts?: { name?: string; count?: number; department?: string | null }): Promise<{
+  createBank(opts?: {
+    name?: string;
+    count?: number;
+    department?: string | null;
+    compartments?: { label: string; size: string; accessible?: boolean; hasCharging?: boolean }[];
+  }): Promise<{
     bankId: string;
     siteId: string;
     deviceToken: string;
@@ -75,14 +80,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
 
   let siteId: string | null = null;
-  const createBank: TestServer['createBank'] = async ({ name, count = 8, department = null } = {}) => {
+  const createBank: TestServer['createBank'] = async ({ name, count = 8, department = null, compartments } = {}) => {
     if (!siteId) {
       const site = await gql<{ createSite: { id: string } }>(`mutation { createSite(input: { name: "Test campus" }) { id } }`);
       siteId = site.data!.createSite.id;
     }
     const res = await gql<{ createLockerBank: { bank: { id: string }; deviceToken: string } }>(
       `mutation ($input: CreateLockerBankInput!) { createLockerBank(input: $input) { bank { id } deviceToken } }`,
-      { input: { siteId, name: name ?? `Bank ${++counter}`, department, compartments: demoLayout(count) } },
+      { input: { siteId, name: name ?? `Bank ${++counter}`, department, compartments: compartments ?? demoLayout(count) } },
     );
     if (!res.data) throw new Error(JSON.stringify(res.errors));
     return { bankId: res.data.createLockerBank.bank.id, siteId, deviceToken: res.data.createLockerBank.deviceToken };

@@ -1,0 +1,110 @@
+/**
+ * A seed testkit for parcel tests: a bank with a connected simulated
+ * controller, a student, a mailroom clerk, and builders for the usual steps.
+ */
+import { SimulatedController } from '@baylight/simulator';
+import { track } from './disposables.js';
+import type { TestServer } from './server.js';
+
+export const INTAKE = `mutation ($input: IntakeParcelInput!) {
+  intakeParcel(input: $input) {
+    __typename
+    ... on ParcelReserved { parcel { id status } compartment { label size accessible } command { id } }
+    ... on ParcelSentToDesk { parcel { id status deskReason } reason message }
+    ... on ParcelTooBig { parcel { id status deskReason } message }
+    ... on DuplicateTracking { existing { id } message }
+  }
+}`;
+
+export const MY_PARCELS = `{ myParcels { id status pickupCode pickupQrToken expiresAt extended pickupMethod compartment { label } bank { id } } }`;
+
+let n = 0;
+
+export interface Person {
+  id: string;
+  email: string;
+  token: string;
+}
+
+export function person(server: TestServer, role: Parameters<TestServer['tokenFor']>[0], extra: { needsAccessible?: boolean; preferredBankId?: string } = {}): Person {
+  const email = `${role.toLowerCase()}-p${++n}@test.baylight.dev`;
+  const token = server.tokenFor(role, { email });
+  const row = server.services.people.findByEmail(email)!;
+  if (extra.needsAccessible || extra.preferredBankId) {
+    server.services.people.updatePreferences(
+      { personId: row.id, role: row.role, department: null, tokenId: 'seed' },
+      { needsAccessible: extra.needsAccessible ?? false, preferredBankId: extra.preferredBankId ?? null },
+      () => true,
+    );
+  }
+  return { id: row.id, email, token };
+}
+
+/** A bank with `count` compartments and a connected simulated controller. */
+export async function onlineBank(
+  server: TestServer,
+  opts: { name?: string; count?: number; closeAfterMs?: number; commandDelayMs?: number; compartments?: Parameters<TestServer['createBank']>[0] extends infer O ? O extends { compartments?: infer C } ? C : never : never } = {},
+) {
+  const bank = await server.createBank({ name: opts.name ?? `Bank ${++n}`, count: opts.count ?? 8, ...(opts.compartments ? { compartments: opts.compartments } : {}) });
+  const controller = new SimulatedController({
+    url: server.wsUrl,
+    deviceToken: bank.deviceToken,
+    closeAfterMs: opts.closeAfterMs ?? Infinity,
+    retry: { minMs: 50, maxMs: 200 },
+    commandDelayMs: opts.commandDelayMs ?? 0,
+  });
+  track(controller, () => controller.stop());
+  await controller.start();
+  return { ...bank, controller };
+}
+
+/** Mailroom takes a parcel in for `recipient`; returns the intake result. */
+export async function intake(server: TestServer, clerk: Person, recipient: Person, extra: Record<string, unknown> = {}) {
+  const res = await server.gql(INTAKE, { input: { tracking: `TRK${++n}${Date.now()}`, recipientId: recipient.id, ...extra } }, clerk.token);
+  if (!res.data) throw new Error(JSON.stringify(res.errors));
+  return res.data.intakeParcel;
+}
+
+/** Waits until `fn` returns a truthy value (polling the real server). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * The whole deposit: intake, the controller opens the door on command, the
+ * clerk puts the parcel in (OCCUPIED) and closes the door. Resolves with the
+ * parcel id and compartment label once the parcel is READY_FOR_PICKUP.
+ */
+export async function depositParcel(
+  server: TestServer,
+  bank: Awaited<ReturnType<typeof onlineBank>>,
+  clerk: Person,
+  recipient: Person,
+  extra: Record<string, unknown> = {},
+) {
+  const command = bank.controller.nextCommand();
+  const result = await intake(server, clerk, recipient, extra);
+  if (result.__typename !== 'ParcelReserved') throw new Error(`not reserved: ${JSON.stringify(result)}`);
+  const label: string = result.compartment.label;
+  const handled = await command;
+  if (handled.command.compartmentLabel !== label || handled.outcome !== 'OPENED') {
+    throw new Error(`controller got ${JSON.stringify(handled)}`);
+  }
+  bank.controller.record(label, 'OCCUPIED');
+  bank.controller.closeDoor(label);
+  await bank.controller.flush();
+  const parcelId: string = result.parcel.id;
+  await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'READY_FOR_PICKUP');
+  return { parcelId, label };
+}
