@@ -63,6 +63,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  // Longer than the idle timeout of common proxies and load balancers (60 s),
+  // so the server never closes a kept-alive connection a client is reusing.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const ws = attachWebSocketServer({
     httpServer,
     schema,

@@ -86,6 +86,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     mailer,
     vapid: loadVapidKeys(db),
     vapidSubject: config.VAPID_SUBJECT,
+    leaseMs: config.NOTIFY_LEASE_MS,
     clock,
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),
@@ -116,6 +117,6 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   });
   /** A bearer token as a viewer: a person's session or API token, or a kiosk's credential. */
   const authenticate = (token: string | null) => people.authenticate(token) ?? kiosks.authenticate(token);
-  return { db, bus, config, people, lockers, devices, kiosks, audit, notify, parcels, signer, mailer, authenticate };
+  return { db, bus, config, clock, people, lockers, devices, kiosks, audit, notify, parcels, signer, mailer, authenticate };
 }
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -59,6 +59,11 @@ export const configSchema = z.object({
     .default('mailto:lockers@baylight.local'),
   /** A door open longer than this raises a DOOR_LEFT_OPEN alert to staff. */
   DOOR_LEFT_OPEN_SECONDS: z.coerce.number().int().min(5).default(120),
+  /**
+   * How long a notice being sent is reserved for the sender; after a crash it
+   * is sent again once this has passed.
+   */
+  NOTIFY_LEASE_MS: ms.default(60_000),
   /** How often expiry, reminders and abandoned deposits are checked. */
   PARCEL_SWEEP_MS: ms.default(15_000),
 });

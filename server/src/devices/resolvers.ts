@@ -30,6 +30,6 @@ export const deviceResolvers: Resolvers = {
   },
   LockerCommand: {
     compartmentLabel: (c) => c.label,
-    ttlMs: (c) => Math.max(0, c.expiresAt.getTime() - Date.now()),
+    ttlMs: (c, _, { services }) => Math.max(0, c.expiresAt.getTime() - services.clock.now().getTime()),
   },
 };

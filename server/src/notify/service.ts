@@ -26,7 +26,6 @@ import type { OutboxRow } from './types.js';
 import type { VapidKeys } from './vapid.js';
 
 export const MAX_ATTEMPTS = 8;
-const LEASE_MS = 60_000;
 
 export interface Notice {
   personId: string;
@@ -50,6 +49,8 @@ export interface NotifyServiceDeps {
   vapidSubject: string;
   clock: Clock;
   logger: Logger;
+  /** How long a claimed notice is reserved before another sender may take it (after a crash). */
+  leaseMs: number;
   /** Agent for push requests (tests use a local HTTPS push service). */
   pushAgent?: HttpsAgent;
 }
@@ -103,7 +104,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
 
   async function drain(): Promise<void> {
     for (;;) {
-      const batch = store.claimDue(clock.now(), LEASE_MS, 20);
+      const batch = store.claimDue(clock.now(), deps.leaseMs, 20);
       if (!batch.length || stopped) return;
       for (const n of batch) {
         try {

@@ -634,7 +634,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
         return audit.store.doorOpenings(filter, capped);
       }
       if (isOperator(v)) return audit.store.doorOpenings(filter, capped);
-      if (v.role === 'DEPARTMENT' && filter.bankId && lockers.findBank(v, filter.bankId)) return audit.store.doorOpenings(filter, capped);
+      if (v.role === 'DEPARTMENT' && filter.bankId && lockers.findBank(v, filter.bankId))
+        return audit.store.doorOpenings(filter, capped);
       throw forbidden('Only staff, or the owning department for one bank, see door openings.');
     },
 
@@ -854,7 +855,18 @@ export function createParcelService(deps: ParcelServiceDeps) {
       ) {
         return recordFailure(attempt.key, attempt.bankId, hint ?? claims?.cmp ?? null);
       }
-      return succeed(attempt.key, parcel, 'QR');
+      const opened = succeed(attempt.key, parcel, 'QR');
+      // A QR is accepted once: a screenshot passed around opens nothing more.
+      if (opened.__typename === 'PickupOpened') {
+        store.upsertToken(db.orm, {
+          id: claims.jti,
+          parcelId: parcel.id,
+          bankId: attempt.bankId,
+          usedAt: clock.now(),
+          expiresAt: new Date(claims.exp * 1000),
+        });
+      }
+      return opened;
     },
 
     openMyParcel(viewer: Viewer | null, parcelId: string): ActionResult {

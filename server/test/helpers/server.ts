@@ -4,6 +4,7 @@
  * around it. Everything is disposed after the test, even when a test forgets.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
@@ -42,7 +43,19 @@ export interface TestServer extends RunningServer {
 
 let counter = 0;
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** A clock tests can move forward (expiry, reminders) without waiting. */
+export class TestClock {
+  offsetMs = 0;
+  now = () => new Date(Date.now() + this.offsetMs);
+  advance(ms: number) {
+    this.offsetMs += ms;
+  }
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  opts: { clock?: TestClock; pushAgent?: HttpsAgent } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'baylight-test-'));
   const config = parseConfig({
     PORT: '0',
@@ -53,7 +66,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     DEVICE_OFFLINE_GRACE_MS: '300',
     ...env,
   });
-  const server = await startServer({ config });
+  const server = await startServer({
+    config,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
+  });
   track(server, async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

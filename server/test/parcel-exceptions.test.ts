@@ -1,0 +1,176 @@
+/**
+ * What happens when things do not go to plan: the pickup window runs out,
+ * the uplink is down, the recipient needs more time or sends someone else.
+ */
+import { describe, expect, it } from 'vitest';
+import { depositParcel, eventually, MY_PARCELS, onlineBank, person } from './helpers/parcels.js';
+import { sleep, startTestServer, TestClock } from './helpers/server.js';
+
+const HOUR = 3_600_000;
+const collector = (id: string) => ({ personId: id, role: 'STUDENT' as const, department: null, tokenId: 't' });
+
+describe('expiry and recall', () => {
+  it('turns an uncollected parcel into a recall task: code dead, QR revoked at the controller, recipient told; the clerk opens, removes, and it is at the desk', async () => {
+    const clock = new TestClock();
+    const server = await startTestServer({ PARCEL_SWEEP_MS: '3600000' }, { clock });
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const before = server.services.parcels.store.get(parcelId)!;
+    const code = server.services.parcels.pickupCode(collector(student.id), before)!;
+
+    const revocation = bank.controller.nextCommand();
+    clock.advance(73 * HOUR);
+    server.services.parcels.sweep();
+    const after = server.services.parcels.store.get(parcelId)!;
+    expect(after).toMatchObject({ status: 'RECALL_PENDING', codeLookup: null });
+    expect((await revocation).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
+    expect((await bank.controller.redeemPickupCode(code)).__typename).toBe('PickupRefused');
+    const outbox = await server.gql(`query ($to: String) { devOutbox(to: $to) { subject text } }`, { to: student.email }, null);
+    expect(outbox.data.devOutbox.map((m: { subject: string }) => m.subject)).toContain('Your parcel is at the mailroom desk');
+
+    const recallList = await server.gql(`{ parcels(status: RECALL_PENDING) { id } }`, {}, clerk.token);
+    expect(recallList.data.parcels).toEqual([{ id: parcelId }]);
+    const open = bank.controller.nextCommand();
+    const res = await server.gql(`mutation ($p: ID!) { openForRecall(parcelId: $p) { __typename } }`, { p: parcelId }, clerk.token);
+    expect(res.data.openForRecall.__typename).toBe('ParcelActionOk');
+    expect((await open).command.compartmentLabel).toBe(label);
+    bank.controller.record(label, 'EMPTY');
+    bank.controller.closeDoor(label);
+    await bank.controller.flush();
+    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'AT_DESK');
+    expect(server.services.parcels.store.get(parcelId)).toMatchObject({ deskReason: 'RECALLED', compartmentId: null });
+    expect(server.services.lockers.findCompartment(bank.bankId, label)?.state).toBe('AVAILABLE');
+    const handed = await server.gql(`mutation ($p: ID!) { handOverAtDesk(parcelId: $p) { __typename ... on ParcelActionOk { parcel { status pickupMethod } } } }`, { p: parcelId }, clerk.token);
+    expect(handed.data.handOverAtDesk.parcel).toEqual({ status: 'PICKED_UP', pickupMethod: 'DESK' });
+  });
+
+  it('sends a reminder after 24 hours and a last call before expiry, once each', async () => {
+    const clock = new TestClock();
+    const server = await startTestServer({ PARCEL_SWEEP_MS: '3600000' }, { clock });
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    await depositParcel(server, bank, clerk, student);
+    const subjects = async () =>
+      (await server.gql(`query ($to: String) { devOutbox(to: $to, limit: 50) { subject } }`, { to: student.email }, null)).data.devOutbox.map(
+        (m: { subject: string }) => m.subject.split(':')[0],
+      );
+    await eventually(async () => (await subjects()).length === 1);
+    clock.advance(25 * HOUR);
+    server.services.parcels.sweep();
+    server.services.parcels.sweep();
+    await eventually(async () => (await subjects()).includes('Reminder'));
+    clock.advance(36 * HOUR); // 61 h: within 12 h of the 72 h window
+    server.services.parcels.sweep();
+    server.services.parcels.sweep();
+    await eventually(async () => (await subjects()).includes('Last call'));
+    await sleep(200);
+    const all: string[] = await subjects();
+    expect(all.filter((s) => s === 'Reminder')).toHaveLength(1);
+    expect(all.filter((s) => s === 'Last call')).toHaveLength(1);
+  });
+
+  it('lets the recipient extend once, which moves the window and replaces the QR', async () => {
+    const server = await startTestServer();
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const { parcelId } = await depositParcel(server, bank, clerk, student);
+    const before = server.services.parcels.store.get(parcelId)!;
+    const EXTEND = `mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`;
+    const revoked = bank.controller.nextCommand();
+    expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.__typename).toBe('ParcelActionOk');
+    const after = server.services.parcels.store.get(parcelId)!;
+    expect(after.expiresAt!.getTime() - before.expiresAt!.getTime()).toBe(72 * HOUR);
+    expect(after.qrTokenId).not.toBe(before.qrTokenId);
+    expect((await revoked).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
+    expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.reason).toBe('ALREADY_EXTENDED');
+    const other = person(server, 'STUDENT');
+    expect((await server.gql(EXTEND, { p: parcelId }, other.token)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('shares pickup with a named proxy who then sees the code; an unknown address is a typed refusal', async () => {
+    const server = await startTestServer();
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const friend = person(server, 'STUDENT');
+    const { parcelId } = await depositParcel(server, bank, clerk, student);
+    const SHARE = `mutation ($p: ID!, $e: String) { shareParcelPickup(parcelId: $p, email: $e) { __typename ... on ParcelActionRefused { reason } } }`;
+    expect((await server.gql(SHARE, { p: parcelId, e: 'stranger@nowhere.test' }, student.token)).data.shareParcelPickup.reason).toBe('UNKNOWN_PERSON');
+    expect((await server.gql(SHARE, { p: parcelId, e: friend.email }, student.token)).data.shareParcelPickup.__typename).toBe('ParcelActionOk');
+    const theirs = await server.gql(MY_PARCELS, {}, friend.token);
+    expect(theirs.data.myParcels[0]).toMatchObject({ id: parcelId, status: 'READY_FOR_PICKUP' });
+    expect(theirs.data.myParcels[0].pickupCode).toMatch(/^\d{8}$/);
+    // The proxy may open it, but not extend or re-share it.
+    const extend = await server.gql(`mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`, { p: parcelId }, friend.token);
+    expect(extend.data.extendParcelHold.reason).toBe('NOT_ALLOWED');
+  });
+});
+
+describe('offline QR pickup', () => {
+  it('opens with a QR the controller verifies while its uplink is down, and records the pickup exactly once when it reconnects', async () => {
+    const server = await startTestServer();
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
+
+    await bank.controller.disconnect();
+    const result = await bank.controller.scanPickupQr(token);
+    expect(result).toEqual({ __typename: 'OfflinePickup', compartmentLabel: label });
+    bank.controller.record(label, 'EMPTY');
+    bank.controller.closeDoor(label);
+    // The same QR again while still offline: refused locally.
+    expect((await bank.controller.scanPickupQr(token)).__typename).toBe('PickupRefused');
+    expect(server.services.parcels.store.get(parcelId)?.status).toBe('READY_FOR_PICKUP');
+
+    await bank.controller.reconnect();
+    await bank.controller.flush();
+    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
+    expect(server.services.parcels.store.get(parcelId)?.pickupMethod).toBe('QR_OFFLINE');
+    const openings = await server.gql(`query ($p: ID!) { doorOpenings(parcelId: $p) { via } }`, { p: parcelId }, clerk.token);
+    expect(openings.data.doorOpenings.filter((o: { via: string }) => o.via === 'QR_OFFLINE')).toHaveLength(1);
+    // Online, the used token is refused by the server too.
+    expect((await bank.controller.scanPickupQr(token)).__typename).toBe('PickupRefused');
+  });
+
+  it('alerts staff when a controller reports an offline pickup with a token already revoked', async () => {
+    const server = await startTestServer();
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
+    // A faulty (or tampered) controller that did not learn of the revocation reports it anyway.
+    await server.gql(`mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename } }`, { p: parcelId }, student.token);
+    bank.controller.record(label, 'PICKUP_QR_OFFLINE', token);
+    await bank.controller.flush();
+    const alerts = await eventually(async () => {
+      const r = await server.gql(`{ staffAlerts { kind parcelId } }`, {}, clerk.token);
+      return r.data.staffAlerts.find((a: { kind: string }) => a.kind === 'QR_REUSED');
+    });
+    expect(alerts.parcelId).toBe(parcelId);
+    expect(server.services.parcels.store.get(parcelId)?.status).toBe('READY_FOR_PICKUP');
+  });
+
+  it('answers online QR scans: valid once, and the same uniform refusal for a forged token', async () => {
+    const server = await startTestServer();
+    const bank = await onlineBank(server);
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const refused = await bank.controller.scanPickupQr(forged);
+    expect(refused).toMatchObject({ __typename: 'PickupRefused' });
+    const opened = await bank.controller.scanPickupQr(token);
+    expect(opened).toMatchObject({ __typename: 'PickupOpened', compartmentLabel: label });
+    const again = await bank.controller.scanPickupQr(token);
+    expect(again).toEqual(refused);
+    void parcelId;
+  });
+});
