@@ -127,6 +127,21 @@ describe('intake and deposit', () => {
   });
 });
 
+describe('sensor glitches', () => {
+  it('keeps a compartment with a parcel booked in it IN_USE when its sensor reads empty outside a pickup', async () => {
+    const server = await startTestServer();
+    const bank = await onlineBank(server, { count: 4 });
+    const clerk = person(server, 'MAILROOM');
+    const student = person(server, 'STUDENT');
+    const { label } = await depositParcel(server, bank, clerk, student, { size: 'M' });
+    bank.controller.record(label, 'EMPTY');
+    await bank.controller.flush();
+    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({ occupancy: 'EMPTY', state: 'IN_USE' });
+    const next = await intake(server, clerk, student, { size: 'M' });
+    expect(next.compartment.label).not.toBe(label);
+  });
+});
+
 describe('pickup', () => {
   it('opens the right door for the keypad code; the parcel is picked up when the door closes empty and the compartment is free again', async () => {
     const server = await startTestServer();

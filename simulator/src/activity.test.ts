@@ -14,9 +14,20 @@ function view(over: Partial<CompartmentView> & { label: string }): CompartmentVi
     charging: 'IDLE',
     faulted: false,
     jammed: false,
+    inService: false,
     ...over,
   };
 }
+
+describe('random activity and real parcels', () => {
+  it('never touches a compartment holding something the server put there', () => {
+    const random = seededRandom(7);
+    const compartments = [view({ label: 'A01', occupied: true, inService: true }), view({ label: 'A02' })];
+    const chosen = Array.from({ length: 200 }, () => chooseAction(compartments, random)?.label);
+    expect(chosen).not.toContain('A01');
+    expect(chosen).toContain('A02');
+  });
+});
 
 describe('chooseAction', () => {
   it('only picks actions that make sense for the compartment', () => {

@@ -105,8 +105,9 @@ const RULES: { action: ChosenAction['action']; weight: number; applies: (c: Comp
   { action: 'tamper', weight: 0.1, applies: (c) => c.door === 'CLOSED' },
 ];
 
-/** Picks a plausible next action for a bank in this state; undefined when nothing applies. */
-export function chooseAction(compartments: readonly CompartmentView[], random: Random): ChosenAction | undefined {
+/** Picks a plausible next action for a bank in this state; undefined when nothing applies. Compartments in service (a real parcel) are left alone. */
+export function chooseAction(all: readonly CompartmentView[], random: Random): ChosenAction | undefined {
+  const compartments = all.filter((c) => !c.inService);
   const options = RULES.map((rule) => ({ rule, targets: compartments.filter(rule.applies) })).filter(
     (o) => o.targets.length > 0,
   );

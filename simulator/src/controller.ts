@@ -97,6 +97,8 @@ export interface CompartmentView {
   charging: ChargingState;
   faulted: boolean;
   jammed: boolean;
+  /** Opened by a server command recently (a deposit or pickup under way, or a parcel in it): random activity leaves it alone. */
+  inService: boolean;
 }
 
 export interface ControllerStats {
@@ -125,6 +127,12 @@ export interface SimulatedControllerOptions {
   name?: string;
   /** How long a door opened by command stays open before DOOR_CLOSED. Default 4000; Infinity = never. */
   closeAfterMs?: number;
+  /**
+   * Act out the person at the door: after a door opens for a deposit the
+   * parcel goes in (OCCUPIED); for a pickup or recall it comes out (EMPTY),
+   * before the door closes. Default false: tests record what they want.
+   */
+  simulatePeople?: boolean;
   /** Reconnect back-off bounds. Default { minMs: 500, maxMs: 10000 }. */
   retry?: RetryOptions;
   /**
@@ -211,6 +219,7 @@ const LOCKER_COMMANDS = /* GraphQL */ `
       ttlMs
       status
       tokenId
+      via
     }
   }
 `;
@@ -275,6 +284,7 @@ const commandSchema = z.object({
   ttlMs: z.number(),
   status: z.string(),
   tokenId: z.string().nullish(),
+  via: z.string().nullish(),
 });
 
 interface Compartment extends AckCompartment {
@@ -324,6 +334,9 @@ export class SimulatedController {
   readonly #url: string;
   readonly #token: string;
   readonly #closeAfterMs: number;
+  readonly #simulatePeople: boolean;
+  /** Labels holding something the server put there by command (a parcel): random activity avoids them. */
+  readonly #inService = new Set<string>();
   readonly #retry: RetryOptions;
   readonly #flushIntervalMs: number;
   readonly #requestTimeoutMs: number;
@@ -411,6 +424,7 @@ export class SimulatedController {
     this.#token = options.deviceToken;
     this.#name = options.name;
     this.#closeAfterMs = options.closeAfterMs ?? 4000;
+    this.#simulatePeople = options.simulatePeople ?? false;
     this.#retry = validateRetry(options.retry ?? DEFAULT_RETRY);
     this.#flushIntervalMs = Math.max(0, options.flushIntervalMs ?? 10);
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
@@ -1266,11 +1280,30 @@ export class SimulatedController {
       const label = command.compartmentLabel;
       // Unlocking an open door changes nothing physically: no second DOOR_OPENED.
       this.#door(label, 'OPEN');
+      if (this.#simulatePeople) this.#personAtDoor(label, command.via ?? null);
       this.#scheduleAutoClose(label);
     }
     this.#logger.info(`${this.name}: command ${command.id} OPEN_COMPARTMENT ${command.compartmentLabel} → ${outcome}`);
     this.#emitter.emit('command', { command, outcome, duplicate: false });
     this.#acknowledge(command.id, outcome);
+  }
+
+  /** Someone puts a parcel in or takes it out, a moment after the door opens and before it closes. */
+  #personAtDoor(label: string, via: string | null): void {
+    const putsIn = via === 'DEPOSIT' || via === 'COURIER_DEPOSIT';
+    const takesOut = via === 'CODE' || via === 'QR' || via === 'REMOTE' || via === 'RECALL';
+    if (!putsIn && !takesOut) return;
+    if (putsIn) this.#inService.add(label);
+    else this.#inService.delete(label);
+    const delay = Number.isFinite(this.#closeAfterMs) ? Math.max(0, this.#closeAfterMs / 2) : 500;
+    const timer = setTimeout(() => {
+      this.#commandTimers.delete(timer);
+      const c = this.#compartments.get(label);
+      if (!c || c.door !== 'OPEN') return;
+      if (putsIn && !c.occupied) this.record(label, 'OCCUPIED');
+      if (takesOut) this.record(label, 'EMPTY');
+    }, delay);
+    this.#commandTimers.add(timer);
   }
 
   #scheduleAutoClose(label: string): void {
@@ -1385,6 +1418,7 @@ export class SimulatedController {
       charging: c.charging,
       faulted: c.faulted,
       jammed: this.#jammed.has(c.label),
+      inService: this.#inService.has(c.label),
     };
   }
 }

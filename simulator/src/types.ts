@@ -70,6 +70,8 @@ export interface LockerCommand {
   status: string;
   /** REVOKE_PICKUP_TOKEN: the pickup token's jti. */
   tokenId?: string | null;
+  /** Why the door opens (DEPOSIT, CODE, REMOTE …); null for other commands. */
+  via?: string | null;
 }
 
 /** Close codes the server uses for controllers (server/src/devices/PROTOCOL.md). */

@@ -1,4 +1,6 @@
-import type { Resolvers } from '../generated/graphql.js';
+import type { DoorOpenVia, Resolvers } from '../generated/graphql.js';
+
+const DOOR_OPEN_VIAS: readonly string[] = ['DEPOSIT', 'COURIER_DEPOSIT', 'CODE', 'QR', 'QR_OFFLINE', 'REMOTE', 'STAFF_OVERRIDE', 'RECALL'];
 import type { CommandRow } from './types.js';
 
 export const deviceResolvers: Resolvers = {
@@ -30,6 +32,7 @@ export const deviceResolvers: Resolvers = {
   },
   LockerCommand: {
     compartmentLabel: (c) => c.label,
+    via: (c) => (DOOR_OPEN_VIAS.includes(c.via) ? (c.via as DoorOpenVia) : null),
     ttlMs: (c, _, { services }) => Math.max(0, c.expiresAt.getTime() - services.clock.now().getTime()),
   },
 };

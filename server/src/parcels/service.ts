@@ -199,6 +199,15 @@ export function createParcelService(deps: ParcelServiceDeps) {
   const onControllerEvent: ControllerEventHook = (tx, event, compartment) => {
     if (!compartment) return;
     if (event.kind === 'PICKUP_QR_OFFLINE') return offlineQrReported(tx, event, compartment);
+    if (event.kind === 'EMPTY' && compartment.state === 'AVAILABLE') {
+      // The sensor rule frees an IN_USE compartment that reads empty; while a
+      // parcel is booked into it (and no pickup is under way) it stays IN_USE.
+      const held = store.activeInCompartment(tx, compartment.id);
+      if (held?.status === 'READY_FOR_PICKUP' && held.operation !== 'PICKUP') {
+        return { compartment: lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, event.receivedAt) };
+      }
+      return;
+    }
     if (event.kind !== 'DOOR_OPENED' && event.kind !== 'DOOR_CLOSED') return;
     const parcel = store.activeInCompartment(tx, compartment.id);
     if (!parcel?.operation) return;
