@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole demo on the embedded default — server on :4000 (SQLite,
 // in-process pub/sub), web app on :3000, three simulated locker banks, demo people.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, root, run, start, waitForUrl } from './lib.mjs';
 
@@ -10,6 +10,7 @@ const WEB_PORT = process.env.WEB_PORT ?? '3000';
 const dataDir = join(root, 'data');
 const database = join(dataDir, 'demo.db');
 const devices = join(dataDir, 'demo-devices.json');
+const secrets = join(dataDir, 'demo-secrets.json');
 mkdirSync(dataDir, { recursive: true });
 
 const env = {
@@ -26,7 +27,7 @@ if (run(bin('turbo'), ['run', 'build', '--filter=@baylight/web', '--output-logs=
   console.error('The web app did not build; see the errors above.');
   process.exit(1);
 }
-if (run(bin('tsx'), ['src/cli/seed-demo.ts', '--devices-out', devices], { cwd: join(root, 'server'), env }) !== 0) {
+if (run(bin('tsx'), ['src/cli/seed-demo.ts', '--devices-out', devices, '--secrets-out', secrets], { cwd: join(root, 'server'), env }) !== 0) {
   process.exit(1);
 }
 
@@ -63,6 +64,37 @@ for (const p of procs) {
   });
 }
 
+// A few parcels for the demo student, taken in by the mailroom once the
+// simulated lockers are online (the simulator puts them in and closes the doors).
+const demo = JSON.parse(readFileSync(secrets, 'utf8'));
+const api = async (query, variables, token) => {
+  const res = await fetch(`http://localhost:${SERVER_PORT}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return res.json();
+};
+const waitOnline = async () => {
+  for (let i = 0; i < 80; i++) {
+    const r = await api('{ lockerBanks { status } }', {}, demo.tokens.mailroom);
+    if (r.data?.lockerBanks.every((b) => b.status === 'ONLINE')) return true;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  return false;
+};
+if (await waitOnline()) {
+  const mine = await api('{ parcels(search: "student@demo") { id status } }', {}, demo.tokens.mailroom);
+  const waiting = (mine.data?.parcels ?? []).filter((p) => p.status === 'READY_FOR_PICKUP' || p.status === 'AWAITING_DEPOSIT');
+  for (let i = waiting.length; i < 2; i++) {
+    await api(
+      'mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { __typename } }',
+      { i: { tracking: `1Z999AA1${String(Date.now()).slice(-8)}${i}`, recipientId: demo.studentId, size: i === 0 ? 'S' : 'M' } },
+      demo.tokens.mailroom,
+    );
+  }
+}
+
 console.log(`
   Baylight is running.
 
@@ -78,5 +110,9 @@ console.log(`
     student@demo.baylight.dev    STUDENT
     analyst@demo.baylight.dev    DEPARTMENT (Engineering)
 
-  Three simulated locker banks are opening and closing doors. Ctrl+C stops everything.
+  Three simulated locker banks are opening and closing doors, and the
+  student has parcels waiting. Ctrl+C stops everything.
+
+  Kiosks (the lockers' touchscreens): open the link, paste the token once.
+${demo.kiosks.map((k) => `    ${k.name.padEnd(22)} http://localhost:${WEB_PORT}/kiosk/${k.bankId}\n    ${''.padEnd(22)} ${k.token}`).join('\n')}
 `);

@@ -15,7 +15,11 @@ import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
 
 const { values } = parseArgs({
-  options: { 'devices-out': { type: 'string', default: 'data/demo-devices.json' }, compartments: { type: 'string', default: '24' } },
+  options: {
+    'devices-out': { type: 'string', default: 'data/demo-devices.json' },
+    'secrets-out': { type: 'string' },
+    compartments: { type: 'string', default: '24' },
+  },
 });
 const config = loadConfigOrExit();
 const db = openSqliteDb(config.DATABASE_FILE);
@@ -30,6 +34,14 @@ const result = seedDemo(services, Number(values.compartments));
 const out = values['devices-out'];
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result.devices, null, 2), { mode: 0o600 });
+const secretsOut = values['secrets-out'];
+if (secretsOut) {
+  writeFileSync(
+    secretsOut,
+    JSON.stringify({ kiosks: result.kiosks, tokens: result.tokens, studentId: result.studentId }, null, 2),
+    { mode: 0o600 },
+  );
+}
 services.devices.dispose();
 db.close();
 console.log(`demo data ready in ${config.DATABASE_FILE}: ${result.devices.length} banks; device tokens in ${out}`);

@@ -63,5 +63,31 @@ export function seedDemo(services: Services, compartmentsPerBank = 24) {
       : services.lockers.createLockerBank(viewer, { siteId: site.id, ...spec, compartments: demoLayout(compartmentsPerBank) });
     devices.push({ name: bank.name, bankId: bank.id, deviceToken });
   }
-  return { site, devices, people: demoPeople };
+  // The courier may drop off at the first two banks; each bank gets a kiosk.
+  const courier = services.people.findByEmail(`courier@${DEMO_DOMAIN}`)!;
+  services.parcels.setCourierBanks(viewer, courier.id, devices.slice(0, 2).map((d) => d.bankId));
+  const kiosks = devices.map((d) => ({
+    bankId: d.bankId,
+    name: d.name,
+    token: services.kiosks.createCredential(viewer, d.bankId, `${d.name} kiosk`).token,
+  }));
+  const student = services.people.findByEmail(`student@${DEMO_DOMAIN}`)!;
+  const mailroom = services.people.findByEmail(`mailroom@${DEMO_DOMAIN}`)!;
+  services.people.updatePreferences(
+    { personId: student.id, role: student.role, department: null, tokenId: 'seed' },
+    { preferredBankId: devices[0]?.bankId ?? null },
+    () => true,
+  );
+  return {
+    site,
+    devices,
+    kiosks,
+    /** API tokens the demo launcher uses to load a few parcels once the lockers are online. */
+    tokens: {
+      admin: services.people.createApiToken(admin.id, 'demo launcher'),
+      mailroom: services.people.createApiToken(mailroom.id, 'demo launcher'),
+    },
+    studentId: student.id,
+    people: demoPeople,
+  };
 }
