@@ -34,7 +34,9 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
     parcelId?: string | null;
     message: string;
   }): StaffAlertRow {
-    if (input.bankId && input.kind !== 'DOOR_DID_NOT_OPEN') {
+    // Conditions (a door still open, tamper) are raised once until resolved;
+    // occurrences (a lockout, a report) are each an alert of their own.
+    if (input.bankId && (input.kind === 'DOOR_LEFT_OPEN' || input.kind === 'TAMPER')) {
       const existing = store.openAlertFor(input.kind, input.bankId, input.compartmentLabel ?? null);
       if (existing) return existing;
     }

@@ -135,7 +135,13 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
         const existing = store.findByEmail(email.data);
         const fields = { name, role, studentId: get('studentid') || null, department: get('department') || null };
         if (existing) {
-          store.updatePerson(existing.id, fields);
+          // Only the columns the file has: a short export does not wipe student ids.
+          store.updatePerson(existing.id, {
+            name,
+            ...(col('role') >= 0 ? { role } : {}),
+            ...(col('studentid') >= 0 ? { studentId: fields.studentId } : {}),
+            ...(col('department') >= 0 ? { department: fields.department } : {}),
+          });
           result.updated++;
         } else {
           store.insertPerson({ id: newId('per'), email: email.data, ...fields });
