@@ -1,0 +1,104 @@
+/**
+ * After one online visit the board works offline: the service worker serves
+ * the page, Graphcache restores the last known compartment states from
+ * IndexedDB, and a banner says the data is not live and from when it is.
+ */
+import { expect, test } from '../fixtures.js';
+import {
+  persistedCompartment,
+  persistedLastDataAt,
+  slowIndexedDbTransactions,
+  waitForServiceWorkerControl,
+} from '../support/browser.js';
+
+test('offline, a reload is served by the service worker and shows the last known states with an "as of" time', async ({
+  page,
+  context,
+  signInAs,
+  board,
+  controller,
+  seed,
+}) => {
+  const admin = await signInAs(page, 'admin');
+  await board.open();
+  await waitForServiceWorkerControl(page);
+
+  // Make the last known state distinctive: a door left open and a parcel deposited.
+  const library = await controller('Library', { closeAfterMs: Infinity });
+  await board.expectStatus('Library', 'ONLINE');
+  const changedAt = Date.now();
+  library.openDoor('B01');
+  library.deposit('C01');
+  await library.flush();
+  try {
+    await expect(board.tile('Library', 'B01')).toHaveAttribute('data-door', 'OPEN');
+    await expect(board.tile('Library', 'C01')).toHaveAttribute('data-occupancy', 'OCCUPIED');
+    await expect(board.tile('Library', 'C01')).toHaveAttribute('data-door', 'CLOSED');
+
+    // Wait until the app has stored what it needs offline (no sleeping).
+    const bankId = seed.banks.Library.id;
+    await expect
+      .poll(async () => ({
+        b01: await persistedCompartment(page, admin.person.id, bankId, 'B01'),
+        c01: await persistedCompartment(page, admin.person.id, bankId, 'C01'),
+      }))
+      .toMatchObject({ b01: { door: 'OPEN' }, c01: { occupancy: 'OCCUPIED' } });
+    await expect
+      .poll(async () => Date.parse((await persistedLastDataAt(page, admin.person.id)) ?? '') || 0)
+      .toBeGreaterThanOrEqual(changedAt - 1_000);
+    const lastDataAt = await persistedLastDataAt(page, admin.person.id);
+
+    await context.setOffline(true);
+    const response = await page.reload();
+    expect(response, 'the reload got a response').not.toBeNull();
+    expect(response!.fromServiceWorker(), 'the page came from the service worker').toBe(true);
+
+    await expect(board.offlineBanner).toBeVisible();
+    await expect(board.offlineBanner).toContainText('Offline — showing the last known state as of');
+    const asOf = board.offlineBanner.getByTestId('last-data-at');
+    await expect(asOf).toHaveAttribute('datetime', lastDataAt!);
+    await expect(asOf).toHaveText(/\d{1,2}:\d{2}/);
+
+    await expect(page.locator('[data-testid^="compartment-"]')).toHaveCount(3 * seed.labels.length);
+    await expect(board.tile('Library', 'B01')).toHaveAttribute('data-door', 'OPEN');
+    await expect(board.tile('Library', 'C01')).toHaveAttribute('data-occupancy', 'OCCUPIED');
+    await expect(page.getByTestId('signed-in-person')).toContainText(admin.person.name);
+  } finally {
+    await context.setOffline(false);
+    // Leave the bank as we found it for other tests.
+    library.closeDoor('B01');
+    library.pickup('C01');
+    await library.flush({ timeoutMs: 5_000 });
+  }
+});
+
+test('the first online visit is kept for offline use even when the device storage is slow', async ({
+  page,
+  context,
+  signInAs,
+  board,
+  seed,
+}) => {
+  test.fail(
+    true,
+    'Known web bug (see the e2e report): Graphcache persists only fields written after it has hydrated from ' +
+      'IndexedDB (data.storage is null until readData resolves), so when the board query answers before hydration ' +
+      'ends nothing of the board is saved, and an offline reload shows "Loading lockers…" for ever. Re-querying ' +
+      'afterwards does not help (unchanged values are not persisted): operations must wait for onCacheHydrated. ' +
+      'Remove this test.fail when web/src/lib/urql.ts does that.',
+  );
+  // A storage that answers 800 ms late makes the race deterministic (it also happens by chance on a busy machine).
+  await slowIndexedDbTransactions(page, 800);
+  const admin = await signInAs(page, 'admin');
+  await board.open();
+  await waitForServiceWorkerControl(page);
+
+  await expect
+    .poll(() => persistedCompartment(page, admin.person.id, seed.banks.Library.id, 'A01'), { timeout: 3_000 })
+    .toMatchObject({ door: 'CLOSED' });
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(board.offlineBanner).toBeVisible();
+  await expect(page.locator('[data-testid^="compartment-"]')).toHaveCount(3 * seed.labels.length);
+});
