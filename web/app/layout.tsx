@@ -1,8 +1,6 @@
 import type { Metadata, Viewport } from 'next';
-import { Suspense, type ReactNode } from 'react';
-import { AppHeader, AppHeaderFallback } from '@/components/AppHeader';
+import type { ReactNode } from 'react';
 import { ServiceWorkerUpdater } from '@/components/ServiceWorkerUpdater';
-import { SessionProvider } from '@/components/SessionProvider';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -25,22 +23,16 @@ export const viewport: Viewport = {
   initialScale: 1,
 };
 
+/**
+ * The document shell shared by the app (app/(app)/layout.tsx: session, header)
+ * and the kiosk (app/kiosk/layout.tsx: its own credential, no header).
+ */
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <a className="skip-link" href="#main">
-          Skip to content
-        </a>
-        <SessionProvider>
-          <Suspense fallback={<AppHeaderFallback />}>
-            <AppHeader />
-          </Suspense>
-          <main id="main" tabIndex={-1}>
-            {children}
-          </main>
-          <ServiceWorkerUpdater />
-        </SessionProvider>
+        {children}
+        <ServiceWorkerUpdater />
       </body>
     </html>
   );

@@ -13,7 +13,21 @@ const bundled = path.join(nextDir, 'sw.bundle.js');
 const swDest = path.join(webDir, 'public', 'sw.js');
 
 // Shell pages render no user data (it comes from the API in the browser), so they are safe to precache.
-const SHELL_PAGES = ['/', '/sign-in', '/offline'];
+// Same list as src/shared/cache-names.ts (a unit test keeps them equal).
+const SHELL_PAGES = [
+  '/',
+  '/sign-in',
+  '/offline',
+  '/parcels',
+  '/parcels/all',
+  '/settings',
+  '/desk',
+  '/desk/recall',
+  '/alerts',
+  '/people',
+  '/dropoff',
+  '/kiosk',
+];
 const PUBLIC_ASSETS = [
   '/manifest.webmanifest',
   '/icons/icon.svg',

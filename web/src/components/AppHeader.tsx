@@ -1,7 +1,9 @@
 'use client';
 
 import Link from 'next/link';
+import { usePathname } from 'next/navigation';
 import { useWallMode } from '@/hooks/useWallMode';
+import { activeHref, navFor } from '@/lib/roles';
 import { useSession } from './SessionProvider';
 import { WallClock } from './WallClock';
 import styles from './AppHeader.module.css';
@@ -16,10 +18,13 @@ const ROLE_LABEL: Record<string, string> = {
   DEPARTMENT: 'Department',
 };
 
-/** App name, who is signed in (with role) and sign-out. Wall mode keeps only the name and a clock. */
+/** App name, who is signed in (with role), the role's pages and sign-out. Wall mode keeps only the name and a clock. */
 export function AppHeader() {
   const wall = useWallMode();
+  const pathname = usePathname();
   const { status, session, signOut } = useSession();
+  const items = status === 'signed-in' && session && !wall ? navFor(session.person.role) : [];
+  const current = activeHref(pathname, items);
   return (
     <header className={styles.header} data-wall={wall || undefined}>
       <div className={styles.inner}>
@@ -47,6 +52,24 @@ export function AppHeader() {
           )
         )}
       </div>
+      {items.length > 0 && (
+        <nav className={styles.nav} aria-label="Main" data-testid="main-nav">
+          <ul className={styles.navList}>
+            {items.map((item) => (
+              <li key={item.href}>
+                <Link
+                  href={item.href}
+                  className={styles.navLink}
+                  aria-current={item.href === current ? 'page' : undefined}
+                  data-testid={`nav-${item.href}`}
+                >
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
     </header>
   );
 }

@@ -6,12 +6,12 @@
  * the board after every reconnect because missed events are not replayed.
  */
 import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError, type Exchange } from '@urql/core';
-import { offlineExchange } from '@urql/exchange-graphcache';
+import { cacheExchange, offlineExchange } from '@urql/exchange-graphcache';
 import { makeDefaultStorage, type DefaultStorage } from '@urql/exchange-graphcache/default-storage';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { httpUrl, wsUrl } from '@/config';
 import { LockerBoardQuery } from '@/features/board/documents';
-import { cacheKeys, cacheUpdates } from './cache-config';
+import { cacheKeys, cacheResolvers, cacheUpdates } from './cache-config';
 import { createLiveStatus, type LiveStatus } from './live-status';
 import type { Session } from './session';
 import { VersionBook } from './version-book';
@@ -167,6 +167,7 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
         storage,
         keys: cacheKeys,
         updates: cacheUpdates,
+        resolvers: cacheResolvers,
       }),
       guard.belowCache,
       fetchExchange,
@@ -199,6 +200,102 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
       live.flush();
       // dispose() rejects with the CloseEvent when the socket is mid-connect or retrying: nothing to do then.
       Promise.resolve(ws.dispose()).catch(() => undefined);
+    },
+  };
+}
+
+export interface MemoryClient {
+  client: Client;
+  /** Null when made without a socket. */
+  live: LiveStatus | null;
+  dispose: () => void;
+}
+
+/**
+ * A client for a credential that must leave nothing behind on the device: the
+ * kiosk (its own token, live grid over graphql-ws) and a courier signed in on
+ * the kiosk for one drop-off (no socket). Graphcache lives in memory only.
+ */
+export function createMemoryClient(
+  token: string,
+  { socket, onUnauthenticated }: { socket: boolean; onUnauthenticated?: () => void },
+): MemoryClient {
+  const authorization = `Bearer ${token}`;
+  const live = socket ? createLiveStatus('kiosk') : null;
+  const book = new VersionBook();
+  const guard = versionGuardExchanges(book, {
+    onNetworkData: () => live?.markDataReceived(),
+    onNetworkError: () => live?.markNetworkError(),
+  });
+  let disposed = false;
+  let connectedBefore = false;
+
+  const ws: WsClient | null = socket
+    ? createWsClient({
+        url: wsUrl(),
+        lazy: true,
+        onNonLazyError: () => {},
+        retryAttempts: Infinity,
+        retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries))),
+        connectionParams: () => ({ authorization }),
+        on: {
+          connecting: () => live?.setSocket(connectedBefore ? 'reconnecting' : 'connecting'),
+          connected: () => {
+            live?.setSocket('connected');
+            connectedBefore = true;
+          },
+          closed: (event) => {
+            if (disposed) return;
+            live?.setSocket(connectedBefore ? 'reconnecting' : 'connecting');
+            if (typeof event === 'object' && event !== null && (event as CloseEvent).code === WS_FORBIDDEN) {
+              onUnauthenticated?.();
+            }
+          },
+        },
+      })
+    : null;
+
+  const exchanges: Exchange[] = [
+    mapExchange({
+      onError(error) {
+        if (!disposed && isUnauthenticated(error)) onUnauthenticated?.();
+      },
+    }),
+    guard.aboveCache,
+    cacheExchange({ keys: cacheKeys, updates: cacheUpdates, resolvers: cacheResolvers }),
+    guard.belowCache,
+    fetchExchange,
+  ];
+  if (ws) {
+    exchanges.push(
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query ?? '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = ws.subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    );
+  }
+
+  const client = new Client({
+    url: httpUrl(),
+    preferGetMethod: false,
+    fetchOptions: () => ({ headers: { authorization } }),
+    exchanges,
+  });
+
+  return {
+    client,
+    live,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      if (ws) Promise.resolve(ws.dispose()).catch(() => undefined);
     },
   };
 }

@@ -17,7 +17,25 @@ export function rscCacheName(buildId: string): string {
 /** Prefix Workbox uses for its precache (`setCacheNameDetails`). */
 export const CACHE_PREFIX = 'baylight';
 
-/** Shell pages precached per build: they render no user data (that comes from the API on the client). */
-export const SHELL_PAGES = ['/', '/sign-in', '/offline'] as const;
+/**
+ * Shell pages precached per build: they render no user data (that comes from
+ * the API on the client, or Graphcache offline). Keep in sync with
+ * scripts/build-sw.mjs (a unit test checks). `/kiosk/[bankId]` is dynamic: each
+ * visited kiosk URL is kept by the NetworkFirst page cache instead.
+ */
+export const SHELL_PAGES = [
+  '/',
+  '/sign-in',
+  '/offline',
+  '/parcels',
+  '/parcels/all',
+  '/settings',
+  '/desk',
+  '/desk/recall',
+  '/alerts',
+  '/people',
+  '/dropoff',
+  '/kiosk',
+] as const;
 
 export const OFFLINE_PAGE = '/offline';

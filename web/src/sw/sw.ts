@@ -13,6 +13,10 @@
  * - runtime caches are named per build and older ones deleted on activate.
  *
  * The GraphQL API is never cached here: Graphcache keeps data for offline use.
+ *
+ * Web push: a `push` shows the notification described by the JSON payload
+ * `{ title, body, url, tag }`; a click focuses a window already on that URL,
+ * else navigates an open window of the app there, else opens a new one.
  */
 import { cacheNames, clientsClaim, setCacheNameDetails } from 'workbox-core';
 import { ExpirationPlugin } from 'workbox-expiration';
@@ -28,6 +32,7 @@ import {
   pagesCacheName,
   rscCacheName,
 } from '../shared/cache-names';
+import { payloadFromText, type PushPayload } from '../shared/push-payload';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 /** Replaced by esbuild with the Next build id. */
@@ -138,6 +143,44 @@ self.addEventListener('activate', (event: ExtendableEvent) => {
       await Promise.all(
         names.filter((n) => n.startsWith(RUNTIME_CACHE_PREFIX) && !keep.has(n)).map((n) => caches.delete(n)),
       );
+    })(),
+  );
+});
+
+// ---- Web push ------------------------------------------------------------
+self.addEventListener('push', (event: PushEvent) => {
+  const payload: PushPayload = payloadFromText(event.data?.text() ?? '', self.location.origin);
+  event.waitUntil(
+    self.registration.showNotification(payload.title, {
+      body: payload.body,
+      tag: payload.tag,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { url: payload.url },
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event: NotificationEvent) => {
+  event.notification.close();
+  const data = event.notification.data as { url?: unknown } | null;
+  const path = typeof data?.url === 'string' ? data.url : '/parcels';
+  const target = new URL(path, self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const exact = windows.find((w) => w.url === target);
+      if (exact) {
+        await exact.focus();
+        return;
+      }
+      const ours = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (ours) {
+        const focused = await ours.focus();
+        await focused.navigate(target).catch(() => self.clients.openWindow(target));
+        return;
+      }
+      await self.clients.openWindow(target);
     })(),
   );
 });

@@ -8,7 +8,7 @@ import styles from './board.module.css';
 
 export type Bank = LockerBoardQuery['sites'][number]['banks'][number];
 
-export function BankCard({ bank, now }: { bank: Bank; now: number }) {
+export function BankCard({ bank, now, staff = false }: { bank: Bank; now: number; staff?: boolean }) {
   const counts = useMemo(() => countCompartments(bank.compartments), [bank.compartments]);
   const headingId = `bank-${bank.id}-name`;
   return (
@@ -36,7 +36,7 @@ export function BankCard({ bank, now }: { bank: Bank; now: number }) {
         )}
       </p>
       <BankCounts counts={counts} />
-      <CompartmentGrid bankName={bank.name} compartments={bank.compartments} />
+      <CompartmentGrid bankName={bank.name} compartments={bank.compartments} staff={staff} />
     </article>
   );
 }

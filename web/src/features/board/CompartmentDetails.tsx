@@ -1,3 +1,4 @@
+import { StaffActions } from './StaffActions';
 import { CHARGING_LABEL, DOOR_LABEL, OCCUPANCY_LABEL, SIZE_LABEL, STATE_LABEL, formatAsOf, type Compartment } from './describe';
 import styles from './board.module.css';
 
@@ -6,10 +7,13 @@ export function CompartmentDetails({
   id,
   compartment: c,
   onClose,
+  staff = false,
 }: {
   id: string;
   compartment: Compartment;
   onClose: () => void;
+  /** Show the staff menu (not on the wall display). */
+  staff?: boolean;
 }) {
   return (
     <section id={id} className={styles.details} aria-label={`Compartment ${c.label} details`}>
@@ -51,6 +55,7 @@ export function CompartmentDetails({
           </dd>
         </div>
       </dl>
+      {staff && <StaffActions compartment={c} />}
       <button type="button" className={styles.secondaryButton} onClick={onClose}>
         Close details
       </button>

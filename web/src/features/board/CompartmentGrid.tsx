@@ -41,7 +41,16 @@ export function nextIndex(key: string, current: number, count: number, columns: 
  * A bank's compartments. One Tab stop per bank (roving tabindex); arrow keys,
  * Home and End move between tiles; Enter or Space shows a tile's details.
  */
-export function CompartmentGrid({ bankName, compartments }: { bankName: string; compartments: readonly Compartment[] }) {
+export function CompartmentGrid({
+  bankName,
+  compartments,
+  staff = false,
+}: {
+  bankName: string;
+  compartments: readonly Compartment[];
+  /** Offer the staff menu in the details panel. */
+  staff?: boolean;
+}) {
   const sorted = useMemo(() => [...compartments].sort(byLabel), [compartments]);
   const [activeId, setActiveId] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -90,7 +99,9 @@ export function CompartmentGrid({ bankName, compartments }: { bankName: string; 
           />
         ))}
       </div>
-      {selected && <CompartmentDetails id={detailsId} compartment={selected} onClose={() => setSelectedId(null)} />}
+      {selected && (
+        <CompartmentDetails id={detailsId} compartment={selected} onClose={() => setSelectedId(null)} staff={staff} />
+      )}
     </>
   );
 }

@@ -9,6 +9,7 @@ import { useWallMode } from '@/hooks/useWallMode';
 import { MeQuery } from '@/lib/documents';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
 import { useSession } from '@/components/SessionProvider';
+import { PAGE_ROLES, hasRole } from '@/lib/roles';
 import { BoardLegend } from './BoardLegend';
 import { LiveSubscriptions } from './LiveSubscriptions';
 import { SiteSection } from './SiteSection';
@@ -29,6 +30,9 @@ function useSessionCheck() {
 
 export function LockersBoard() {
   const wall = useWallMode();
+  const { session } = useSession();
+  // The tile menu (override, out of service) is for staff, and never on the wall display.
+  const staff = !wall && hasRole(session?.person.role, PAGE_ROLES.outOfService);
   // The legend starts open where there is room for it; on a phone it is one tap away.
   const wide = useMediaQuery('(min-width: 48rem)');
   const now = useNow(15_000);
@@ -105,7 +109,7 @@ export function LockersBoard() {
       ) : sites.length === 0 ? (
         <p className={styles.empty}>No locker sites yet. An administrator can add sites and banks.</p>
       ) : (
-        sites.map((site) => <SiteSection key={site.id} site={site} now={now} />)
+        sites.map((site) => <SiteSection key={site.id} site={site} now={now} staff={staff} />)
       )}
     </div>
   );

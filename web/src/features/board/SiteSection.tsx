@@ -4,7 +4,7 @@ import styles from './board.module.css';
 
 type Site = LockerBoardQuery['sites'][number];
 
-export function SiteSection({ site, now }: { site: Site; now: number }) {
+export function SiteSection({ site, now, staff = false }: { site: Site; now: number; staff?: boolean }) {
   const headingId = `site-${site.id}-name`;
   return (
     <section className={styles.site} aria-labelledby={headingId} data-testid={`site-${site.name}`}>
@@ -16,7 +16,7 @@ export function SiteSection({ site, now }: { site: Site; now: number }) {
       ) : (
         <div className={styles.banks}>
           {site.banks.map((bank) => (
-            <BankCard key={bank.id} bank={bank} now={now} />
+            <BankCard key={bank.id} bank={bank} now={now} staff={staff} />
           ))}
         </div>
       )}

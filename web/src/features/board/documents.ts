@@ -69,3 +69,32 @@ export const LockerBankUpdatedSubscription = graphql(`
     }
   }
 `);
+
+/** Staff override: open a door now (ADMIN, IT, MAILROOM). */
+export const OpenCompartmentMutation = graphql(`
+  mutation OpenCompartment($input: OpenCompartmentInput!) {
+    openCompartment(input: $input) {
+      __typename
+      ... on CommandIssued {
+        command {
+          id
+          status
+          expiresAt
+          compartmentLabel
+        }
+      }
+      ... on OpenRefused {
+        reason
+        message
+      }
+    }
+  }
+`);
+
+export const SetCompartmentOutOfServiceMutation = graphql(`
+  mutation SetCompartmentOutOfService($bankId: ID!, $label: String!, $outOfService: Boolean!, $reason: String!) {
+    setCompartmentOutOfService(bankId: $bankId, label: $label, outOfService: $outOfService, reason: $reason) {
+      ...CompartmentFields
+    }
+  }
+`);

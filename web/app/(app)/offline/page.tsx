@@ -11,8 +11,9 @@ export default function OfflinePage() {
       <h1>You are offline</h1>
       <p>This page has not been saved on this device, so it cannot be shown without a connection.</p>
       <p>
-        The <Link href="/">lockers board</Link> still opens offline and shows the last known state, marked with the
-        time it was received.
+        <Link href="/parcels">My parcels</Link> (with your pickup codes and QR codes) and the{' '}
+        <Link href="/">lockers board</Link> still open offline and show the last known state, marked with the time it
+        was received.
       </p>
       <RetryButton />
     </div>

@@ -1,13 +1,16 @@
 import { Suspense } from 'react';
 import { PageMessage, RequireSession } from '@/components/RequireSession';
 import { LockersBoard } from '@/features/board/LockersBoard';
+import { HomeForRole } from './HomeForRole';
 
 export default function LockersPage() {
   return (
     <RequireSession>
-      <Suspense fallback={<PageMessage>Loading…</PageMessage>}>
-        <LockersBoard />
-      </Suspense>
+      <HomeForRole>
+        <Suspense fallback={<PageMessage>Loading…</PageMessage>}>
+          <LockersBoard />
+        </Suspense>
+      </HomeForRole>
     </RequireSession>
   );
 }

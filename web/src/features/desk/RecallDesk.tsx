@@ -1,0 +1,254 @@
+'use client';
+
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useMutation, useQuery, useSubscription } from 'urql';
+import { ConnectionBanner } from '@/components/ConnectionBanner';
+import { LiveSubscriptions } from '@/features/board/LiveSubscriptions';
+import { DESK_REASON_LABEL, REFUSAL_TEXT, formatDeadline } from '@/features/parcels/describe';
+import { ParcelUpdatedSubscription, ParcelsQuery } from '@/features/parcels/documents';
+import type { ParcelFieldsFragment } from '@/gql/graphql';
+import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
+import { errorMessage } from '@/lib/errors';
+import { HandOverAtDeskMutation, OpenForRecallMutation } from './documents';
+import { matchesSearch } from './search';
+import styles from './desk.module.css';
+
+type Parcel = ParcelFieldsFragment;
+
+/** Recall expired parcels from the lockers, and hand desk parcels over in person. */
+export function RecallDesk() {
+  useSubscription({ query: ParcelUpdatedSubscription });
+  const [recall, refetchRecall] = useQuery({
+    query: ParcelsQuery,
+    variables: { status: 'RECALL_PENDING', limit: 200 },
+    requestPolicy: 'cache-and-network',
+  });
+  const [desk, refetchDesk] = useQuery({
+    query: ParcelsQuery,
+    variables: { status: 'AT_DESK', limit: 200 },
+    requestPolicy: 'cache-and-network',
+  });
+  const refetch = useCallback(() => {
+    refetchRecall({ requestPolicy: 'network-only' });
+    refetchDesk({ requestPolicy: 'network-only' });
+  }, [refetchRecall, refetchDesk]);
+  useResyncOnReconnect(refetch);
+
+  const [search, setSearch] = useState('');
+  const deskHeading = useRef<HTMLHeadingElement>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const recallList = useMemo(
+    () => (recall.data?.parcels ?? []).filter((p) => matchesSearch(p, search)),
+    [recall.data, search],
+  );
+  const deskList = useMemo(() => (desk.data?.parcels ?? []).filter((p) => matchesSearch(p, search)), [desk.data, search]);
+
+  // Say when a recalled parcel arrives at the desk (it moves between the lists live).
+  const recalling = useRef(new Set<string>());
+  useEffect(() => {
+    for (const p of desk.data?.parcels ?? []) {
+      if (recalling.current.delete(p.id)) setAnnouncement(`${p.tracking} is back at the desk.`);
+    }
+  }, [desk.data]);
+
+  return (
+    <div className={styles.page}>
+      <LiveSubscriptions />
+      <ConnectionBanner />
+      <h1 className={styles.title}>Recall &amp; desk</h1>
+      <div className={styles.toolbar}>
+        <div className="field">
+          <label htmlFor="desk-search">Search</label>
+          <input
+            id="desk-search"
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="Tracking, name, e-mail or student id"
+            data-testid="desk-search"
+          />
+        </div>
+      </div>
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
+
+      <section aria-labelledby="to-recall">
+        <h2 id="to-recall" className={styles.panelTitle}>
+          To recall from lockers <span className={styles.count}>({recallList.length})</span>
+        </h2>
+        <ListState result={recall} empty="No parcels to recall." count={recallList.length} />
+        <ul className={styles.cards} data-testid="recall-list">
+          {recallList.map((p) => (
+            <RecallCard key={p.id} parcel={p} onOpened={() => recalling.current.add(p.id)} />
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="at-desk">
+        <h2 id="at-desk" className={styles.panelTitle} ref={deskHeading} tabIndex={-1}>
+          At the desk <span className={styles.count}>({deskList.length})</span>
+        </h2>
+        <ListState result={desk} empty="No parcels at the desk." count={deskList.length} />
+        <ul className={styles.cards} data-testid="desk-list">
+          {deskList.map((p) => (
+            <DeskCard
+              key={p.id}
+              parcel={p}
+              onHandedOver={(name) => {
+                setAnnouncement(`Handed over to ${name}.`);
+                // The card goes away: keep keyboard focus in the list rather than losing it to the page.
+                deskHeading.current?.focus();
+              }}
+            />
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function ListState({
+  result,
+  empty,
+  count,
+}: {
+  result: { fetching: boolean; error?: Parameters<typeof errorMessage>[0]; data?: unknown };
+  empty: string;
+  count: number;
+}) {
+  if (result.error && !result.data) {
+    return (
+      <p className="error" role="alert">
+        {errorMessage(result.error)}
+      </p>
+    );
+  }
+  if (count > 0) return null;
+  return <p className="hint">{result.fetching && !result.data ? 'Loading…' : empty}</p>;
+}
+
+function ParcelSummary({ parcel }: { parcel: Parcel }) {
+  return (
+    <>
+      <h3 className={styles.cardTitle}>
+        <span className={styles.mono}>{parcel.tracking}</span>
+      </h3>
+      <p>
+        For <strong>{parcel.recipient.name}</strong> · {parcel.recipient.email}
+        {parcel.recipient.studentId ? ` · ${parcel.recipient.studentId}` : ''}
+      </p>
+      <p className={styles.muted}>
+        Size {parcel.size}
+        {parcel.bank ? ` · ${parcel.bank.name}${parcel.compartment ? ` ${parcel.compartment.label}` : ''}` : ''}
+        {parcel.expiresAt ? ` · pickup ended ${formatDeadline(parcel.expiresAt)}` : ''}
+      </p>
+    </>
+  );
+}
+
+function RecallCard({ parcel, onOpened }: { parcel: Parcel; onOpened: () => void }) {
+  const [{ fetching }, open] = useMutation(OpenForRecallMutation);
+  const [opened, setOpened] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async () => {
+    setError(null);
+    const result = await open({ parcelId: parcel.id });
+    if (result.error) {
+      setError(errorMessage(result.error));
+      return;
+    }
+    const outcome = result.data?.openForRecall;
+    if (outcome?.__typename === 'ParcelActionOk') {
+      setOpened(true);
+      onOpened();
+    } else if (outcome?.__typename === 'ParcelActionRefused') {
+      setError(REFUSAL_TEXT[outcome.reason] ?? outcome.message);
+    }
+  };
+  const label = parcel.compartment?.label ?? '';
+  const door = parcel.compartment?.door;
+  return (
+    <li className={styles.card} data-testid={`parcel-${parcel.id}`} data-status={parcel.status}>
+      <ParcelSummary parcel={parcel} />
+      {opened ? (
+        <p className={styles.live} role="status" data-testid="recall-progress">
+          {door === 'OPEN'
+            ? `Door ${label} is open — take the parcel out and close the door.`
+            : `Door ${label} is opening… take the parcel back to the desk.`}
+        </p>
+      ) : (
+        <button type="button" className="button" onClick={() => void run()} disabled={fetching} data-testid="recall-open">
+          {fetching ? 'Opening…' : `Open ${label} for recall`}
+        </button>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function DeskCard({ parcel, onHandedOver }: { parcel: Parcel; onHandedOver: (name: string) => void }) {
+  const [{ fetching }, handOver] = useMutation(HandOverAtDeskMutation);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const id = useId();
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  const run = async () => {
+    setError(null);
+    const result = await handOver({ parcelId: parcel.id });
+    if (result.error) {
+      setError(errorMessage(result.error));
+      return;
+    }
+    const outcome = result.data?.handOverAtDesk;
+    if (outcome?.__typename === 'ParcelActionOk') onHandedOver(parcel.recipient.name);
+    else if (outcome?.__typename === 'ParcelActionRefused') setError(REFUSAL_TEXT[outcome.reason] ?? outcome.message);
+    setConfirming(false);
+  };
+
+  return (
+    <li className={styles.card} data-testid={`parcel-${parcel.id}`} data-status={parcel.status}>
+      <ParcelSummary parcel={parcel} />
+      {parcel.deskReason && <p>Why at the desk: {DESK_REASON_LABEL[parcel.deskReason]}</p>}
+      {confirming ? (
+        <div className={styles.cardActions} role="group" aria-labelledby={`${id}-check`}>
+          <p id={`${id}-check`}>
+            Check their id card: <strong>{parcel.recipient.name}</strong>
+            {parcel.recipient.studentId ? ` (${parcel.recipient.studentId})` : ''}
+            {parcel.proxy ? ` or ${parcel.proxy.name}` : ''}.
+          </p>
+          <button
+            ref={confirmRef}
+            type="button"
+            className="button"
+            onClick={() => void run()}
+            disabled={fetching}
+            data-testid="handover-confirm"
+          >
+            {fetching ? 'Recording…' : 'Confirm hand-over'}
+          </button>
+          <button type="button" className="button button-secondary" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button type="button" className="button" onClick={() => setConfirming(true)} data-testid="handover">
+          Hand over
+        </button>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}

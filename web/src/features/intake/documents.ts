@@ -1,0 +1,100 @@
+import { graphql } from '@/gql';
+
+export const PeopleSearchQuery = graphql(`
+  query PeopleSearch($search: String!, $limit: Int) {
+    people(search: $search, limit: $limit) {
+      id
+      name
+      email
+      studentId
+      role
+      department
+    }
+  }
+`);
+
+export const IntakeParcelMutation = graphql(`
+  mutation IntakeParcel($input: IntakeParcelInput!) {
+    intakeParcel(input: $input) {
+      __typename
+      ... on ParcelReserved {
+        parcel {
+          ...ParcelFields
+        }
+        compartment {
+          id
+          version
+          bankId
+          label
+          size
+          door
+          state
+          occupancy
+          accessible
+        }
+        command {
+          id
+          status
+          expiresAt
+        }
+      }
+      ... on ParcelSentToDesk {
+        parcel {
+          ...ParcelFields
+        }
+        reason
+        message
+      }
+      ... on ParcelTooBig {
+        parcel {
+          ...ParcelFields
+        }
+        message
+      }
+      ... on DuplicateTracking {
+        existing {
+          ...ParcelFields
+        }
+        message
+      }
+    }
+  }
+`);
+
+/** A courier's own banks to choose from (the server enforces which ones are allowed). */
+export const DropoffBanksQuery = graphql(`
+  query DropoffBanks {
+    lockerBanks {
+      id
+      name
+      location
+      status
+      site {
+        id
+        name
+      }
+    }
+  }
+`);
+
+/** Just the compartment's live state, for the deposit progress. */
+export const CompartmentDoorFields = graphql(`
+  fragment CompartmentDoorFields on Compartment {
+    id
+    version
+    bankId
+    label
+    door
+    state
+    occupancy
+  }
+`);
+
+/** Live door states of one bank (kiosk, courier drop-off): payloads land on the compartments by id. */
+export const BankCompartmentUpdatedSubscription = graphql(`
+  subscription BankCompartmentUpdated($bankId: ID) {
+    compartmentUpdated(bankId: $bankId) {
+      ...CompartmentFields
+    }
+  }
+`);

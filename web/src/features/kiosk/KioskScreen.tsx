@@ -1,0 +1,396 @@
+'use client';
+
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useSubscription } from 'urql';
+import { BarcodeScanner } from '@/components/BarcodeScanner';
+import { Icon } from '@/components/Icon';
+import { WallClock } from '@/components/WallClock';
+import { FullscreenButton } from '@/features/board/FullscreenButton';
+import { byLabel } from '@/features/board/describe';
+import { BankCompartmentUpdatedSubscription } from '@/features/intake/documents';
+import { ReportDoorDidNotOpenMutation } from '@/features/parcels/documents';
+import type { DoorState, RedeemPickupCodeMutation as RedeemPickupCodeResult } from '@/gql/graphql';
+import { useCountdown } from '@/hooks/useCountdown';
+import { useIdle } from '@/hooks/useIdle';
+import { useSocketReconnected } from '@/hooks/useResyncOnReconnect';
+import { errorCode, errorMessage } from '@/lib/errors';
+import { useLiveSnapshot, type LiveStatus } from '@/lib/live-status';
+import { useOnline } from '@/lib/use-online';
+import { CourierDropoff } from './CourierDropoff';
+import { KioskBankUpdatedSubscription, KioskSessionQuery, RedeemPickupCodeMutation, RedeemPickupQrMutation } from './documents';
+import { Keypad } from './Keypad';
+import { KioskGrid } from './KioskGrid';
+import { formatCountdown, isComplete, keyAction, keypadReducer, type KeypadAction } from './keypad';
+import styles from './kiosk.module.css';
+
+/** Back to the keypad after this long without a touch or key. */
+export const KIOSK_IDLE_MS = 20_000;
+
+/** Both redeem mutations select the same fields. */
+type PickupAnswer = RedeemPickupCodeResult['redeemPickupCode'];
+
+type Mode = 'keypad' | 'door-problem' | 'courier';
+
+type Outcome =
+  | { kind: 'opened'; label: string }
+  | { kind: 'refused'; message: string }
+  | { kind: 'info'; message: string };
+
+interface Props {
+  bankId: string;
+  live: LiveStatus | null;
+  /** The credential stopped working (kioskSession answered null). */
+  onInvalid: () => void;
+}
+
+/** The locker's touchscreen: keypad, QR scan, door problems and courier drop-off, with the bank's live grid. */
+export function KioskScreen({ bankId, live, onInvalid }: Props) {
+  const [result, reexecute] = useQuery({ query: KioskSessionQuery, requestPolicy: 'cache-and-network' });
+  useSubscription({ query: BankCompartmentUpdatedSubscription, variables: { bankId } });
+  useSubscription({ query: KioskBankUpdatedSubscription });
+  const snapshot = useLiveSnapshot(live);
+  useSocketReconnected(snapshot.socket, () => reexecute({ requestPolicy: 'network-only' }));
+  const online = useOnline();
+
+  const session = result.data?.kioskSession;
+  const sessionMissing = result.data !== undefined && !result.stale && session === null;
+  useEffect(() => {
+    if (sessionMissing) onInvalid();
+  }, [sessionMissing, onInvalid]);
+
+  const bank = session?.bank;
+  const compartments = bank?.compartments;
+  const doors = useMemo(() => new Map((compartments ?? []).map((c) => [c.label, c.door])), [compartments]);
+  const doorFor = useCallback((label: string): DoorState | undefined => doors.get(label), [doors]);
+  const labels = useMemo(() => [...(compartments ?? [])].sort(byLabel).map((c) => c.label), [compartments]);
+
+  const [mode, setMode] = useState<Mode>('keypad');
+  const [digits, setDigits] = useState('');
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [lastOpened, setLastOpened] = useState<string | null>(null);
+  const [lockedUntil, setLockedUntil] = useState<number | null>(null);
+  const [scanning, setScanning] = useState(false);
+  const lockSeconds = useCountdown(lockedUntil);
+  const locked = lockSeconds > 0;
+  const [{ fetching: redeemingCode }, redeemCode] = useMutation(RedeemPickupCodeMutation);
+  const [{ fetching: redeemingQr }, redeemQr] = useMutation(RedeemPickupQrMutation);
+  const busy = redeemingCode || redeemingQr;
+  const resultRef = useRef<HTMLDivElement>(null);
+
+  const reset = useCallback(() => {
+    setMode('keypad');
+    setDigits('');
+    setOutcome(null);
+    setScanning(false);
+  }, []);
+  useIdle(KIOSK_IDLE_MS, reset, mode !== 'courier' && (mode !== 'keypad' || digits !== '' || outcome !== null || scanning));
+
+  const showPickup = useCallback((answer: PickupAnswer | undefined) => {
+    if (!answer) return;
+    if (answer.__typename === 'PickupOpened') {
+      setOutcome({ kind: 'opened', label: answer.compartmentLabel });
+      setLastOpened(answer.compartmentLabel);
+    } else if (answer.__typename === 'PickupRefused') {
+      setOutcome({ kind: 'refused', message: answer.message });
+      if (answer.retryAfterSeconds) setLockedUntil(Date.now() + answer.retryAfterSeconds * 1000);
+    }
+    setTimeout(() => resultRef.current?.focus(), 0);
+  }, []);
+
+  const requestFailed = useCallback((error: Parameters<typeof errorMessage>[0]) => {
+    const code = errorCode(error);
+    setOutcome({
+      kind: 'refused',
+      message:
+        code === 'NETWORK'
+          ? 'This locker cannot reach the server right now. Try again in a moment, or go to the mailroom desk.'
+          : code === 'RATE_LIMITED'
+            ? 'Too many attempts. Wait a minute, then try again.'
+            : errorMessage(error),
+    });
+    setTimeout(() => resultRef.current?.focus(), 0);
+  }, []);
+
+  const submit = useCallback(async () => {
+    if (!isComplete(digits) || locked || busy) return;
+    setOutcome(null);
+    const answer = await redeemCode({ code: digits });
+    setDigits('');
+    if (answer.error) requestFailed(answer.error);
+    else showPickup(answer.data?.redeemPickupCode);
+  }, [digits, locked, busy, redeemCode, requestFailed, showPickup]);
+
+  const onKeypad = useCallback(
+    (action: KeypadAction) => {
+      setOutcome((o) => (o?.kind === 'opened' ? o : null));
+      setDigits((d) => keypadReducer(d, action));
+    },
+    [],
+  );
+
+  // The physical keyboard works on the keypad screen: digits, Backspace, Escape, Enter.
+  useEffect(() => {
+    if (mode !== 'keypad' || scanning) return;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, dialog')) return;
+      const action = keyAction(event.key);
+      if (!action || event.ctrlKey || event.metaKey || event.altKey) return;
+      // Enter on a focused button activates that button; only Enter elsewhere submits.
+      if (action === 'submit') {
+        if (target?.closest('button, a')) return;
+        event.preventDefault();
+        void submit();
+        return;
+      }
+      if (locked) return;
+      event.preventDefault();
+      onKeypad(action);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [mode, scanning, locked, submit, onKeypad]);
+
+  const onQr = async (token: string) => {
+    setScanning(false);
+    setOutcome(null);
+    const answer = await redeemQr({ token });
+    if (answer.error) requestFailed(answer.error);
+    else showPickup(answer.data?.redeemPickupQr);
+  };
+
+  const onCourierExit = useCallback((message?: string) => {
+    setMode('keypad');
+    setOutcome(message ? { kind: 'info', message } : null);
+  }, []);
+
+  const notLive = !online || !snapshot.serverReachable || snapshot.socket === 'reconnecting';
+
+  return (
+    <div className={styles.kiosk}>
+      <header className={styles.head}>
+        <div>
+          <h1 className={styles.bankName} data-testid="kiosk-bank-name">
+            {bank?.name ?? 'Baylight locker'}
+          </h1>
+          {bank?.location && <p className={styles.location}>{bank.location}</p>}
+        </div>
+        <div className={styles.headRight}>
+          <WallClock />
+          <FullscreenButton />
+        </div>
+      </header>
+
+      {notLive && (
+        <p className={styles.offline} role="status" data-testid="kiosk-offline">
+          <Icon name="offline" /> This locker has lost its connection. Codes cannot be checked until it is back — please try
+          again shortly or go to the mailroom desk.
+        </p>
+      )}
+      {result.error && !session && (
+        <p className="error" role="alert">
+          {errorMessage(result.error)}
+        </p>
+      )}
+
+      <div className={styles.body}>
+        <div className={styles.main}>
+          {mode === 'courier' && bank ? (
+            <CourierDropoff bankId={bankId} bankName={bank.name} doorFor={doorFor} onExit={onCourierExit} />
+          ) : mode === 'door-problem' ? (
+            <DoorProblem
+              bankId={bankId}
+              labels={labels}
+              initialLabel={lastOpened}
+              onDone={(message) => {
+                setMode('keypad');
+                setOutcome({ kind: 'info', message });
+                setTimeout(() => resultRef.current?.focus(), 0);
+              }}
+              onCancel={() => setMode('keypad')}
+            />
+          ) : (
+            <h2 className={styles.prompt}>Collect a parcel: type your 8-digit code</h2>
+          )}
+
+          {/* Results first, where the eyes are; read out at once. */}
+          <div ref={resultRef} tabIndex={-1} className={styles.resultArea} aria-live="assertive" aria-atomic="true">
+            {outcome && mode !== 'courier' && (
+              <div
+                className={styles.result}
+                data-testid="kiosk-result"
+                data-outcome={outcome.kind}
+                data-label={outcome.kind === 'opened' ? outcome.label : undefined}
+              >
+                {outcome.kind === 'opened' ? (
+                  <>
+                    <p className={styles.opened}>
+                      <Icon name="doorOpen" />{' '}
+                      {doorFor(outcome.label) === 'OPEN' ? `Door ${outcome.label} is open` : `Door ${outcome.label} is opening`}
+                    </p>
+                    <p>Take your parcel, then close the door.</p>
+                  </>
+                ) : (
+                  <p className={outcome.kind === 'refused' ? styles.refused : styles.info}>{outcome.message}</p>
+                )}
+                {locked && outcome.kind === 'refused' && <LockNotice seconds={lockSeconds} />}
+              </div>
+            )}
+            {locked && mode === 'keypad' && outcome?.kind !== 'refused' && (
+              <div className={styles.result} data-outcome="refused">
+                <LockNotice seconds={lockSeconds} />
+              </div>
+            )}
+          </div>
+
+          {mode === 'keypad' && (
+            <Keypad digits={digits} disabled={locked} busy={busy} onAction={onKeypad} onSubmit={() => void submit()} />
+          )}
+
+          {mode === 'keypad' && (
+            <div className={styles.actions}>
+              <button
+                type="button"
+                className={`button button-secondary ${styles.big}`}
+                onClick={() => setScanning(true)}
+                disabled={busy}
+                data-testid="kiosk-scan"
+              >
+                Scan QR code
+              </button>
+              <button
+                type="button"
+                className={`button button-secondary ${styles.big}`}
+                onClick={() => {
+                  setOutcome(null);
+                  setMode('door-problem');
+                }}
+                data-testid="kiosk-door-problem"
+              >
+                Door did not open?
+              </button>
+              <button
+                type="button"
+                className={`button button-secondary ${styles.big}`}
+                onClick={() => {
+                  setOutcome(null);
+                  setDigits('');
+                  setMode('courier');
+                }}
+                disabled={!bank}
+                data-testid="kiosk-courier-start"
+              >
+                Courier drop-off
+              </button>
+            </div>
+          )}
+        </div>
+
+        <aside className={styles.side} aria-label="Compartments">
+          <h2 className={styles.sideTitle}>Compartments</h2>
+          {compartments ? (
+            <KioskGrid compartments={compartments} highlight={outcome?.kind === 'opened' ? outcome.label : null} />
+          ) : (
+            <p className="hint">{result.fetching ? 'Loading…' : ''}</p>
+          )}
+        </aside>
+      </div>
+
+      <BarcodeScanner
+        open={scanning}
+        qrOnly
+        title="Hold your pickup QR code up to the camera"
+        fallback="type the 8-digit code on the keypad"
+        onClose={() => setScanning(false)}
+        onResult={(text) => void onQr(text)}
+      />
+    </div>
+  );
+}
+
+function LockNotice({ seconds }: { seconds: number }) {
+  return (
+    <p className={styles.lockLine} data-testid="kiosk-locked">
+      The keypad is locked for {formatCountdown(seconds)}.
+    </p>
+  );
+}
+
+function DoorProblem({
+  bankId,
+  labels,
+  initialLabel,
+  onDone,
+  onCancel,
+}: {
+  bankId: string;
+  labels: readonly string[];
+  initialLabel: string | null;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}) {
+  const id = useId();
+  const [label, setLabel] = useState(initialLabel ?? '');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [{ fetching }, report] = useMutation(ReportDoorDidNotOpenMutation);
+  const selectRef = useRef<HTMLSelectElement>(null);
+  useEffect(() => selectRef.current?.focus(), []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!label) {
+      setError('Choose the compartment whose door did not open.');
+      selectRef.current?.focus();
+      return;
+    }
+    setError(null);
+    const answer = await report({ bankId, compartmentLabel: label, note: note.trim() || null });
+    if (answer.error) {
+      setError(errorMessage(answer.error));
+      return;
+    }
+    onDone(`Thank you — staff have been alerted about door ${label}. Please wait here or go to the mailroom desk.`);
+  };
+
+  return (
+    <form className={styles.doorForm} onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Door did not open?</h2>
+      <div className="field">
+        <label htmlFor={`${id}-label`}>Which compartment?</label>
+        <select
+          ref={selectRef}
+          id={`${id}-label`}
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          className={styles.bigSelect}
+          data-testid="kiosk-door-label"
+        >
+          <option value="">Choose…</option>
+          {labels.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-note`}>Anything else? (optional)</label>
+        <textarea id={`${id}-note`} rows={2} maxLength={300} value={note} onChange={(e) => setNote(e.target.value)} data-testid="kiosk-door-note" />
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className={styles.actions}>
+        <button type="submit" className={`button ${styles.big}`} disabled={fetching} data-testid="kiosk-door-submit">
+          {fetching ? 'Sending…' : 'Tell staff'}
+        </button>
+        <button type="button" className={`button button-secondary ${styles.big}`} onClick={onCancel}>
+          Back
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * Who sees which page. The server enforces every rule again; this only keeps
+ * the navigation honest and explains a page a role cannot use.
+ */
+import type { Role } from '@/gql/graphql';
+
+export interface NavItem {
+  href: string;
+  label: string;
+}
+
+export const NAV = {
+  parcels: { href: '/parcels', label: 'My parcels' },
+  settings: { href: '/settings', label: 'Settings' },
+  desk: { href: '/desk', label: 'Intake desk' },
+  recall: { href: '/desk/recall', label: 'Recall & desk' },
+  alerts: { href: '/alerts', label: 'Alerts' },
+  lockers: { href: '/', label: 'Lockers' },
+  people: { href: '/people', label: 'People import' },
+  dropoff: { href: '/dropoff', label: 'Drop-off' },
+  allParcels: { href: '/parcels/all', label: 'Parcels' },
+} as const satisfies Record<string, NavItem>;
+
+const NAV_BY_ROLE: Record<Role, readonly NavItem[]> = {
+  STUDENT: [NAV.parcels, NAV.settings],
+  MAILROOM: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people],
+  ADMIN: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people],
+  IT: [NAV.lockers, NAV.alerts],
+  STAFF: [NAV.lockers, NAV.alerts],
+  COURIER: [NAV.dropoff],
+  DEPARTMENT: [NAV.lockers, NAV.allParcels],
+};
+
+export function navFor(role: Role): readonly NavItem[] {
+  return NAV_BY_ROLE[role] ?? [];
+}
+
+/** Roles allowed on each restricted page (pages not listed are open to every signed-in person). */
+export const PAGE_ROLES = {
+  desk: ['MAILROOM', 'ADMIN'],
+  recall: ['MAILROOM', 'ADMIN'],
+  people: ['MAILROOM', 'ADMIN'],
+  alerts: ['MAILROOM', 'ADMIN', 'IT', 'STAFF'],
+  dropoff: ['COURIER', 'MAILROOM', 'ADMIN'],
+  allParcels: ['MAILROOM', 'ADMIN', 'DEPARTMENT', 'STAFF', 'IT'],
+  /** The board's staff menu: overrides (openCompartment). */
+  openOverride: ['ADMIN', 'IT', 'MAILROOM'],
+  /** The board's staff menu: out of service / back in service. */
+  outOfService: ['ADMIN', 'IT', 'MAILROOM', 'STAFF'],
+  /** Roles that get the live toast for urgent staff alerts. */
+  staffAlerts: ['MAILROOM', 'ADMIN', 'IT', 'STAFF'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export function hasRole(role: Role | undefined, allowed: readonly Role[]): boolean {
+  return role !== undefined && allowed.includes(role);
+}
+
+/** Where `/` sends a role whose first page is not the lockers board. */
+export function homeFor(role: Role): string {
+  switch (role) {
+    case 'STUDENT':
+      return '/parcels';
+    case 'COURIER':
+      return '/dropoff';
+    default:
+      return '/';
+  }
+}
+
+/** The nav item that matches a path best (longest prefix), for aria-current. */
+export function activeHref(pathname: string, items: readonly NavItem[]): string | null {
+  let best: string | null = null;
+  for (const { href } of items) {
+    const matches = href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href}/`);
+    if (matches && (best === null || href.length > best.length)) best = href;
+  }
+  return best;
+}
