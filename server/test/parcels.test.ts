@@ -67,6 +67,8 @@ describe('intake and deposit', () => {
     const refused = await server.gql(INTAKE, { input: { tracking: 'C1', recipientId: student.id, bankId: bank.bankId } }, courier.token);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await server.gql(`mutation ($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p, bankIds: $b) { id } }`, { p: courier.id, b: [bank.bankId] });
+    const mine = await server.gql(`{ me { courierBanks { id } } }`, {}, courier.token);
+    expect(mine.data.me.courierBanks).toEqual([{ id: bank.bankId }]);
     const allowed = await server.gql(INTAKE, { input: { tracking: 'C2', recipientId: student.id, bankId: bank.bankId } }, courier.token);
     expect(allowed.data.intakeParcel.__typename).toBe('ParcelReserved');
     const student2 = await server.gql(INTAKE, { input: { tracking: 'C3', recipientId: student.id } }, student.token);
@@ -231,8 +233,9 @@ describe('pickup', () => {
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
     const handled = bank.controller.nextCommand();
-    const open = await server.gql(`mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename } }`, { p: parcelId }, student.token);
-    expect(open.data.openMyParcel.__typename).toBe('ParcelActionOk');
+    const open = await server.gql(`mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename ... on ParcelActionOk { command { compartmentLabel via ttlMs } } } }`, { p: parcelId }, student.token);
+    expect(open.data.openMyParcel).toMatchObject({ __typename: 'ParcelActionOk', command: { compartmentLabel: label, via: 'REMOTE' } });
+    expect(open.data.openMyParcel.command.ttlMs).toBeGreaterThan(25_000);
     expect((await handled).outcome).toBe('OPENED');
     bank.controller.record(label, 'EMPTY');
     bank.controller.closeDoor(label);

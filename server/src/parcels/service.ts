@@ -58,7 +58,7 @@ export type PickupResult =
 
 export type ActionRefusal = 'ALREADY_EXTENDED' | 'NOT_IN_LOCKER' | 'UNKNOWN_PERSON' | 'NOT_ALLOWED' | 'BANK_OFFLINE';
 export type ActionResult =
-  | { __typename: 'ParcelActionOk'; parcel: ParcelRow }
+  | { __typename: 'ParcelActionOk'; parcel: ParcelRow; command?: CommandRow | null }
   | { __typename: 'ParcelActionRefused'; reason: ActionRefusal; message: string };
 
 export interface ParcelServiceDeps {
@@ -78,12 +78,22 @@ export interface ParcelServiceDeps {
   publicWebUrl: string;
 }
 
+/** "1 minute", "8 minutes", "2 hours" until `until`. */
+function minutes(until: Date | null, now: Date): string {
+  const m = Math.max(1, Math.round(((until?.getTime() ?? now.getTime()) - now.getTime()) / 60_000));
+  return m >= 120 ? `${Math.round(m / 60)} hours` : m === 1 ? '1 minute' : `${m} minutes`;
+}
+
 const refused = (reason: ActionRefusal, message: string): ActionResult => ({
   __typename: 'ParcelActionRefused',
   reason,
   message,
 });
-const ok = (parcel: ParcelRow): ActionResult => ({ __typename: 'ParcelActionOk', parcel });
+const ok = (parcel: ParcelRow, command: CommandRow | null = null): ActionResult => ({
+  __typename: 'ParcelActionOk',
+  parcel,
+  command,
+});
 
 export function createParcelService(deps: ParcelServiceDeps) {
   const { db, store, bus, clock, logger, lockers, devices, notify, audit, people, signer, secret } = deps;
@@ -204,7 +214,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
       // parcel is booked into it (and no pickup is under way) it stays IN_USE.
       const held = store.activeInCompartment(tx, compartment.id);
       if (held?.status === 'READY_FOR_PICKUP' && held.operation !== 'PICKUP') {
-        return { compartment: lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, event.receivedAt) };
+        return {
+          compartment: lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, event.receivedAt),
+        };
       }
       return;
     }
@@ -453,7 +465,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           parcelId: target.id,
           message: exhausted
             ? `${compartment?.label}: ${PARCEL_LIFETIME_FAILURE_CAP} failed codes in this parcel's life; its code no longer works. Re-issue it to the recipient.`
-            : `${compartment?.label}: parcel locked until ${p.lockedUntil?.toISOString()} after ${p.failures} failed codes.`,
+            : `${compartment?.label}: codes for this parcel locked for ${minutes(p.lockedUntil, now)} after ${p.failures} failed attempts.`,
         });
       }
       publish(updated);

@@ -4,6 +4,10 @@ import { forbidden } from '../shared/errors.js';
 
 export const peopleResolvers: Resolvers = {
   Person: {
+    courierBanks: (p, _, { viewer, services }) => {
+      if (p.role !== 'COURIER' || !viewer || (viewer.personId !== p.id && viewer.role !== 'ADMIN')) return [];
+      return services.lockers.store.banksByIds(services.parcels.store.courierBankIds(p.id));
+    },
     preferredBank: (p, _, { services }) => (p.preferredBankId ? (services.lockers.store.getBank(p.preferredBankId) ?? null) : null),
   },
   Query: {
