@@ -179,7 +179,17 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
   function noticeReady(tx: Queryable, parcel: ParcelRow, kind: string, lead: string) {
     const place = where(parcel).text;
-    const until = parcel.expiresAt ? parcel.expiresAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '';
+    const until = parcel.expiresAt
+      ? new Intl.DateTimeFormat('en-GB', {
+          timeZone: timeZone(parcel.bankId),
+          weekday: 'short',
+          day: 'numeric',
+          month: 'short',
+          hour: '2-digit',
+          minute: '2-digit',
+          timeZoneName: 'short',
+        }).format(parcel.expiresAt)
+      : '';
     for (const personId of collectors(parcel)) {
       notify.enqueue(tx, {
         personId,
@@ -435,7 +445,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       audit.raise({
         kind: 'LOCKOUT',
         bankId,
-        message: `${bank?.name ?? 'A locker'}: keypad locked until ${next.lockedUntil?.toISOString()} after ${next.failures} failed codes.`,
+        message: `${bank?.name ?? 'A locker'}: keypad locked for ${minutes(next.lockedUntil, now)} after ${next.failures} failed codes.`,
       });
     }
     const compartment = hint ? lockers.findCompartment(bankId, hint) : undefined;
@@ -903,9 +913,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
           'The locker is not connected right now: use the keypad code or the QR at the locker.',
         );
       const opened = openForPickup(parcel, 'REMOTE', v.personId, deps.openCommandTtlMs);
-      if (!opened)
+      if (opened?.__typename !== 'PickupOpened')
         return refused('BANK_OFFLINE', 'The locker did not take the command: use the keypad code or the QR.');
-      return ok(store.get(parcel.id)!);
+      return ok(store.get(parcel.id)!, opened.command);
     },
 
     extendHold(viewer: Viewer | null, parcelId: string): ActionResult {
@@ -985,7 +995,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         clock.now(),
       );
       publish(updated);
-      return ok(updated);
+      return ok(updated, open.command);
     },
 
     handOverAtDesk(viewer: Viewer | null, parcelId: string): ActionResult {
