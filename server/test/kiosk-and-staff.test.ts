@@ -3,14 +3,13 @@
  * compartments and the people directory.
  */
 import { describe, expect, it } from 'vitest';
-import { depositParcel, onlineBank, person } from './helpers/parcels.js';
+import { depositParcel, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
 import { closeCode, collect, connected, sleep, startTestServer, TestClock } from './helpers/server.js';
 
 const KIOSK = `mutation ($b: ID!) { createKioskCredential(bankId: $b, name: "Lobby screen") { id bankId token } }`;
 const REDEEM = `mutation ($code: String!, $hint: String) {
   redeemPickupCode(code: $code, compartmentHint: $hint) { __typename ... on PickupOpened { compartmentLabel } ... on PickupRefused { message retryAfterSeconds } }
 }`;
-const viewerOf = (id: string) => ({ personId: id, role: 'STUDENT' as const, department: null, tokenId: 't' });
 
 describe('kiosk', () => {
   it('is paired with one bank by an admin and redeems codes for that bank only', async () => {
@@ -25,7 +24,7 @@ describe('kiosk', () => {
     expect((await server.gql(`{ kioskSession { bank { name } } me { id } }`, {}, kioskA)).data).toEqual({ kioskSession: { bank: { name: 'A' } }, me: null });
 
     const { parcelId, label } = await depositParcel(server, a, clerk, student);
-    const code = server.services.parcels.pickupCode(viewerOf(student.id), server.services.parcels.store.get(parcelId)!)!;
+    const code = await pickupCodeOf(server, student, parcelId);
     const atB = await server.gql(REDEEM, { code }, kioskB);
     expect(atB.data.redeemPickupCode.__typename).toBe('PickupRefused');
     const command = a.controller.nextCommand();
@@ -77,7 +76,7 @@ describe('a parcel\u2019s lifetime cap on failed codes', () => {
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
-    const code = server.services.parcels.pickupCode(viewerOf(student.id), server.services.parcels.store.get(parcelId)!)!;
+    const code = await pickupCodeOf(server, student, parcelId);
     const wrong = code === '00000000' ? '11111111' : '00000000';
     let failures = 0;
     while (failures < 100) {

@@ -13,7 +13,7 @@ import { SimulatedController } from '@baylight/simulator';
 import { describe, expect, it } from 'vitest';
 import { demoLayout } from '../src/demo/seed.js';
 import { track } from './helpers/disposables.js';
-import { depositParcel, eventually, onlineBank, person } from './helpers/parcels.js';
+import { depositParcel, eventually, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
 import { startPushService, verifyVapid } from './helpers/push-service.js';
 import { startTestServer } from './helpers/server.js';
 import { startSmtpServer } from './helpers/smtp.js';
@@ -29,7 +29,7 @@ describe('e-mail', () => {
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
     const mail = await eventually(() => smtp.received.find((m) => m.to.includes(student.email)));
-    const code = server.services.parcels.pickupCode({ personId: student.id, role: 'STUDENT', department: null, tokenId: 't' }, server.services.parcels.store.get(parcelId)!);
+    const code = await pickupCodeOf(server, student, parcelId);
     expect(mail.subject).toBe(`Your parcel is ready: Library, compartment ${label}`);
     expect(mail.raw).toContain(code);
     expect(mail.messageId).toMatch(/^<ntf_[a-f0-9]+@baylight>$/);

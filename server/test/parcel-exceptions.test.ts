@@ -3,11 +3,10 @@
  * the uplink is down, the recipient needs more time or sends someone else.
  */
 import { describe, expect, it } from 'vitest';
-import { depositParcel, eventually, MY_PARCELS, onlineBank, person } from './helpers/parcels.js';
+import { depositParcel, eventually, MY_PARCELS, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
 import { sleep, startTestServer, TestClock } from './helpers/server.js';
 
 const HOUR = 3_600_000;
-const collector = (id: string) => ({ personId: id, role: 'STUDENT' as const, department: null, tokenId: 't' });
 
 describe('expiry and recall', () => {
   it('turns an uncollected parcel into a recall task: code dead, QR revoked at the controller, recipient told; the clerk opens, removes, and it is at the desk', async () => {
@@ -18,7 +17,7 @@ describe('expiry and recall', () => {
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
     const before = server.services.parcels.store.get(parcelId)!;
-    const code = server.services.parcels.pickupCode(collector(student.id), before)!;
+    const code = await pickupCodeOf(server, student, parcelId);
 
     const revocation = bank.controller.nextCommand();
     clock.advance(73 * HOUR);

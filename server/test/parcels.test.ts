@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect, sleep, startTestServer } from './helpers/server.js';
-import { depositParcel, eventually, intake, INTAKE, MY_PARCELS, onlineBank, person } from './helpers/parcels.js';
+import { depositParcel, eventually, intake, INTAKE, MY_PARCELS, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
 
 describe('intake and deposit', () => {
   it('reserves the smallest fitting compartment, opens it, and makes the parcel ready when the door closes with it inside', async () => {
@@ -151,7 +151,7 @@ describe('pickup', () => {
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
-    const code = server.services.parcels.pickupCode({ personId: student.id, role: 'STUDENT', department: null, tokenId: 't' }, server.services.parcels.store.get(parcelId)!)!;
+    const code = await pickupCodeOf(server, student, parcelId);
     const command = bank.controller.nextCommand();
     // The controller's keypad calls redeemPickupCode over its own connection.
     const res = await bank.controller.redeemPickupCode(`${code.slice(0, 4)} ${code.slice(4)}`);
@@ -177,7 +177,7 @@ describe('pickup', () => {
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
     const { parcelId } = await depositParcel(server, a, clerk, student);
-    const code = server.services.parcels.pickupCode({ personId: student.id, role: 'STUDENT', department: null, tokenId: 't' }, server.services.parcels.store.get(parcelId)!)!;
+    const code = await pickupCodeOf(server, student, parcelId);
     const atOtherBank = await b.controller.redeemPickupCode(code);
     const wrong = await a.controller.redeemPickupCode(code === '00000000' ? '11111111' : '00000000');
     const garbage = await a.controller.redeemPickupCode('abc');
@@ -192,7 +192,7 @@ describe('pickup', () => {
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
-    const code = server.services.parcels.pickupCode({ personId: student.id, role: 'STUDENT', department: null, tokenId: 't' }, server.services.parcels.store.get(parcelId)!)!;
+    const code = await pickupCodeOf(server, student, parcelId);
     const wrong = code === '12345678' ? '87654321' : '12345678';
     for (let i = 0; i < 4; i++) {
       const r = await bank.controller.redeemPickupCode(wrong, label);

@@ -7,13 +7,8 @@
  *   help
  */
 import { parseArgs } from 'node:util';
+import { openCliServices } from './services.js';
 import { ROLES, type Role } from '../../../drizzle/schema/people.js';
-import { createInProcessBus } from '../bus/index.js';
-import { loadConfigOrExit } from '../config/index.js';
-import { openSqliteDb } from '../db/index.js';
-import { createServices } from '../services.js';
-import { systemClock } from '../shared/clock.js';
-import { createLogger } from '../shared/logger.js';
 
 const usage = `Usage: npm run admin -- <command> [options]
 
@@ -51,15 +46,7 @@ const { values } = parseArgs({
   },
 });
 
-const config = loadConfigOrExit();
-const db = openSqliteDb(config.DATABASE_FILE);
-const services = await createServices({
-  db,
-  bus: createInProcessBus(),
-  config,
-  clock: systemClock,
-  logger: createLogger({ LOG_LEVEL: 'warn', LOG_PRETTY: false }),
-});
+const { services, close } = await openCliServices();
 
 try {
   switch (command) {
@@ -91,5 +78,5 @@ try {
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));
 } finally {
-  db.close();
+  close();
 }

@@ -6,13 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createInProcessBus } from '../bus/index.js';
-import { loadConfigOrExit } from '../config/index.js';
-import { openSqliteDb } from '../db/index.js';
+import { openCliServices } from './services.js';
 import { seedDemo } from '../demo/seed.js';
-import { createServices } from '../services.js';
-import { systemClock } from '../shared/clock.js';
-import { createLogger } from '../shared/logger.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,15 +16,7 @@ const { values } = parseArgs({
     compartments: { type: 'string', default: '24' },
   },
 });
-const config = loadConfigOrExit();
-const db = openSqliteDb(config.DATABASE_FILE);
-const services = await createServices({
-  db,
-  bus: createInProcessBus(),
-  config,
-  clock: systemClock,
-  logger: createLogger({ LOG_LEVEL: 'warn', LOG_PRETTY: false }),
-});
+const { config, services, close } = await openCliServices();
 const result = seedDemo(services, Number(values.compartments));
 const out = values['devices-out'];
 mkdirSync(dirname(out), { recursive: true });
@@ -42,6 +29,5 @@ if (secretsOut) {
     { mode: 0o600 },
   );
 }
-services.devices.dispose();
-db.close();
+close();
 console.log(`demo data ready in ${config.DATABASE_FILE}: ${result.devices.length} banks; device tokens in ${out}`);

@@ -108,3 +108,11 @@ export async function depositParcel(
   await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'READY_FOR_PICKUP');
   return { parcelId, label };
 }
+
+/** The pickup code as the recipient's app gets it (`myParcels { pickupCode }`). */
+export async function pickupCodeOf(server: TestServer, recipient: Person, parcelId: string): Promise<string> {
+  const res = await server.gql(MY_PARCELS, {}, recipient.token);
+  const code = res.data?.myParcels.find((p: { id: string }) => p.id === parcelId)?.pickupCode;
+  if (typeof code !== 'string') throw new Error(`no pickup code for ${parcelId}: ${JSON.stringify(res)}`);
+  return code;
+}

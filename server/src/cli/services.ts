@@ -1,0 +1,31 @@
+/**
+ * The services of a command-line tool: the same domain code as the server,
+ * on the database DATABASE_FILE names, with quiet logs.
+ */
+import { createInProcessBus } from '../bus/index.js';
+import { loadConfigOrExit } from '../config/index.js';
+import { openSqliteDb } from '../db/index.js';
+import { createServices } from '../services.js';
+import { systemClock } from '../shared/clock.js';
+import { createLogger } from '../shared/logger.js';
+
+export async function openCliServices() {
+  const config = loadConfigOrExit();
+  const db = openSqliteDb(config.DATABASE_FILE);
+  const services = await createServices({
+    db,
+    bus: createInProcessBus(),
+    config,
+    clock: systemClock,
+    logger: createLogger({ LOG_LEVEL: 'warn', LOG_PRETTY: false }),
+  });
+  return {
+    config,
+    services,
+    close: () => {
+      services.devices.dispose();
+      services.audit.dispose();
+      db.close();
+    },
+  };
+}
