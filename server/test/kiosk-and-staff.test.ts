@@ -3,7 +3,7 @@
  * compartments and the people directory.
  */
 import { describe, expect, it } from 'vitest';
-import { depositParcel, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
+import { depositParcel, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
 import { closeCode, collect, connected, sleep, startTestServer, TestClock } from './helpers/server.js';
 
 const KIOSK = `mutation ($b: ID!) { createKioskCredential(bankId: $b, name: "Lobby screen") { id bankId token } }`;
@@ -71,11 +71,7 @@ describe('kiosk', () => {
 describe('a parcel\u2019s lifetime cap on failed codes', () => {
   it('stops accepting codes for a parcel after 100 failures in its life, across lockouts', async () => {
     const clock = new TestClock();
-    const server = await startTestServer({}, { clock });
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel({}, { clock });
     const code = await pickupCodeOf(server, student, parcelId);
     const wrong = code === '00000000' ? '11111111' : '00000000';
     let failures = 0;

@@ -13,7 +13,7 @@ import { SimulatedController } from '@baylight/simulator';
 import { describe, expect, it } from 'vitest';
 import { demoLayout } from '../src/demo/seed.js';
 import { track } from './helpers/disposables.js';
-import { depositParcel, eventually, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
+import { depositParcel, eventually, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
 import { startPushService, verifyVapid } from './helpers/push-service.js';
 import { startTestServer } from './helpers/server.js';
 import { startSmtpServer } from './helpers/smtp.js';
@@ -23,11 +23,7 @@ const REGISTER = `mutation ($input: PushSubscriptionInput!) { registerPushSubscr
 describe('e-mail', () => {
   it('delivers the "parcel ready" notice with locker, compartment and code to a real SMTP server', async () => {
     const smtp = await startSmtpServer();
-    const server = await startTestServer({ SMTP_URL: smtp.url, DEV_OUTBOX: 'false' });
-    const bank = await onlineBank(server, { name: 'Library' });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, student, parcelId, label } = await readyParcel({ SMTP_URL: smtp.url, DEV_OUTBOX: 'false' }, { bank: { name: 'Library' } });
     const mail = await eventually(() => smtp.received.find((m) => m.to.includes(student.email)));
     const code = await pickupCodeOf(server, student, parcelId);
     expect(mail.subject).toBe(`Your parcel is ready: Library, compartment ${label}`);

@@ -3,7 +3,7 @@
  * the uplink is down, the recipient needs more time or sends someone else.
  */
 import { describe, expect, it } from 'vitest';
-import { depositParcel, eventually, MY_PARCELS, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
+import { depositParcel, eventually, MY_PARCELS, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
 import { sleep, startTestServer, TestClock } from './helpers/server.js';
 
 const HOUR = 3_600_000;
@@ -11,11 +11,7 @@ const HOUR = 3_600_000;
 describe('expiry and recall', () => {
   it('turns an uncollected parcel into a recall task: code dead, QR revoked at the controller, recipient told; the clerk opens, removes, and it is at the desk', async () => {
     const clock = new TestClock();
-    const server = await startTestServer({ PARCEL_SWEEP_MS: '3600000' }, { clock });
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel({ PARCEL_SWEEP_MS: '3600000' }, { clock });
     const before = server.services.parcels.store.get(parcelId)!;
     const code = await pickupCodeOf(server, student, parcelId);
 
@@ -72,11 +68,7 @@ describe('expiry and recall', () => {
   });
 
   it('lets the recipient extend once, which moves the window and replaces the QR', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, student, parcelId } = await readyParcel();
     const before = server.services.parcels.store.get(parcelId)!;
     const EXTEND = `mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`;
     const revoked = bank.controller.nextCommand();
@@ -111,11 +103,7 @@ describe('expiry and recall', () => {
 
 describe('offline QR pickup', () => {
   it('opens with a QR the controller verifies while its uplink is down, and records the pickup exactly once when it reconnects', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel();
     const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
 
     await bank.controller.disconnect();
@@ -138,11 +126,7 @@ describe('offline QR pickup', () => {
   });
 
   it('alerts staff when a controller reports an offline pickup with a token already revoked', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel();
     const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
     // A faulty (or tampered) controller that did not learn of the revocation reports it anyway.
     await server.gql(`mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename } }`, { p: parcelId }, student.token);
@@ -157,11 +141,7 @@ describe('offline QR pickup', () => {
   });
 
   it('answers online QR scans: valid once, and the same uniform refusal for a forged token', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, student, parcelId, label } = await readyParcel();
     const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
     const forged = `${token.slice(0, -4)}AAAA`;
     const refused = await bank.controller.scanPickupQr(forged);
@@ -170,6 +150,6 @@ describe('offline QR pickup', () => {
     expect(opened).toMatchObject({ __typename: 'PickupOpened', compartmentLabel: label });
     const again = await bank.controller.scanPickupQr(token);
     expect(again).toEqual(refused);
-    void parcelId;
+    await eventually(() => server.services.parcels.store.get(parcelId)?.operationVia === 'QR');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect, sleep, startTestServer } from './helpers/server.js';
-import { depositParcel, eventually, intake, INTAKE, MY_PARCELS, onlineBank, person, pickupCodeOf } from './helpers/parcels.js';
+import { depositParcel, eventually, intake, INTAKE, MY_PARCELS, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
 
 describe('intake and deposit', () => {
   it('reserves the smallest fitting compartment, opens it, and makes the parcel ready when the door closes with it inside', async () => {
@@ -32,12 +32,14 @@ describe('intake and deposit', () => {
 
   it('gives a recipient who needs a low compartment an accessible one', async () => {
     const server = await startTestServer();
-    const bank = await onlineBank(server, { count: 8 });
+    await onlineBank(server, { count: 8 });
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT', { needsAccessible: true });
     const res = await intake(server, clerk, student, { size: 'S' });
     expect(res.compartment).toMatchObject({ accessible: true, label: 'D01' });
-    void bank;
+    // Someone who does not need it gets the smallest fit and leaves the low door free.
+    const other = await intake(server, clerk, person(server, 'STUDENT'), { size: 'S' });
+    expect(other.compartment).toMatchObject({ accessible: false, label: 'A01' });
   });
 
   it('refuses the same tracking number twice unless forced, and keeps unknown formats as text', async () => {
@@ -146,11 +148,7 @@ describe('sensor glitches', () => {
 
 describe('pickup', () => {
   it('opens the right door for the keypad code; the parcel is picked up when the door closes empty and the compartment is free again', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel();
     const code = await pickupCodeOf(server, student, parcelId);
     const command = bank.controller.nextCommand();
     // The controller's keypad calls redeemPickupCode over its own connection.
@@ -187,11 +185,7 @@ describe('pickup', () => {
   });
 
   it('locks the keypad out exponentially after five failures, alerts staff, and refuses even the right code meanwhile', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel();
     const code = await pickupCodeOf(server, student, parcelId);
     const wrong = code === '12345678' ? '87654321' : '12345678';
     for (let i = 0; i < 4; i++) {
@@ -227,11 +221,7 @@ describe('pickup', () => {
   });
 
   it('opens remotely when the link is good, and the parcel is picked up on close', async () => {
-    const server = await startTestServer();
-    const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+    const { server, bank, student, parcelId, label } = await readyParcel();
     const handled = bank.controller.nextCommand();
     const open = await server.gql(`mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename ... on ParcelActionOk { command { compartmentLabel via ttlMs } } } }`, { p: parcelId }, student.token);
     expect(open.data.openMyParcel).toMatchObject({ __typename: 'ParcelActionOk', command: { compartmentLabel: label, via: 'REMOTE' } });

@@ -4,7 +4,7 @@
  */
 import { SimulatedController } from '@baylight/simulator';
 import { track } from './disposables.js';
-import type { TestServer } from './server.js';
+import { startTestServer, type TestServer } from './server.js';
 
 export const INTAKE = `mutation ($input: IntakeParcelInput!) {
   intakeParcel(input: $input) {
@@ -115,4 +115,20 @@ export async function pickupCodeOf(server: TestServer, recipient: Person, parcel
   const code = res.data?.myParcels.find((p: { id: string }) => p.id === parcelId)?.pickupCode;
   if (typeof code !== 'string') throw new Error(`no pickup code for ${parcelId}: ${JSON.stringify(res)}`);
   return code;
+}
+
+/**
+ * The usual start of a pickup test: a server, a bank with a connected
+ * controller, a clerk and a student, and one parcel ready for the student.
+ */
+export async function readyParcel(
+  env: Record<string, string> = {},
+  opts: Parameters<typeof startTestServer>[1] & { bank?: Parameters<typeof onlineBank>[1] } = {},
+) {
+  const server = await startTestServer(env, opts);
+  const bank = await onlineBank(server, opts.bank);
+  const clerk = person(server, 'MAILROOM');
+  const student = person(server, 'STUDENT');
+  const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+  return { server, bank, clerk, student, parcelId, label };
 }
