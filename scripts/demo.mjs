@@ -27,7 +27,12 @@ if (run(bin('turbo'), ['run', 'build', '--filter=@baylight/web', '--output-logs=
   console.error('The web app did not build; see the errors above.');
   process.exit(1);
 }
-if (run(bin('tsx'), ['src/cli/seed-demo.ts', '--devices-out', devices, '--secrets-out', secrets], { cwd: join(root, 'server'), env }) !== 0) {
+if (
+  run(bin('tsx'), ['src/cli/seed-demo.ts', '--devices-out', devices, '--secrets-out', secrets], {
+    cwd: join(root, 'server'),
+    env,
+  }) !== 0
+) {
   process.exit(1);
 }
 
@@ -44,7 +49,9 @@ process.on('SIGTERM', () => {
   process.exit(0);
 });
 
-procs.push(start('server', bin('tsx'), ['src/main.ts'], { cwd: join(root, 'server'), env: { ...env, LOG_PRETTY: 'true' } }));
+procs.push(
+  start('server', bin('tsx'), ['src/main.ts'], { cwd: join(root, 'server'), env: { ...env, LOG_PRETTY: 'true' } }),
+);
 await waitForUrl(`http://localhost:${SERVER_PORT}/healthz`);
 procs.push(start('web', bin('next'), ['start', '-p', WEB_PORT], { cwd: join(root, 'web'), env }));
 await waitForUrl(`http://localhost:${WEB_PORT}/offline`);
@@ -85,11 +92,19 @@ const waitOnline = async () => {
 };
 if (await waitOnline()) {
   const mine = await api('{ parcels(search: "student@demo") { id status } }', {}, demo.tokens.mailroom);
-  const waiting = (mine.data?.parcels ?? []).filter((p) => p.status === 'READY_FOR_PICKUP' || p.status === 'AWAITING_DEPOSIT');
+  const waiting = (mine.data?.parcels ?? []).filter(
+    (p) => p.status === 'READY_FOR_PICKUP' || p.status === 'AWAITING_DEPOSIT',
+  );
   for (let i = waiting.length; i < 2; i++) {
     await api(
       'mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { __typename } }',
-      { i: { tracking: `1Z999AA1${String(Date.now()).slice(-8)}${i}`, recipientId: demo.studentId, size: i === 0 ? 'S' : 'M' } },
+      {
+        i: {
+          tracking: `1Z999AA1${String(Date.now()).slice(-8)}${i}`,
+          recipientId: demo.studentId,
+          size: i === 0 ? 'S' : 'M',
+        },
+      },
       demo.tokens.mailroom,
     );
   }

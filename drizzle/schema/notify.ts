@@ -47,7 +47,10 @@ export const notificationOutbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [uniqueIndex('notification_outbox_dedupe_uq').on(t.dedupeKey), index('notification_outbox_due_idx').on(t.status, t.notBefore)],
+  (t) => [
+    uniqueIndex('notification_outbox_dedupe_uq').on(t.dedupeKey),
+    index('notification_outbox_due_idx').on(t.status, t.notBefore),
+  ],
 );
 
 export const pushDevices = sqliteTable(

@@ -7,7 +7,13 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 import { compartments, lockerBanks, COMPARTMENT_SIZES } from './lockers.js';
 import { people } from './people.js';
 
-export const PARCEL_STATUSES = ['AWAITING_DEPOSIT', 'READY_FOR_PICKUP', 'AT_DESK', 'PICKED_UP', 'RECALL_PENDING'] as const;
+export const PARCEL_STATUSES = [
+  'AWAITING_DEPOSIT',
+  'READY_FOR_PICKUP',
+  'AT_DESK',
+  'PICKED_UP',
+  'RECALL_PENDING',
+] as const;
 export const DESK_REASONS = ['LOCKERS_FULL', 'TOO_BIG', 'RECALLED', 'DEPOSIT_FAILED'] as const;
 export const PICKUP_METHODS = ['CODE', 'QR', 'QR_OFFLINE', 'REMOTE', 'DESK'] as const;
 

@@ -24,11 +24,21 @@ const admin = server.services.people.createPerson({ email: 'bench@uni.test', nam
 const token = server.services.people.createApiToken(admin.id, 'bench');
 const viewer = { personId: admin.id, role: 'ADMIN' as const, department: null, tokenId: 'x' };
 const site = server.services.lockers.createSite(viewer, { name: 'Bench' });
-const { bank, deviceToken } = server.services.lockers.createLockerBank(viewer, { siteId: site.id, name: 'B', compartments: demoLayout(24) });
+const { bank, deviceToken } = server.services.lockers.createLockerBank(viewer, {
+  siteId: site.id,
+  name: 'B',
+  compartments: demoLayout(24),
+});
 
 const connect = (params: Record<string, unknown>) =>
   new Promise<Client>((resolve) => {
-    const c = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: params, lazy: false, on: { connected: () => resolve(c) } });
+    const c = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: params,
+      lazy: false,
+      on: { connected: () => resolve(c) },
+    });
   });
 
 const sentAt = new Map<number, number>();
@@ -40,11 +50,15 @@ for (let i = 0; i < subscribers; i++) {
   const c = await connect({ authorization: `Bearer ${token}` });
   clients.push(c);
   c.subscribe<{ compartmentUpdated: { version: number; label: string } }>(
-    { query: `subscription ($b: ID) { compartmentUpdated(bankId: $b) { id label door occupancy state version } }`, variables: { b: bank.id } },
+    {
+      query: `subscription ($b: ID) { compartmentUpdated(bankId: $b) { id label door occupancy state version } }`,
+      variables: { b: bank.id },
+    },
     {
       next: ({ data }) => {
         const v = data?.compartmentUpdated.version;
-        const sent = v !== undefined ? sentAt.get(v * 1000 + Number(data!.compartmentUpdated.label.slice(1))) : undefined;
+        const sent =
+          v !== undefined ? sentAt.get(v * 1000 + Number(data!.compartmentUpdated.label.slice(1))) : undefined;
         if (sent !== undefined) latencies.push(performance.now() - sent);
         received++;
       },
@@ -66,7 +80,10 @@ for (let seq = 1; seq <= events; seq++) {
   sentAt.set(next * 1000 + 1, performance.now());
   await new Promise<void>((resolve, reject) => {
     device.subscribe(
-      { query: `mutation ($e: [LockerEventInput!]!) { reportLockerEvents(events: $e) { acceptedThroughSeq } }`, variables: { e: [{ seq, label, kind: seq % 2 ? 'DOOR_OPENED' : 'DOOR_CLOSED', at: new Date().toISOString() }] } },
+      {
+        query: `mutation ($e: [LockerEventInput!]!) { reportLockerEvents(events: $e) { acceptedThroughSeq } }`,
+        variables: { e: [{ seq, label, kind: seq % 2 ? 'DOOR_OPENED' : 'DOOR_CLOSED', at: new Date().toISOString() }] },
+      },
       { next: () => {}, error: reject, complete: resolve },
     );
   });
@@ -77,10 +94,15 @@ const deadline = Date.now() + 30_000;
 while (received < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
 console.log(`events: ${events} at ${rate}/s → ${expected} deliveries expected, ${received} received`);
-console.log(`latency ms (report sent → subscriber got it): p50 ${pct(50)}  p95 ${pct(95)}  p99 ${pct(99)}  max ${latencies.at(-1)!.toFixed(1)}`);
-console.log(`deliveries/s during the run: ${Math.round(received / ((events / rate) || 1))}; rss +${Math.round((process.memoryUsage().rss - rss0) / 1e6)} MB`);
+console.log(
+  `latency ms (report sent → subscriber got it): p50 ${pct(50)}  p95 ${pct(95)}  p99 ${pct(99)}  max ${latencies.at(-1)!.toFixed(1)}`,
+);
+console.log(
+  `deliveries/s during the run: ${Math.round(received / (events / rate || 1))}; rss +${Math.round((process.memoryUsage().rss - rss0) / 1e6)} MB`,
+);
 
 for (const c of clients) await c.dispose();
 await device.dispose();

@@ -117,6 +117,21 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   });
   /** A bearer token as a viewer: a person's session or API token, or a kiosk's credential. */
   const authenticate = (token: string | null) => people.authenticate(token) ?? kiosks.authenticate(token);
-  return { db, bus, config, clock, people, lockers, devices, kiosks, audit, notify, parcels, signer, mailer, authenticate };
+  return {
+    db,
+    bus,
+    config,
+    clock,
+    people,
+    lockers,
+    devices,
+    kiosks,
+    audit,
+    notify,
+    parcels,
+    signer,
+    mailer,
+    authenticate,
+  };
 }
 export type Services = Awaited<ReturnType<typeof createServices>>;

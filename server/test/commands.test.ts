@@ -26,7 +26,10 @@ describe('staff open', () => {
     await sleep(50);
     const it = server.tokenFor('IT');
     const res = await server.gql(OPEN, { input: { bankId: a.bankId, label: 'b01', reason: 'stuck laptop' } }, it);
-    expect(res.data.openCompartment).toMatchObject({ __typename: 'CommandIssued', command: { compartmentLabel: 'B01' } });
+    expect(res.data.openCompartment).toMatchObject({
+      __typename: 'CommandIssued',
+      command: { compartmentLabel: 'B01' },
+    });
     const [first] = await cmdsA.until((items) => items.length === 1);
     const cmd = first!.data!.lockerCommands;
     expect(cmd).toMatchObject({ kind: 'OPEN_COMPARTMENT', bankId: a.bankId, compartmentLabel: 'B01' });
@@ -63,7 +66,11 @@ describe('staff open', () => {
     expect(unknown.data.openCompartment).toMatchObject({ reason: 'UNKNOWN_COMPARTMENT' });
     const noReason = await server.gql(OPEN, { input: { bankId: a.bankId, label: 'A01', reason: ' ' } });
     expect(noReason.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const student = await server.gql(OPEN, { input: { bankId: a.bankId, label: 'A01', reason: 'mine' } }, server.tokenFor('STUDENT'));
+    const student = await server.gql(
+      OPEN,
+      { input: { bankId: a.bankId, label: 'A01', reason: 'mine' } },
+      server.tokenFor('STUDENT'),
+    );
     expect(student.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
@@ -75,7 +82,14 @@ describe('command expiry', () => {
     // Another instance's listener stands in for a controller whose socket is being replaced.
     const listener = server.services.bus.subscribe(commandTopic(a.bankId));
     const issue = (label: string, ttlMs: number) =>
-      server.services.devices.requestOpen({ bankId: a.bankId, label, via: 'TEST', requestedBy: null, reason: null, ttlMs });
+      server.services.devices.requestOpen({
+        bankId: a.bankId,
+        label,
+        via: 'TEST',
+        requestedBy: null,
+        reason: null,
+        ttlMs,
+      });
     const stale = issue('A01', 150);
     const fresh = issue('B01', 30_000);
     expect(stale.__typename).toBe('CommandIssued');

@@ -70,7 +70,10 @@ describe('controller connection', () => {
   it('shows a bank OFFLINE only after the grace period, and ONLINE again on reconnect, live', async () => {
     const server = await startTestServer({ DEVICE_OFFLINE_GRACE_MS: '400' });
     const { bankId, deviceToken } = await server.createBank();
-    const watcher = collect(server.wsClient({ authorization: `Bearer ${server.adminToken}` }), `subscription { lockerBankUpdated { id status version } }`);
+    const watcher = collect(
+      server.wsClient({ authorization: `Bearer ${server.adminToken}` }),
+      `subscription { lockerBankUpdated { id status version } }`,
+    );
     await sleep(50);
     const controller = server.wsClient({ deviceToken });
     await connected(controller);
@@ -95,7 +98,9 @@ describe('reportLockerEvents', () => {
     await connected(controller);
     const report = (events: unknown[]) => execute(controller, REPORT, { events });
     const storedSeqs = async () => {
-      const r = await server.gql(`query ($id: ID!) { lockerEvents(bankId: $id, limit: 500) { seq } }`, { id: bank.bankId });
+      const r = await server.gql(`query ($id: ID!) { lockerEvents(bankId: $id, limit: 500) { seq } }`, {
+        id: bank.bankId,
+      });
       return (r.data.lockerEvents as { seq: number | null }[])
         .map((e) => e.seq)
         .filter((s): s is number => s !== null)
@@ -124,9 +129,12 @@ describe('reportLockerEvents', () => {
     const { server, bank, report } = await setup();
     const res = await report([ev(3, 'B01', 'DOOR_CLOSED'), ev(1, 'B01', 'DOOR_OPENED'), ev(2, 'B01', 'OCCUPIED')]);
     expect(res.data.reportLockerEvents.acceptedThroughSeq).toBe(3);
-    const c = await server.gql(`query ($id: ID!) { lockerBank(id: $id) { compartments { label door occupancy state } } }`, {
-      id: bank.bankId,
-    });
+    const c = await server.gql(
+      `query ($id: ID!) { lockerBank(id: $id) { compartments { label door occupancy state } } }`,
+      {
+        id: bank.bankId,
+      },
+    );
     expect(c.data.lockerBank.compartments.find((x: { label: string }) => x.label === 'B01')).toEqual({
       label: 'B01',
       door: 'CLOSED',
@@ -166,7 +174,9 @@ describe('reportLockerEvents', () => {
 
   it('refuses a batch over the size limit as a whole, with BAD_USER_INPUT, storing nothing', async () => {
     const { report, storedSeqs } = await setup({ DEVICE_BATCH_LIMIT: '10' });
-    const res = await report(Array.from({ length: 11 }, (_, i) => ev(i + 1, 'A01', i % 2 ? 'DOOR_CLOSED' : 'DOOR_OPENED')));
+    const res = await report(
+      Array.from({ length: 11 }, (_, i) => ev(i + 1, 'A01', i % 2 ? 'DOOR_CLOSED' : 'DOOR_OPENED')),
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/At most 10 events/);
     expect(await storedSeqs()).toEqual([]);
@@ -200,9 +210,13 @@ describe('reportLockerEvents', () => {
   it('pushes the new compartment state to subscribers within milliseconds, versions growing', async () => {
     const { server, bank, report } = await setup();
     const student = server.wsClient({ authorization: `Bearer ${server.tokenFor('STUDENT')}` });
-    const updates = collect(student, `subscription ($b: ID) { compartmentUpdated(bankId: $b) { label door version } }`, {
-      b: bank.bankId,
-    });
+    const updates = collect(
+      student,
+      `subscription ($b: ID) { compartmentUpdated(bankId: $b) { label door version } }`,
+      {
+        b: bank.bankId,
+      },
+    );
     await sleep(50);
     const sent = Date.now();
     await report([ev(1, 'A01', 'DOOR_OPENED')]);

@@ -21,7 +21,10 @@ describe('kiosk', () => {
     expect((await server.gql(KIOSK, { b: a.bankId }, clerk.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const kioskA = (await server.gql(KIOSK, { b: a.bankId })).data.createKioskCredential.token as string;
     const kioskB = (await server.gql(KIOSK, { b: b.bankId })).data.createKioskCredential.token as string;
-    expect((await server.gql(`{ kioskSession { bank { name } } me { id } }`, {}, kioskA)).data).toEqual({ kioskSession: { bank: { name: 'A' } }, me: null });
+    expect((await server.gql(`{ kioskSession { bank { name } } me { id } }`, {}, kioskA)).data).toEqual({
+      kioskSession: { bank: { name: 'A' } },
+      me: null,
+    });
 
     const { parcelId, label } = await depositParcel(server, a, clerk, student);
     const code = await pickupCodeOf(server, student, parcelId);
@@ -34,7 +37,9 @@ describe('kiosk', () => {
 
     // A kiosk is not a person: it cannot read parcels, people or other banks' events.
     expect((await server.gql(`{ parcels { id } }`, {}, kioskA)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await server.gql(`{ people(search: "st") { id } }`, {}, kioskA)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(`{ people(search: "st") { id } }`, {}, kioskA)).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await server.gql(`{ lockerBanks { name } }`, {}, kioskA)).data.lockerBanks).toEqual([{ name: 'A' }]);
     // People cannot redeem codes as if they were a kiosk.
     expect((await server.gql(REDEEM, { code }, student.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -54,7 +59,9 @@ describe('kiosk', () => {
     await Promise.all([a.controller.flush(), b.controller.flush()]);
     await updates.until((items) => items.length >= 1);
     await sleep(100);
-    expect(updates.items.map((i) => i.data?.compartmentUpdated)).toEqual([{ bankId: a.bankId, label: 'A02', door: 'OPEN' }]);
+    expect(updates.items.map((i) => i.data?.compartmentUpdated)).toEqual([
+      { bankId: a.bankId, label: 'A02', door: 'OPEN' },
+    ]);
     expect(await closeCode(server.wsClient({ authorization: 'Bearer blk_made-up' }))).toBe(4403);
   });
 
@@ -62,8 +69,16 @@ describe('kiosk', () => {
     const server = await startTestServer();
     const a = await onlineBank(server, { name: 'A' });
     const kiosk = (await server.gql(KIOSK, { b: a.bankId })).data.createKioskCredential.token as string;
-    const res = await server.gql(`mutation { reportDoorDidNotOpen(compartmentLabel: "b01", note: "pressed twice") { kind bankId compartmentLabel message } }`, {}, kiosk);
-    expect(res.data.reportDoorDidNotOpen).toMatchObject({ kind: 'DOOR_DID_NOT_OPEN', bankId: a.bankId, compartmentLabel: 'B01' });
+    const res = await server.gql(
+      `mutation { reportDoorDidNotOpen(compartmentLabel: "b01", note: "pressed twice") { kind bankId compartmentLabel message } }`,
+      {},
+      kiosk,
+    );
+    expect(res.data.reportDoorDidNotOpen).toMatchObject({
+      kind: 'DOOR_DID_NOT_OPEN',
+      bankId: a.bankId,
+      compartmentLabel: 'B01',
+    });
     expect(res.data.reportDoorDidNotOpen.message).toContain('pressed twice');
   });
 });
@@ -82,7 +97,8 @@ describe('a parcel\u2019s lifetime cap on failed codes', () => {
       if (r.retryAfterSeconds) clock.advance((r.retryAfterSeconds + 1) * 1000);
       else {
         const p = server.services.parcels.store.get(parcelId)!;
-        if (p.lockedUntil && p.lockedUntil > clock.now()) clock.advance(p.lockedUntil.getTime() - clock.now().getTime() + 1000);
+        if (p.lockedUntil && p.lockedUntil > clock.now())
+          clock.advance(p.lockedUntil.getTime() - clock.now().getTime() + 1000);
       }
     }
     expect(server.services.parcels.store.get(parcelId)).toMatchObject({ failedAttempts: 100, codeLookup: null });
@@ -101,12 +117,27 @@ describe('staff tools', () => {
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
     const OOS = `mutation ($b: ID!, $l: String!, $o: Boolean!, $r: String!) { setCompartmentOutOfService(bankId: $b, label: $l, outOfService: $o, reason: $r) { label state } }`;
-    expect((await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'x' }, it_.token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'hinge broken' }, it_.token)).data.setCompartmentOutOfService).toEqual({ label: 'B01', state: 'OUT_OF_SERVICE' });
-    expect((await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'mine' }, student.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const r = await server.gql(`mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { ... on ParcelReserved { compartment { label } } } }`, { i: { tracking: 'OOS1', recipientId: student.id, size: 'M' } }, clerk.token);
+    expect(
+      (await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'x' }, it_.token)).errors?.[0]?.extensions?.code,
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      (await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'hinge broken' }, it_.token)).data
+        .setCompartmentOutOfService,
+    ).toEqual({ label: 'B01', state: 'OUT_OF_SERVICE' });
+    expect(
+      (await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'mine' }, student.token)).errors?.[0]?.extensions
+        ?.code,
+    ).toBe('FORBIDDEN');
+    const r = await server.gql(
+      `mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { ... on ParcelReserved { compartment { label } } } }`,
+      { i: { tracking: 'OOS1', recipientId: student.id, size: 'M' } },
+      clerk.token,
+    );
     expect(r.data.intakeParcel.compartment.label).toBe('C01');
-    expect((await server.gql(OOS, { b: bank.bankId, l: 'B01', o: false, r: 'fixed' }, it_.token)).data.setCompartmentOutOfService.state).toBe('AVAILABLE');
+    expect(
+      (await server.gql(OOS, { b: bank.bankId, l: 'B01', o: false, r: 'fixed' }, it_.token)).data
+        .setCompartmentOutOfService.state,
+    ).toBe('AVAILABLE');
   });
 
   it('imports a people directory from CSV, answering each line, and finds recipients by name, e-mail or student id', async () => {
@@ -121,13 +152,25 @@ describe('staff tools', () => {
       'eve@uni.test,Eve,ADMIN,,',
       '',
     ].join('\n');
-    const res = await server.gql(`mutation ($c: String!) { importPeople(csv: $c) { created updated errors { line message } } }`, { c: csv }, clerk.token);
+    const res = await server.gql(
+      `mutation ($c: String!) { importPeople(csv: $c) { created updated errors { line message } } }`,
+      { c: csv },
+      clerk.token,
+    );
     expect(res.data.importPeople.created).toBe(2);
     expect(res.data.importPeople.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 6]);
-    const again = await server.gql(`mutation ($c: String!) { importPeople(csv: $c) { created updated } }`, { c: 'email,name\nada@uni.test,Ada Lovelace' }, clerk.token);
+    const again = await server.gql(
+      `mutation ($c: String!) { importPeople(csv: $c) { created updated } }`,
+      { c: 'email,name\nada@uni.test,Ada Lovelace' },
+      clerk.token,
+    );
     expect(again.data.importPeople).toEqual({ created: 0, updated: 1 });
     for (const term of ['lovelace', 'ADA@uni', 's1001']) {
-      const found = await server.gql(`query ($s: String!) { people(search: $s) { email studentId } }`, { s: term }, clerk.token);
+      const found = await server.gql(
+        `query ($s: String!) { people(search: $s) { email studentId } }`,
+        { s: term },
+        clerk.token,
+      );
       expect(found.data.people).toEqual([{ email: 'ada@uni.test', studentId: 'S1001' }]);
     }
     const noHeader = await server.gql(`mutation { importPeople(csv: "a,b\\n") { created } }`, {}, clerk.token);

@@ -9,16 +9,26 @@ describe('creating banks', () => {
     const server = await startTestServer();
     const { bankId, deviceToken } = await server.createBank({ count: 12 });
     expect(deviceToken).toMatch(/^bld_[A-Za-z0-9_-]{43}$/);
-    const res = await server.gql(`query ($id: ID!) { lockerBank(id: $id) { status counts { total available } compartments { label } } }`, {
-      id: bankId,
-    });
+    const res = await server.gql(
+      `query ($id: ID!) { lockerBank(id: $id) { status counts { total available } compartments { label } } }`,
+      {
+        id: bankId,
+      },
+    );
     expect(res.data.lockerBank).toMatchObject({ status: 'OFFLINE', counts: { total: 12, available: 12 } });
     const row = server.services.lockers.store.getBank(bankId)!;
     expect(row.deviceTokenHash).not.toContain(deviceToken);
   });
 
   it.each([
-    ['duplicate labels', [{ label: 'A01', size: 'S' }, { label: 'a01', size: 'M' }], /appears twice/],
+    [
+      'duplicate labels',
+      [
+        { label: 'A01', size: 'S' },
+        { label: 'a01', size: 'M' },
+      ],
+      /appears twice/,
+    ],
     ['no compartments', [], /at least one/],
     ['a bad label', [{ label: 'A 01!', size: 'S' }], /Labels are/],
   ])('refuses %s with BAD_USER_INPUT', async (_name, compartments, message) => {
@@ -56,7 +66,10 @@ describe('visibility by role', () => {
     const hidden = await server.gql(`query ($id: ID!) { lockerBank(id: $id) { name } }`, { id: lib.bankId }, analyst);
     expect(hidden.data.lockerBank).toBeNull();
 
-    const live = collect(server.wsClient({ authorization: `Bearer ${analyst}` }), `subscription { compartmentUpdated { bankId label door } }`);
+    const live = collect(
+      server.wsClient({ authorization: `Bearer ${analyst}` }),
+      `subscription { compartmentUpdated { bankId label door } }`,
+    );
     await sleep(50);
     const report = `mutation ($e: [LockerEventInput!]!) { reportLockerEvents(events: $e) { acceptedThroughSeq } }`;
     const at = new Date().toISOString();
@@ -67,14 +80,18 @@ describe('visibility by role', () => {
     await execute(engCtrl, report, { e: [{ seq: 1, label: 'A02', kind: 'DOOR_OPENED', at }] });
     await live.until((items) => items.length >= 1);
     await sleep(100);
-    expect(live.items.map((i) => i.data?.compartmentUpdated)).toEqual([{ bankId: eng.bankId, label: 'A02', door: 'OPEN' }]);
+    expect(live.items.map((i) => i.data?.compartmentUpdated)).toEqual([
+      { bankId: eng.bankId, label: 'A02', door: 'OPEN' },
+    ]);
   });
 
   it('keeps the event log from students but shows it to IT', async () => {
     const server = await startTestServer();
     const { bankId } = await server.createBank();
     const q = `query ($id: ID!) { lockerEvents(bankId: $id) { kind } }`;
-    expect((await server.gql(q, { id: bankId }, server.tokenFor('STUDENT'))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(q, { id: bankId }, server.tokenFor('STUDENT'))).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await server.gql(q, { id: bankId }, server.tokenFor('IT'))).data.lockerEvents).toEqual([]);
   });
 });

@@ -23,7 +23,10 @@ const REGISTER = `mutation ($input: PushSubscriptionInput!) { registerPushSubscr
 describe('e-mail', () => {
   it('delivers the "parcel ready" notice with locker, compartment and code to a real SMTP server', async () => {
     const smtp = await startSmtpServer();
-    const { server, student, parcelId, label } = await readyParcel({ SMTP_URL: smtp.url, DEV_OUTBOX: 'false' }, { bank: { name: 'Library' } });
+    const { server, student, parcelId, label } = await readyParcel(
+      { SMTP_URL: smtp.url, DEV_OUTBOX: 'false' },
+      { bank: { name: 'Library' } },
+    );
     const mail = await eventually(() => smtp.received.find((m) => m.to.includes(student.email)));
     const code = await pickupCodeOf(server, student, parcelId);
     expect(mail.subject).toBe(`Your parcel is ready: Library, compartment ${label}`);
@@ -41,7 +44,11 @@ describe('e-mail', () => {
     const now = new Date();
     const hhmm = (d: Date) => d.toISOString().slice(11, 16);
     const end = new Date(now.getTime() - 60_000);
-    await server.gql(`mutation ($i: UpdateMyPreferencesInput!) { updateMyPreferences(input: $i) { id } }`, { i: { quietHoursStart: hhmm(now), quietHoursEnd: hhmm(end) } }, student.token);
+    await server.gql(
+      `mutation ($i: UpdateMyPreferencesInput!) { updateMyPreferences(input: $i) { id } }`,
+      { i: { quietHoursStart: hhmm(now), quietHoursEnd: hhmm(end) } },
+      student.token,
+    );
     await depositParcel(server, bank, clerk, student);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(smtp.received).toEqual([]);
@@ -57,7 +64,11 @@ describe('web push', () => {
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
     const browser = push.subscribe('student-phone');
-    const reg = await server.gql(REGISTER, { input: { endpoint: browser.endpoint, p256dh: browser.p256dh, auth: browser.auth, label: 'Phone' } }, student.token);
+    const reg = await server.gql(
+      REGISTER,
+      { input: { endpoint: browser.endpoint, p256dh: browser.p256dh, auth: browser.auth, label: 'Phone' } },
+      student.token,
+    );
     expect(reg.data.registerPushSubscription.label).toBe('Phone');
     const { label } = await depositParcel(server, bank, clerk, student);
     const delivery = await eventually(() => push.deliveries.find((d) => d.path === '/push/student-phone'));
@@ -79,7 +90,11 @@ describe('web push', () => {
     const student = person(server, 'STUDENT');
     const browser = push.subscribe('old-laptop');
     push.statusFor.set('/push/old-laptop', 410);
-    await server.gql(REGISTER, { input: { endpoint: browser.endpoint, p256dh: browser.p256dh, auth: browser.auth } }, student.token);
+    await server.gql(
+      REGISTER,
+      { input: { endpoint: browser.endpoint, p256dh: browser.p256dh, auth: browser.auth } },
+      student.token,
+    );
     await depositParcel(server, bank, clerk, student);
     await eventually(() => push.deliveries.length === 1);
     const settings = await eventually(async () => {
@@ -93,7 +108,11 @@ describe('web push', () => {
   it('refuses a subscription with a non-https endpoint or malformed keys', async () => {
     const server = await startTestServer();
     const student = person(server, 'STUDENT');
-    const bad = await server.gql(REGISTER, { input: { endpoint: 'http://push.example/abc', p256dh: 'x', auth: 'y' } }, student.token);
+    const bad = await server.gql(
+      REGISTER,
+      { input: { endpoint: 'http://push.example/abc', p256dh: 'x', auth: 'y' } },
+      student.token,
+    );
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -135,7 +154,12 @@ describe('outbox across a crash', () => {
     let child: ChildProcess | null = null;
     const startChild = async () => {
       // exec-style: tsx's own child is the server; kill the whole group.
-      child = spawn(tsx, ['src/main.ts'], { cwd: serverDir, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+      child = spawn(tsx, ['src/main.ts'], {
+        cwd: serverDir,
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        detached: true,
+      });
       track(null, () => {
         try {
           process.kill(-child!.pid!, 'SIGKILL');
@@ -164,14 +188,23 @@ describe('outbox across a crash', () => {
     const recipients = Array.from({ length: 6 }, (_, i) => `r${i}@uni.test`);
     for (const email of recipients) cli('create-person', '--email', email, '--name', email, '--role', 'STUDENT');
     const people = await gql(`query { people(search: "uni.test", limit: 50) { id email } }`, {}, clerk);
-    const controller = new SimulatedController({ url: `ws://127.0.0.1:${port}/graphql`, deviceToken: bank.data.createLockerBank.deviceToken, closeAfterMs: Infinity, retry: { minMs: 50, maxMs: 300 } });
+    const controller = new SimulatedController({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      deviceToken: bank.data.createLockerBank.deviceToken,
+      closeAfterMs: Infinity,
+      retry: { minMs: 50, maxMs: 300 },
+    });
     track(controller, () => controller.stop());
     await controller.start();
 
     // Six deposits in a row: six notices queue up behind a slow mail server.
     for (const p of people.data.people as { id: string }[]) {
       const command = controller.nextCommand();
-      const r = await gql(`mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { ... on ParcelReserved { compartment { label } } } }`, { i: { tracking: `T-${p.id}`, recipientId: p.id } }, clerk);
+      const r = await gql(
+        `mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { ... on ParcelReserved { compartment { label } } } }`,
+        { i: { tracking: `T-${p.id}`, recipientId: p.id } },
+        clerk,
+      );
       const label = r.data.intakeParcel.compartment.label as string;
       await command;
       controller.record(label, 'OCCUPIED');

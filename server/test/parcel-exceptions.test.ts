@@ -3,7 +3,15 @@
  * the uplink is down, the recipient needs more time or sends someone else.
  */
 import { describe, expect, it } from 'vitest';
-import { depositParcel, eventually, MY_PARCELS, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
+import {
+  depositParcel,
+  eventually,
+  MY_PARCELS,
+  onlineBank,
+  person,
+  pickupCodeOf,
+  readyParcel,
+} from './helpers/parcels.js';
 import { sleep, startTestServer, TestClock } from './helpers/server.js';
 
 const HOUR = 3_600_000;
@@ -11,7 +19,10 @@ const HOUR = 3_600_000;
 describe('expiry and recall', () => {
   it('turns an uncollected parcel into a recall task: code dead, QR revoked at the controller, recipient told; the clerk opens, removes, and it is at the desk', async () => {
     const clock = new TestClock();
-    const { server, bank, clerk, student, parcelId, label } = await readyParcel({ PARCEL_SWEEP_MS: '3600000' }, { clock });
+    const { server, bank, clerk, student, parcelId, label } = await readyParcel(
+      { PARCEL_SWEEP_MS: '3600000' },
+      { clock },
+    );
     const before = server.services.parcels.store.get(parcelId)!;
     const code = await pickupCodeOf(server, student, parcelId);
 
@@ -22,13 +33,23 @@ describe('expiry and recall', () => {
     expect(after).toMatchObject({ status: 'RECALL_PENDING', codeLookup: null });
     expect((await revocation).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
     expect((await bank.controller.redeemPickupCode(code)).__typename).toBe('PickupRefused');
-    const outbox = await server.gql(`query ($to: String) { devOutbox(to: $to) { subject text } }`, { to: student.email }, null);
-    expect(outbox.data.devOutbox.map((m: { subject: string }) => m.subject)).toContain('Your parcel is at the mailroom desk');
+    const outbox = await server.gql(
+      `query ($to: String) { devOutbox(to: $to) { subject text } }`,
+      { to: student.email },
+      null,
+    );
+    expect(outbox.data.devOutbox.map((m: { subject: string }) => m.subject)).toContain(
+      'Your parcel is at the mailroom desk',
+    );
 
     const recallList = await server.gql(`{ parcels(status: RECALL_PENDING) { id } }`, {}, clerk.token);
     expect(recallList.data.parcels).toEqual([{ id: parcelId }]);
     const open = bank.controller.nextCommand();
-    const res = await server.gql(`mutation ($p: ID!) { openForRecall(parcelId: $p) { __typename } }`, { p: parcelId }, clerk.token);
+    const res = await server.gql(
+      `mutation ($p: ID!) { openForRecall(parcelId: $p) { __typename } }`,
+      { p: parcelId },
+      clerk.token,
+    );
     expect(res.data.openForRecall.__typename).toBe('ParcelActionOk');
     expect((await open).command.compartmentLabel).toBe(label);
     bank.controller.record(label, 'EMPTY');
@@ -37,7 +58,11 @@ describe('expiry and recall', () => {
     await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'AT_DESK');
     expect(server.services.parcels.store.get(parcelId)).toMatchObject({ deskReason: 'RECALLED', compartmentId: null });
     expect(server.services.lockers.findCompartment(bank.bankId, label)?.state).toBe('AVAILABLE');
-    const handed = await server.gql(`mutation ($p: ID!) { handOverAtDesk(parcelId: $p) { __typename ... on ParcelActionOk { parcel { status pickupMethod } } } }`, { p: parcelId }, clerk.token);
+    const handed = await server.gql(
+      `mutation ($p: ID!) { handOverAtDesk(parcelId: $p) { __typename ... on ParcelActionOk { parcel { status pickupMethod } } } }`,
+      { p: parcelId },
+      clerk.token,
+    );
     expect(handed.data.handOverAtDesk.parcel).toEqual({ status: 'PICKED_UP', pickupMethod: 'DESK' });
   });
 
@@ -49,9 +74,13 @@ describe('expiry and recall', () => {
     const student = person(server, 'STUDENT');
     await depositParcel(server, bank, clerk, student);
     const subjects = async () =>
-      (await server.gql(`query ($to: String) { devOutbox(to: $to, limit: 50) { subject } }`, { to: student.email }, null)).data.devOutbox.map(
-        (m: { subject: string }) => m.subject.split(':')[0],
-      );
+      (
+        await server.gql(
+          `query ($to: String) { devOutbox(to: $to, limit: 50) { subject } }`,
+          { to: student.email },
+          null,
+        )
+      ).data.devOutbox.map((m: { subject: string }) => m.subject.split(':')[0]);
     await eventually(async () => (await subjects()).length === 1);
     clock.advance(25 * HOUR);
     server.services.parcels.sweep();
@@ -72,12 +101,16 @@ describe('expiry and recall', () => {
     const before = server.services.parcels.store.get(parcelId)!;
     const EXTEND = `mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`;
     const revoked = bank.controller.nextCommand();
-    expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.__typename).toBe('ParcelActionOk');
+    expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.__typename).toBe(
+      'ParcelActionOk',
+    );
     const after = server.services.parcels.store.get(parcelId)!;
     expect(after.expiresAt!.getTime() - before.expiresAt!.getTime()).toBe(72 * HOUR);
     expect(after.qrTokenId).not.toBe(before.qrTokenId);
     expect((await revoked).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
-    expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.reason).toBe('ALREADY_EXTENDED');
+    expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.reason).toBe(
+      'ALREADY_EXTENDED',
+    );
     const other = person(server, 'STUDENT');
     expect((await server.gql(EXTEND, { p: parcelId }, other.token)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
@@ -90,13 +123,22 @@ describe('expiry and recall', () => {
     const friend = person(server, 'STUDENT');
     const { parcelId } = await depositParcel(server, bank, clerk, student);
     const SHARE = `mutation ($p: ID!, $e: String) { shareParcelPickup(parcelId: $p, email: $e) { __typename ... on ParcelActionRefused { reason } } }`;
-    expect((await server.gql(SHARE, { p: parcelId, e: 'stranger@nowhere.test' }, student.token)).data.shareParcelPickup.reason).toBe('UNKNOWN_PERSON');
-    expect((await server.gql(SHARE, { p: parcelId, e: friend.email }, student.token)).data.shareParcelPickup.__typename).toBe('ParcelActionOk');
+    expect(
+      (await server.gql(SHARE, { p: parcelId, e: 'stranger@nowhere.test' }, student.token)).data.shareParcelPickup
+        .reason,
+    ).toBe('UNKNOWN_PERSON');
+    expect(
+      (await server.gql(SHARE, { p: parcelId, e: friend.email }, student.token)).data.shareParcelPickup.__typename,
+    ).toBe('ParcelActionOk');
     const theirs = await server.gql(MY_PARCELS, {}, friend.token);
     expect(theirs.data.myParcels[0]).toMatchObject({ id: parcelId, status: 'READY_FOR_PICKUP' });
     expect(theirs.data.myParcels[0].pickupCode).toMatch(/^\d{8}$/);
     // The proxy may open it, but not extend or re-share it.
-    const extend = await server.gql(`mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`, { p: parcelId }, friend.token);
+    const extend = await server.gql(
+      `mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`,
+      { p: parcelId },
+      friend.token,
+    );
     expect(extend.data.extendParcelHold.reason).toBe('NOT_ALLOWED');
   });
 });
@@ -119,7 +161,11 @@ describe('offline QR pickup', () => {
     await bank.controller.flush();
     await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
     expect(server.services.parcels.store.get(parcelId)?.pickupMethod).toBe('QR_OFFLINE');
-    const openings = await server.gql(`query ($p: ID!) { doorOpenings(parcelId: $p) { via } }`, { p: parcelId }, clerk.token);
+    const openings = await server.gql(
+      `query ($p: ID!) { doorOpenings(parcelId: $p) { via } }`,
+      { p: parcelId },
+      clerk.token,
+    );
     expect(openings.data.doorOpenings.filter((o: { via: string }) => o.via === 'QR_OFFLINE')).toHaveLength(1);
     // Online, the used token is refused by the server too.
     expect((await bank.controller.scanPickupQr(token)).__typename).toBe('PickupRefused');
@@ -129,7 +175,11 @@ describe('offline QR pickup', () => {
     const { server, bank, clerk, student, parcelId, label } = await readyParcel();
     const token: string = (await server.gql(MY_PARCELS, {}, student.token)).data.myParcels[0].pickupQrToken;
     // A faulty (or tampered) controller that did not learn of the revocation reports it anyway.
-    await server.gql(`mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename } }`, { p: parcelId }, student.token);
+    await server.gql(
+      `mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename } }`,
+      { p: parcelId },
+      student.token,
+    );
     bank.controller.record(label, 'PICKUP_QR_OFFLINE', token);
     await bank.controller.flush();
     const alerts = await eventually(async () => {

@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { collect, sleep, startTestServer } from './helpers/server.js';
-import { depositParcel, eventually, intake, INTAKE, MY_PARCELS, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
+import {
+  depositParcel,
+  eventually,
+  intake,
+  INTAKE,
+  MY_PARCELS,
+  onlineBank,
+  person,
+  pickupCodeOf,
+  readyParcel,
+} from './helpers/parcels.js';
 
 describe('intake and deposit', () => {
   it('reserves the smallest fitting compartment, opens it, and makes the parcel ready when the door closes with it inside', async () => {
@@ -13,7 +23,10 @@ describe('intake and deposit', () => {
     const bank = await onlineBank(server, { count: 8 });
     const clerk = person(server, 'MAILROOM');
     const student = person(server, 'STUDENT');
-    const live = collect(server.wsClient({ authorization: `Bearer ${student.token}` }), `subscription { myParcelUpdated { id status } }`);
+    const live = collect(
+      server.wsClient({ authorization: `Bearer ${student.token}` }),
+      `subscription { myParcelUpdated { id status } }`,
+    );
     await sleep(50);
     const { parcelId, label } = await depositParcel(server, bank, clerk, student, { size: 'M' });
     expect(label).toBe('B01'); // rows A=S, B=M: the smallest M is B01
@@ -26,7 +39,11 @@ describe('intake and deposit', () => {
     const c = server.services.lockers.findCompartment(bank.bankId, 'B01')!;
     expect(c.state).toBe('IN_USE');
     // Nobody else sees the code.
-    const clerkView = await server.gql(`query ($id: ID!) { parcel(id: $id) { pickupCode pickupQrToken } }`, { id: parcelId }, clerk.token);
+    const clerkView = await server.gql(
+      `query ($id: ID!) { parcel(id: $id) { pickupCode pickupQrToken } }`,
+      { id: parcelId },
+      clerk.token,
+    );
     expect(clerkView.data.parcel).toEqual({ pickupCode: null, pickupQrToken: null });
   });
 
@@ -66,12 +83,23 @@ describe('intake and deposit', () => {
     const big = await intake(server, clerk, student, { size: 'XL' });
     expect(big).toMatchObject({ __typename: 'ParcelTooBig', parcel: { status: 'AT_DESK', deskReason: 'TOO_BIG' } });
     const courier = person(server, 'COURIER');
-    const refused = await server.gql(INTAKE, { input: { tracking: 'C1', recipientId: student.id, bankId: bank.bankId } }, courier.token);
+    const refused = await server.gql(
+      INTAKE,
+      { input: { tracking: 'C1', recipientId: student.id, bankId: bank.bankId } },
+      courier.token,
+    );
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    await server.gql(`mutation ($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p, bankIds: $b) { id } }`, { p: courier.id, b: [bank.bankId] });
+    await server.gql(`mutation ($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p, bankIds: $b) { id } }`, {
+      p: courier.id,
+      b: [bank.bankId],
+    });
     const mine = await server.gql(`{ me { courierBanks { id } } }`, {}, courier.token);
     expect(mine.data.me.courierBanks).toEqual([{ id: bank.bankId }]);
-    const allowed = await server.gql(INTAKE, { input: { tracking: 'C2', recipientId: student.id, bankId: bank.bankId } }, courier.token);
+    const allowed = await server.gql(
+      INTAKE,
+      { input: { tracking: 'C2', recipientId: student.id, bankId: bank.bankId } },
+      courier.token,
+    );
     expect(allowed.data.intakeParcel.__typename).toBe('ParcelReserved');
     const student2 = await server.gql(INTAKE, { input: { tracking: 'C3', recipientId: student.id } }, student.token);
     expect(student2.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -80,14 +108,23 @@ describe('intake and deposit', () => {
   it('gives 50 concurrent intakes for 10 fitting compartments exactly 10 deposits and 40 desk outcomes, never sharing a door', async () => {
     const server = await startTestServer();
     // 30 doors: 20 small ones and 10 large. Ask for L: only the 10 large fit.
-    const compartments = Array.from({ length: 30 }, (_, i) => ({ label: `X${String(i + 1).padStart(2, '0')}`, size: i < 20 ? 'S' : 'L' }));
+    const compartments = Array.from({ length: 30 }, (_, i) => ({
+      label: `X${String(i + 1).padStart(2, '0')}`,
+      size: i < 20 ? 'S' : 'L',
+    }));
     const bank = await onlineBank(server, { compartments });
-    const fitting = server.services.lockers.store.compartmentsByBankIds([bank.bankId]).filter((c) => c.size === 'L').length;
+    const fitting = server.services.lockers.store
+      .compartmentsByBankIds([bank.bankId])
+      .filter((c) => c.size === 'L').length;
     const clerks = Array.from({ length: 5 }, () => person(server, 'MAILROOM'));
     const student = person(server, 'STUDENT');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        server.gql(INTAKE, { input: { tracking: `RACE${i}`, recipientId: student.id, size: 'L' } }, clerks[i % 5]!.token),
+        server.gql(
+          INTAKE,
+          { input: { tracking: `RACE${i}`, recipientId: student.id, size: 'L' } },
+          clerks[i % 5]!.token,
+        ),
       ),
     );
     const outcomes = results.map((r) => r.data.intakeParcel);
@@ -120,7 +157,10 @@ describe('intake and deposit', () => {
     const server = await startTestServer({ DOOR_LEFT_OPEN_SECONDS: '5' });
     const bank = await onlineBank(server);
     const staff = person(server, 'MAILROOM');
-    const alerts = collect(server.wsClient({ authorization: `Bearer ${staff.token}` }), `subscription { staffAlertUpdated { kind compartmentLabel resolvedAt } }`);
+    const alerts = collect(
+      server.wsClient({ authorization: `Bearer ${staff.token}` }),
+      `subscription { staffAlertUpdated { kind compartmentLabel resolvedAt } }`,
+    );
     await sleep(50);
     bank.controller.openDoor('A02');
     await bank.controller.flush();
@@ -140,7 +180,10 @@ describe('sensor glitches', () => {
     const { label } = await depositParcel(server, bank, clerk, student, { size: 'M' });
     bank.controller.record(label, 'EMPTY');
     await bank.controller.flush();
-    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({ occupancy: 'EMPTY', state: 'IN_USE' });
+    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({
+      occupancy: 'EMPTY',
+      state: 'IN_USE',
+    });
     const next = await intake(server, clerk, student, { size: 'M' });
     expect(next.compartment.label).not.toBe(label);
   });
@@ -160,11 +203,18 @@ describe('pickup', () => {
     await bank.controller.flush();
     await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
     expect(server.services.parcels.store.get(parcelId)).toMatchObject({ pickupMethod: 'CODE', codeLookup: null });
-    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({ state: 'AVAILABLE', occupancy: 'EMPTY' });
+    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({
+      state: 'AVAILABLE',
+      occupancy: 'EMPTY',
+    });
     // Single use: the same code now gets the uniform refusal.
     const again = await bank.controller.redeemPickupCode(code);
     expect(again.__typename).toBe('PickupRefused');
-    const openings = await server.gql(`query ($p: ID!) { doorOpenings(parcelId: $p) { via compartmentLabel } }`, { p: parcelId }, clerk.token);
+    const openings = await server.gql(
+      `query ($p: ID!) { doorOpenings(parcelId: $p) { via compartmentLabel } }`,
+      { p: parcelId },
+      clerk.token,
+    );
     expect(openings.data.doorOpenings.map((o: { via: string }) => o.via).sort()).toEqual(['CODE', 'DEPOSIT']);
   });
 
@@ -197,7 +247,9 @@ describe('pickup', () => {
     const right = await bank.controller.redeemPickupCode(code);
     expect(right.__typename).toBe('PickupRefused');
     const alerts = await server.gql(`{ staffAlerts { kind message } }`, {}, clerk.token);
-    expect(alerts.data.staffAlerts.filter((a: { kind: string }) => a.kind === 'LOCKOUT').length).toBeGreaterThanOrEqual(1);
+    expect(alerts.data.staffAlerts.filter((a: { kind: string }) => a.kind === 'LOCKOUT').length).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(server.services.parcels.store.get(parcelId)).toMatchObject({ failedAttempts: 5 });
   });
 
@@ -209,13 +261,19 @@ describe('pickup', () => {
     const student = person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
     const handled = bank.controller.nextCommand();
-    const open = await server.gql(`mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename } }`, { p: parcelId }, student.token);
+    const open = await server.gql(
+      `mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename } }`,
+      { p: parcelId },
+      student.token,
+    );
     expect(open.data.openMyParcel.__typename).toBe('ParcelActionOk');
     expect((await handled).outcome).toBe('EXPIRED');
     await bank.controller.flush();
     await sleep(100);
     expect(bank.controller.compartment(label)?.door).toBe('CLOSED');
-    const openings = (await server.gql(`query ($p: ID!) { doorOpenings(parcelId: $p) { via status } }`, { p: parcelId }, clerk.token)).data.doorOpenings;
+    const openings = (
+      await server.gql(`query ($p: ID!) { doorOpenings(parcelId: $p) { via status } }`, { p: parcelId }, clerk.token)
+    ).data.doorOpenings;
     expect(openings).toContainEqual({ via: 'REMOTE', status: 'EXPIRED' });
     expect(server.services.parcels.store.get(parcelId)?.status).toBe('READY_FOR_PICKUP');
   });
@@ -223,8 +281,15 @@ describe('pickup', () => {
   it('opens remotely when the link is good, and the parcel is picked up on close', async () => {
     const { server, bank, student, parcelId, label } = await readyParcel();
     const handled = bank.controller.nextCommand();
-    const open = await server.gql(`mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename ... on ParcelActionOk { command { compartmentLabel via ttlMs } } } }`, { p: parcelId }, student.token);
-    expect(open.data.openMyParcel).toMatchObject({ __typename: 'ParcelActionOk', command: { compartmentLabel: label, via: 'REMOTE' } });
+    const open = await server.gql(
+      `mutation ($p: ID!) { openMyParcel(parcelId: $p) { __typename ... on ParcelActionOk { command { compartmentLabel via ttlMs } } } }`,
+      { p: parcelId },
+      student.token,
+    );
+    expect(open.data.openMyParcel).toMatchObject({
+      __typename: 'ParcelActionOk',
+      command: { compartmentLabel: label, via: 'REMOTE' },
+    });
     expect(open.data.openMyParcel.command.ttlMs).toBeGreaterThan(25_000);
     expect((await handled).outcome).toBe('OPENED');
     bank.controller.record(label, 'EMPTY');

@@ -27,7 +27,10 @@ describe('sign-in', () => {
     const code = await codeFor(server, 'sam@uni.test');
     expect(code).toMatch(/^\d{6}$/);
     const res = await server.gql(SIGN_IN, { email: 'sam@uni.test', code }, null);
-    expect(res.data.signIn).toMatchObject({ __typename: 'SignInSuccess', person: { email: 'sam@uni.test', role: 'STUDENT' } });
+    expect(res.data.signIn).toMatchObject({
+      __typename: 'SignInSuccess',
+      person: { email: 'sam@uni.test', role: 'STUDENT' },
+    });
     const token: string = res.data.signIn.token;
     const me = await server.gql(`{ me { email role } }`, {}, token);
     expect(me.data.me).toEqual({ email: 'sam@uni.test', role: 'STUDENT' });

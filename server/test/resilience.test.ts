@@ -12,7 +12,12 @@ describe('controller outage', () => {
   it('stores every event exactly once after a 10 s disconnection, and subscribers see the final state', async () => {
     const server = await startTestServer({ DEVICE_OFFLINE_GRACE_MS: '1000' });
     const { bankId, deviceToken } = await server.createBank({ count: 12 });
-    const controller = new SimulatedController({ url: server.wsUrl, deviceToken, closeAfterMs: Infinity, retry: { minMs: 50, maxMs: 200 } });
+    const controller = new SimulatedController({
+      url: server.wsUrl,
+      deviceToken,
+      closeAfterMs: Infinity,
+      retry: { minMs: 50, maxMs: 200 },
+    });
     track(controller, () => controller.stop());
     await controller.start();
     const watcher = collect(
@@ -20,7 +25,10 @@ describe('controller outage', () => {
       `subscription ($b: ID) { compartmentUpdated(bankId: $b) { label door occupancy state version } }`,
       { b: bankId },
     );
-    const banks = collect(server.wsClient({ authorization: `Bearer ${server.adminToken}` }), `subscription { lockerBankUpdated { status } }`);
+    const banks = collect(
+      server.wsClient({ authorization: `Bearer ${server.adminToken}` }),
+      `subscription { lockerBankUpdated { status } }`,
+    );
     await sleep(50);
 
     const labels = controller.labels;
@@ -70,7 +78,9 @@ describe('controller outage', () => {
         const prev = newest.get(u.label);
         if (!prev || u.version > prev.version) newest.set(u.label, u);
       }
-      return rows.every((c) => c.version === 1 || (newest.get(c.label)?.version === c.version && newest.get(c.label)?.door === c.door));
+      return rows.every(
+        (c) => c.version === 1 || (newest.get(c.label)?.version === c.version && newest.get(c.label)?.door === c.door),
+      );
     }, 10_000);
     await banks.until((items) => items.at(-1)?.data?.lockerBankUpdated.status === 'ONLINE');
   }, 60_000);

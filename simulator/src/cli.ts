@@ -169,7 +169,15 @@ async function main(): Promise<number> {
   // --- controllers -----------------------------------------------------------
   const random = seed === undefined ? Math.random : seededRandom(seed);
   const controllers = devices.map(
-    (d) => new SimulatedController({ url, deviceToken: d.deviceToken, name: d.name, closeAfterMs, logger, simulatePeople: true }),
+    (d) =>
+      new SimulatedController({
+        url,
+        deviceToken: d.deviceToken,
+        name: d.name,
+        closeAfterMs,
+        logger,
+        simulatePeople: true,
+      }),
   );
 
   let exiting = false;

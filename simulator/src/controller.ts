@@ -262,7 +262,9 @@ const ackSchema = z.object({
     z.object({ label: z.string().min(1), size: z.enum(COMPARTMENT_SIZES), hasCharging: z.boolean() }),
   ),
   // Optional so a server without parcel pickup still works with this controller.
-  pickupKeys: z.array(z.object({ kid: z.string(), alg: z.literal('EdDSA'), jwk: z.record(z.string(), z.unknown()) })).optional(),
+  pickupKeys: z
+    .array(z.object({ kid: z.string(), alg: z.literal('EdDSA'), jwk: z.record(z.string(), z.unknown()) }))
+    .optional(),
   revokedPickupTokens: z.array(z.string()).optional(),
 });
 
@@ -997,7 +999,10 @@ export class SimulatedController {
    */
   async scanPickupQr(token: string): Promise<PickupAnswer | OfflinePickup> {
     if (this.#connected) {
-      const d = await this.#request<{ redeemPickupQr: PickupAnswer }>(this.#generation, REDEEM_QR, { token, hint: null });
+      const d = await this.#request<{ redeemPickupQr: PickupAnswer }>(this.#generation, REDEEM_QR, {
+        token,
+        hint: null,
+      });
       return d.redeemPickupQr;
     }
     const check = await this.#pickup.verify(token, this.#bankId, new Set(this.#compartments.keys()));

@@ -31,9 +31,21 @@ describe('offline QR verification', () => {
 
   it('refuses another bank, an expired token, a revoked one, a forged one', async () => {
     const { verifier, sign } = await setup();
-    expect((await verifier.verify(await sign({ bank: 'bank_2', cmp: 'B01', jti: 'a', exp: later() }), 'bank_1', labels)).ok).toBe(false);
-    expect((await verifier.verify(await sign({ bank: 'bank_1', cmp: 'B01', jti: 'b', exp: 1 }), 'bank_1', labels)).ok).toBe(false);
-    expect((await verifier.verify(await sign({ bank: 'bank_1', cmp: 'B01', jti: 'revoked-1', exp: later() }), 'bank_1', labels)).ok).toBe(false);
+    expect(
+      (await verifier.verify(await sign({ bank: 'bank_2', cmp: 'B01', jti: 'a', exp: later() }), 'bank_1', labels)).ok,
+    ).toBe(false);
+    expect(
+      (await verifier.verify(await sign({ bank: 'bank_1', cmp: 'B01', jti: 'b', exp: 1 }), 'bank_1', labels)).ok,
+    ).toBe(false);
+    expect(
+      (
+        await verifier.verify(
+          await sign({ bank: 'bank_1', cmp: 'B01', jti: 'revoked-1', exp: later() }),
+          'bank_1',
+          labels,
+        )
+      ).ok,
+    ).toBe(false);
     const other = await setup();
     const forged = await other.sign({ bank: 'bank_1', cmp: 'B01', jti: 'c', exp: later() });
     expect((await verifier.verify(forged, 'bank_1', labels)).ok).toBe(false);

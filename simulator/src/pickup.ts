@@ -45,7 +45,12 @@ export class OfflinePickupVerifier {
   }
 
   /** Checks signature, expiry, bank, door and single use, with no network. */
-  async verify(token: string, bankId: string | undefined, labels: ReadonlySet<string>, now = Date.now()): Promise<OfflineCheck> {
+  async verify(
+    token: string,
+    bankId: string | undefined,
+    labels: ReadonlySet<string>,
+    now = Date.now(),
+  ): Promise<OfflineCheck> {
     try {
       const { kid } = decodeProtectedHeader(token);
       const jwk = kid ? this.#keys.get(kid) : undefined;

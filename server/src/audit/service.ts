@@ -91,7 +91,12 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
             if (resolved) bus.publish(alertTopic, resolved);
           }
         } else if (e.kind === 'TAMPER') {
-          raise({ kind: 'TAMPER', bankId, compartmentLabel: e.label, message: `${bankName} ${e.label}: tamper reported${e.detail ? ` (${e.detail})` : ''}.` });
+          raise({
+            kind: 'TAMPER',
+            bankId,
+            compartmentLabel: e.label,
+            message: `${bankName} ${e.label}: tamper reported${e.detail ? ` (${e.detail})` : ''}.`,
+          });
         }
       }
     },

@@ -8,7 +8,8 @@ const { staffAlerts, reportedOpenings, lockerCommands } = tables;
 
 export function createAuditStore(db: Queryable) {
   return {
-    insertAlert: (row: typeof staffAlerts.$inferInsert): StaffAlertRow => db.insert(staffAlerts).values(row).returning().get(),
+    insertAlert: (row: typeof staffAlerts.$inferInsert): StaffAlertRow =>
+      db.insert(staffAlerts).values(row).returning().get(),
     getAlert: (id: string) => db.select().from(staffAlerts).where(eq(staffAlerts.id, id)).get(),
     /** An unresolved alert of this kind for this compartment, to avoid repeating one. */
     openAlertFor: (kind: StaffAlertRow['kind'], bankId: string, label: string | null) =>
@@ -55,19 +56,17 @@ export function createAuditStore(db: Queryable) {
         .orderBy(desc(lockerCommands.issuedAt))
         .limit(limit)
         .all()
-        .map(
-          (c): DoorOpeningView => ({
-            id: c.id,
-            bankId: c.bankId,
-            compartmentLabel: c.label,
-            via: c.via,
-            personId: c.requestedBy,
-            parcelId: c.parcelId,
-            reason: c.reason,
-            at: c.issuedAt,
-            status: c.status,
-          }),
-        );
+        .map((c): DoorOpeningView => ({
+          id: c.id,
+          bankId: c.bankId,
+          compartmentLabel: c.label,
+          via: c.via,
+          personId: c.requestedBy,
+          parcelId: c.parcelId,
+          reason: c.reason,
+          at: c.issuedAt,
+          status: c.status,
+        }));
       const reported = db
         .select()
         .from(reportedOpenings)
@@ -75,19 +74,17 @@ export function createAuditStore(db: Queryable) {
         .orderBy(desc(reportedOpenings.at))
         .limit(limit)
         .all()
-        .map(
-          (r): DoorOpeningView => ({
-            id: r.id,
-            bankId: r.bankId,
-            compartmentLabel: r.label,
-            via: r.via,
-            personId: null,
-            parcelId: r.parcelId,
-            reason: r.detail,
-            at: r.at,
-            status: null,
-          }),
-        );
+        .map((r): DoorOpeningView => ({
+          id: r.id,
+          bankId: r.bankId,
+          compartmentLabel: r.label,
+          via: r.via,
+          personId: null,
+          parcelId: r.parcelId,
+          reason: r.detail,
+          at: r.at,
+          status: null,
+        }));
       return [...commands, ...reported].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
     },
   };

@@ -53,9 +53,12 @@ try {
     case 'create-token': {
       const role = parseRole(values.role);
       const name = values.name?.trim() || fail('--name is required');
-      const email = (values.email ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@service.baylight.local`).toLowerCase();
+      const email = (
+        values.email ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@service.baylight.local`
+      ).toLowerCase();
       const person =
-        services.people.findByEmail(email) ?? services.people.createPerson({ email, name, role, department: values.department ?? null });
+        services.people.findByEmail(email) ??
+        services.people.createPerson({ email, name, role, department: values.department ?? null });
       if (person.role !== role) fail(`${email} exists with role ${person.role}, not ${role}`);
       const token = services.people.createApiToken(person.id, name);
       console.error(`API token for ${person.name} <${person.email}> (${person.role}). It is shown once; store it now.`);

@@ -44,12 +44,20 @@ export const configSchema = z.object({
   /** Keep-alive ping interval on WebSockets; shorter than any proxy idle timeout. */
   WS_KEEPALIVE_MS: ms.default(12_000),
   /** Largest WebSocket frame accepted; bigger frames close the socket with 1009. */
-  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  WS_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   /** Most events one reportLockerEvents call may carry. */
   DEVICE_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Lifetime of a staff or remote open command. */
   OPEN_COMMAND_TTL_MS: ms.default(30_000),
-  SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 30),
   /** The web app's public URL, for links in e-mail and push notices. */
   PUBLIC_WEB_URL: z.string().url().default('http://localhost:3000'),
   /** VAPID subject (RFC 8292): a mailto: or https: contact for push services. */

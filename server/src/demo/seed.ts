@@ -60,12 +60,20 @@ export function seedDemo(services: Services, compartmentsPerBank = 24) {
     const existing = services.lockers.store.listBanks(site.id).find((b) => b.name === spec.name);
     const { bank, deviceToken } = existing
       ? services.devices.rotateDeviceToken(viewer, existing.id)
-      : services.lockers.createLockerBank(viewer, { siteId: site.id, ...spec, compartments: demoLayout(compartmentsPerBank) });
+      : services.lockers.createLockerBank(viewer, {
+          siteId: site.id,
+          ...spec,
+          compartments: demoLayout(compartmentsPerBank),
+        });
     devices.push({ name: bank.name, bankId: bank.id, deviceToken });
   }
   // The courier may drop off at the first two banks; each bank gets a kiosk.
   const courier = services.people.findByEmail(`courier@${DEMO_DOMAIN}`)!;
-  services.parcels.setCourierBanks(viewer, courier.id, devices.slice(0, 2).map((d) => d.bankId));
+  services.parcels.setCourierBanks(
+    viewer,
+    courier.id,
+    devices.slice(0, 2).map((d) => d.bankId),
+  );
   const kiosks = devices.map((d) => ({
     bankId: d.bankId,
     name: d.name,

@@ -24,7 +24,8 @@ export function createKioskService(db: Db, clock: Clock) {
       const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
       if (!bank) throw notFound('Locker bank');
       const trimmed = name.trim();
-      if (!trimmed || trimmed.length > 80) throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
+      if (!trimmed || trimmed.length > 80)
+        throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
       const token = randomToken(KIOSK_TOKEN_PREFIX);
       const row = db.orm
         .insert(kiosks)

@@ -1,6 +1,15 @@
 import type { DoorOpenVia, Resolvers } from '../generated/graphql.js';
 
-const DOOR_OPEN_VIAS: readonly string[] = ['DEPOSIT', 'COURIER_DEPOSIT', 'CODE', 'QR', 'QR_OFFLINE', 'REMOTE', 'STAFF_OVERRIDE', 'RECALL'];
+const DOOR_OPEN_VIAS: readonly string[] = [
+  'DEPOSIT',
+  'COURIER_DEPOSIT',
+  'CODE',
+  'QR',
+  'QR_OFFLINE',
+  'REMOTE',
+  'STAFF_OVERRIDE',
+  'RECALL',
+];
 import type { CommandRow } from './types.js';
 
 export const deviceResolvers: Resolvers = {

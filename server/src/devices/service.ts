@@ -24,9 +24,24 @@ export interface DeviceConnection {
 }
 
 const eventInputSchema = z.object({
-  seq: z.number().int().min(1).max(2 ** 31 - 1),
+  seq: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1),
   label: z.string().trim().min(1).max(16),
-  kind: z.enum(['DOOR_OPENED', 'DOOR_CLOSED', 'OCCUPIED', 'EMPTY', 'CHARGING', 'CHARGED', 'FAULT', 'FAULT_CLEARED', 'TAMPER', 'PICKUP_QR_OFFLINE']),
+  kind: z.enum([
+    'DOOR_OPENED',
+    'DOOR_CLOSED',
+    'OCCUPIED',
+    'EMPTY',
+    'CHARGING',
+    'CHARGED',
+    'FAULT',
+    'FAULT_CLEARED',
+    'TAMPER',
+    'PICKUP_QR_OFFLINE',
+  ]),
   at: z.date().refine((d) => !Number.isNaN(d.getTime()), 'Invalid time.'),
   detail: z.string().max(500).nullish(),
 });
@@ -167,7 +182,13 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         return { ...parsed.data, label: parsed.data.label.toUpperCase(), detail: parsed.data.detail ?? null };
       });
       await prepare(events);
-      const outcome = lockers.store.recordControllerEvents(device.bankId, device.generation, events, clock.now(), hooks);
+      const outcome = lockers.store.recordControllerEvents(
+        device.bankId,
+        device.generation,
+        events,
+        clock.now(),
+        hooks,
+      );
       lockers.publishCompartments(outcome.changed);
       for (const run of outcome.afterCommit) run();
       if (outcome.storedEvents.length > 0) {
@@ -292,7 +313,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       );
     },
 
-    acknowledge(device: DeviceIdentity | null, id: string, outcome: CommandRow['outcome'] & string, detail?: string | null) {
+    acknowledge(
+      device: DeviceIdentity | null,
+      id: string,
+      outcome: CommandRow['outcome'] & string,
+      detail?: string | null,
+    ) {
       if (!device) throw forbidden('Only a locker controller may acknowledge commands.');
       const cmd = commands.get(id);
       if (!cmd || cmd.bankId !== device.bankId) throw notFound('Command');
@@ -303,7 +329,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         outcomeDetail: detail?.slice(0, 500) ?? null,
         acknowledgedAt: clock.now(),
       });
-      if (outcome !== 'OPENED' && outcome !== 'DONE') logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
+      if (outcome !== 'OPENED' && outcome !== 'DONE')
+        logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
       return updated ?? cmd;
     },
 

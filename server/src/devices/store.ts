@@ -10,7 +10,8 @@ const OPEN_STATUSES = ['PENDING', 'DELIVERED'] as const;
 export function createCommandStore(db: Db) {
   const q = db.orm;
   return {
-    insert: (row: typeof lockerCommands.$inferInsert): CommandRow => q.insert(lockerCommands).values(row).returning().get(),
+    insert: (row: typeof lockerCommands.$inferInsert): CommandRow =>
+      q.insert(lockerCommands).values(row).returning().get(),
     get: (id: string) => q.select().from(lockerCommands).where(eq(lockerCommands.id, id)).get(),
     /** Commands not yet carried out, oldest first; the caller drops expired ones. */
     openForBank: (bankId: string): CommandRow[] =>

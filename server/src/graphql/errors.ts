@@ -18,7 +18,11 @@ export function withRequestCode(error: GraphQLFormattedError): GraphQLFormattedE
 }
 
 /** Masks errors that are not ours to show (bugs, driver errors) and logs them. */
-export function maskUnexpected(formatted: GraphQLFormattedError, original: unknown, logger: Logger): GraphQLFormattedError {
+export function maskUnexpected(
+  formatted: GraphQLFormattedError,
+  original: unknown,
+  logger: Logger,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   const err = (original as { originalError?: unknown } | null)?.originalError ?? original;

@@ -18,8 +18,7 @@ import { createLoaders } from './loaders.js';
 import type { GraphQLContext } from './context.js';
 
 type Identity =
-  | { kind: 'person'; viewer: Viewer }
-  | { kind: 'device'; device: DeviceIdentity; connection: DeviceConnection };
+  { kind: 'person'; viewer: Viewer } | { kind: 'device'; device: DeviceIdentity; connection: DeviceConnection };
 
 /** What a connection carries from connect to its operations. */
 type Extra = { identity?: Identity };

@@ -20,7 +20,9 @@ describe('patchForEvent', () => {
   });
 
   it('clears a fault back to what occupancy says', () => {
-    expect(patchForEvent({ ...base, state: 'FAULT', occupancy: 'OCCUPIED' }, 'FAULT_CLEARED')).toEqual({ state: 'IN_USE' });
+    expect(patchForEvent({ ...base, state: 'FAULT', occupancy: 'OCCUPIED' }, 'FAULT_CLEARED')).toEqual({
+      state: 'IN_USE',
+    });
     expect(patchForEvent({ ...base, state: 'FAULT' }, 'FAULT_CLEARED')).toEqual({ state: 'AVAILABLE' });
   });
 

@@ -8,10 +8,7 @@ import type { BankRow } from './types.js';
 
 /** Which banks a viewer may see: all, or those of their department. */
 export type BankScope =
-  | { kind: 'all' }
-  | { kind: 'department'; department: string }
-  | { kind: 'bank'; bankId: string }
-  | { kind: 'none' };
+  { kind: 'all' } | { kind: 'department'; department: string } | { kind: 'bank'; bankId: string } | { kind: 'none' };
 
 export function bankScope(viewer: Viewer): BankScope {
   if (viewer.role === 'KIOSK') return viewer.bankId ? { kind: 'bank', bankId: viewer.bankId } : { kind: 'none' };

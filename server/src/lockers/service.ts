@@ -146,7 +146,10 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       return store.recentEvents(bankId, Math.min(Math.max(limit, 1), 500));
     },
 
-    createSite(viewer: Viewer | null, input: { name: string; timezone?: string | null; pickupHoldHours?: number | null }) {
+    createSite(
+      viewer: Viewer | null,
+      input: { name: string; timezone?: string | null; pickupHoldHours?: number | null },
+    ) {
       requireRole(viewer, ['ADMIN']);
       const data = parse(createSiteSchema, input);
       return store.insertSite({
@@ -162,7 +165,10 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
      * Staff take a compartment out of service (it is never chosen for a
      * deposit and refuses openings except a staff override) or put it back.
      */
-    setOutOfService(viewer: Viewer | null, input: { bankId: string; label: string; outOfService: boolean; reason: string }) {
+    setOutOfService(
+      viewer: Viewer | null,
+      input: { bankId: string; label: string; outOfService: boolean; reason: string },
+    ) {
       const v = requireRole(viewer, ['ADMIN', 'IT', 'MAILROOM', 'STAFF']);
       if (!this.findBank(v, input.bankId)) throw notFound('Locker bank');
       const compartment = store.findCompartment(input.bankId, input.label.trim().toUpperCase());
@@ -175,7 +181,12 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
           ? ('IN_USE' as const)
           : ('AVAILABLE' as const);
       const updated = db.withTx((tx) =>
-        store.updateCompartmentIn(tx, compartment.id, { state, outOfServiceReason: input.outOfService ? reason.slice(0, 200) : null }, clock.now()),
+        store.updateCompartmentIn(
+          tx,
+          compartment.id,
+          { state, outOfServiceReason: input.outOfService ? reason.slice(0, 200) : null },
+          clock.now(),
+        ),
       );
       this.publishCompartments([updated]);
       return updated;

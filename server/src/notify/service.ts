@@ -68,7 +68,12 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         store.markFinal(n.id, 'DROPPED', 'person no longer exists');
         return;
       }
-      await deps.mailer.send({ to: person.email, subject: n.subject, text: `${n.body}${n.url ? `\n\n${n.url}` : ''}`, messageId: n.id });
+      await deps.mailer.send({
+        to: person.email,
+        subject: n.subject,
+        text: `${n.body}${n.url ? `\n\n${n.url}` : ''}`,
+        messageId: n.id,
+      });
       store.markSent(n.id, clock.now());
       return;
     }
@@ -82,7 +87,11 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } },
         JSON.stringify({ title: n.subject, body: n.body, url: n.url, tag: n.dedupeKey }),
         {
-          vapidDetails: { subject: deps.vapidSubject, publicKey: deps.vapid.publicKey, privateKey: deps.vapid.privateKey },
+          vapidDetails: {
+            subject: deps.vapidSubject,
+            publicKey: deps.vapid.publicKey,
+            privateKey: deps.vapid.privateKey,
+          },
           TTL: 24 * 3600,
           urgency: 'high',
           ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
@@ -136,12 +145,26 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       const notBefore = notice.urgent
         ? now
         : afterQuietHours(now, settings.quietHoursStart, settings.quietHoursEnd, notice.timeZone);
-      const base = { personId: notice.personId, subject: notice.subject, body: notice.body, url: notice.url ?? null, notBefore, createdAt: now };
+      const base = {
+        personId: notice.personId,
+        subject: notice.subject,
+        body: notice.body,
+        url: notice.url ?? null,
+        notBefore,
+        createdAt: now,
+      };
       const rows = [];
-      if (settings.emailEnabled) rows.push({ ...base, id: newId('ntf'), channel: 'EMAIL' as const, dedupeKey: `${notice.dedupeKey}:email` });
+      if (settings.emailEnabled)
+        rows.push({ ...base, id: newId('ntf'), channel: 'EMAIL' as const, dedupeKey: `${notice.dedupeKey}:email` });
       if (settings.pushEnabled) {
         for (const d of store.pushDevices(tx, notice.personId)) {
-          rows.push({ ...base, id: newId('ntf'), channel: 'PUSH' as const, pushDeviceId: d.id, dedupeKey: `${notice.dedupeKey}:push:${d.id}` });
+          rows.push({
+            ...base,
+            id: newId('ntf'),
+            channel: 'PUSH' as const,
+            pushDeviceId: d.id,
+            dedupeKey: `${notice.dedupeKey}:push:${d.id}`,
+          });
         }
       }
       store.enqueue(tx, rows);
@@ -177,7 +200,12 @@ export function createNotifyService(deps: NotifyServiceDeps) {
 
     updateSettings(
       viewer: Viewer | null,
-      input: { emailEnabled?: boolean | null; pushEnabled?: boolean | null; quietHoursStart?: string | null; quietHoursEnd?: string | null },
+      input: {
+        emailEnabled?: boolean | null;
+        pushEnabled?: boolean | null;
+        quietHoursStart?: string | null;
+        quietHoursEnd?: string | null;
+      },
     ) {
       const v = requireViewer(viewer);
       const current = store.settings(db.orm, v.personId);
@@ -196,7 +224,10 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       return next;
     },
 
-    registerPushDevice(viewer: Viewer | null, input: { endpoint: string; p256dh: string; auth: string; label?: string | null }) {
+    registerPushDevice(
+      viewer: Viewer | null,
+      input: { endpoint: string; p256dh: string; auth: string; label?: string | null },
+    ) {
       const v = requireViewer(viewer);
       let url: URL;
       try {
@@ -205,8 +236,10 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         throw badInput('endpoint must be an https URL.', { field: 'endpoint' });
       }
       if (url.protocol !== 'https:') throw badInput('endpoint must be an https URL.', { field: 'endpoint' });
-      if (!/^[A-Za-z0-9_-]{80,100}$/.test(input.p256dh)) throw badInput('p256dh must be a base64url P-256 public key.', { field: 'p256dh' });
-      if (!/^[A-Za-z0-9_-]{16,32}$/.test(input.auth)) throw badInput('auth must be a base64url secret.', { field: 'auth' });
+      if (!/^[A-Za-z0-9_-]{80,100}$/.test(input.p256dh))
+        throw badInput('p256dh must be a base64url P-256 public key.', { field: 'p256dh' });
+      if (!/^[A-Za-z0-9_-]{16,32}$/.test(input.auth))
+        throw badInput('auth must be a base64url secret.', { field: 'auth' });
       return store.upsertPushDevice({
         id: newId('pdev'),
         personId: v.personId,

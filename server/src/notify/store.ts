@@ -36,14 +36,23 @@ export function createNotifyStore(db: Db) {
         const claimedUntil = new Date(now.getTime() + leaseMs);
         tx.update(notificationOutbox)
           .set({ status: 'SENDING', claimedUntil })
-          .where(inArray(notificationOutbox.id, due.map((d) => d.id)))
+          .where(
+            inArray(
+              notificationOutbox.id,
+              due.map((d) => d.id),
+            ),
+          )
           .run();
         return due.map((d) => ({ ...d, status: 'SENDING' as const, claimedUntil }));
       });
     },
 
     markSent: (id: string, at: Date) =>
-      q.update(notificationOutbox).set({ status: 'SENT', sentAt: at, claimedUntil: null }).where(eq(notificationOutbox.id, id)).run(),
+      q
+        .update(notificationOutbox)
+        .set({ status: 'SENT', sentAt: at, claimedUntil: null })
+        .where(eq(notificationOutbox.id, id))
+        .run(),
     markRetry: (id: string, attempts: number, notBefore: Date, error: string) =>
       q
         .update(notificationOutbox)

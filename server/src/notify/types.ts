@@ -1,4 +1,9 @@
-import type { devOutbox, notificationOutbox, notificationSettings, pushDevices } from '../../../drizzle/schema/index.js';
+import type {
+  devOutbox,
+  notificationOutbox,
+  notificationSettings,
+  pushDevices,
+} from '../../../drizzle/schema/index.js';
 
 export type DevOutboxRow = typeof devOutbox.$inferSelect;
 

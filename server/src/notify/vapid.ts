@@ -15,6 +15,10 @@ export function loadVapidKeys(db: Db): VapidKeys {
   const row = read();
   if (row) return JSON.parse(row.value) as VapidKeys;
   const keys = webpush.generateVAPIDKeys();
-  db.orm.insert(serverSettings).values({ key: 'vapid_keys', value: JSON.stringify(keys) }).onConflictDoNothing().run();
+  db.orm
+    .insert(serverSettings)
+    .values({ key: 'vapid_keys', value: JSON.stringify(keys) })
+    .onConflictDoNothing()
+    .run();
   return JSON.parse(read()!.value) as VapidKeys;
 }

@@ -59,7 +59,11 @@ export async function loadPickupSigner(db: Db): Promise<PickupSigner> {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     privateJwk = await exportJWK(privateKey);
     privateJwk.kid = `pk-${Date.now().toString(36)}`;
-    db.orm.insert(serverSettings).values({ key: 'pickup_signing_key', value: JSON.stringify(privateJwk) }).onConflictDoNothing().run();
+    db.orm
+      .insert(serverSettings)
+      .values({ key: 'pickup_signing_key', value: JSON.stringify(privateJwk) })
+      .onConflictDoNothing()
+      .run();
     // Another process may have won the race: use what is stored.
     const stored = db.orm.select().from(serverSettings).where(eq(serverSettings.key, 'pickup_signing_key')).get();
     privateJwk = JSON.parse(stored!.value) as JWK;
@@ -81,7 +85,8 @@ export async function loadPickupSigner(db: Db): Promise<PickupSigner> {
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, publicKey, { algorithms: ['EdDSA'] });
-        if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return null;
+        if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number')
+          return null;
         if (typeof payload.bank !== 'string' || typeof payload.cmp !== 'string') return null;
         return { sub: payload.sub, jti: payload.jti, exp: payload.exp, bank: payload.bank, cmp: payload.cmp };
       } catch {

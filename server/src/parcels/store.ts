@@ -38,7 +38,15 @@ export function createParcelStore(db: Db) {
         .limit(200)
         .all(),
 
-    search(filter: { status?: ParcelRow['status'] | null; bankId?: string | null; search?: string | null; department?: string | null }, limit: number) {
+    search(
+      filter: {
+        status?: ParcelRow['status'] | null;
+        bankId?: string | null;
+        search?: string | null;
+        department?: string | null;
+      },
+      limit: number,
+    ) {
       const where: SQL[] = [];
       if (filter.status) where.push(eq(parcels.status, filter.status));
       if (filter.bankId) where.push(eq(parcels.bankId, filter.bankId));
@@ -82,7 +90,8 @@ export function createParcelStore(db: Db) {
     byCodeLookup: (lookup: string) => q.select().from(parcels).where(eq(parcels.codeLookup, lookup)).get(),
     codeLookupTaken: (tx: Queryable, lookup: string) =>
       !!tx.select({ id: parcels.id }).from(parcels).where(eq(parcels.codeLookup, lookup)).get(),
-    insert: (tx: Queryable, row: Omit<ParcelRow, 'version'>): ParcelRow => tx.insert(parcels).values(row).returning().get(),
+    insert: (tx: Queryable, row: Omit<ParcelRow, 'version'>): ParcelRow =>
+      tx.insert(parcels).values(row).returning().get(),
 
     /**
      * Takes a parcel in and reserves the smallest fitting compartment, in one
@@ -160,25 +169,47 @@ export function createParcelStore(db: Db) {
 
     /** Parcels whose pickup window has passed. */
     expired: (now: Date) =>
-      q.select().from(parcels).where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, now))).all(),
+      q
+        .select()
+        .from(parcels)
+        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, now)))
+        .all(),
     needingReminder: (depositedBefore: Date) =>
       q
         .select()
         .from(parcels)
-        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.depositedAt, depositedBefore), isNull(parcels.reminderSentAt)))
+        .where(
+          and(
+            eq(parcels.status, 'READY_FOR_PICKUP'),
+            lt(parcels.depositedAt, depositedBefore),
+            isNull(parcels.reminderSentAt),
+          ),
+        )
         .all(),
     needingExpiryWarning: (expiresBefore: Date) =>
       q
         .select()
         .from(parcels)
-        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, expiresBefore), isNull(parcels.expiryWarningSentAt)))
+        .where(
+          and(
+            eq(parcels.status, 'READY_FOR_PICKUP'),
+            lt(parcels.expiresAt, expiresBefore),
+            isNull(parcels.expiryWarningSentAt),
+          ),
+        )
         .all(),
     /** Deposits whose door never opened (command failed or expired). */
     staleDeposits: (openedBefore: Date) =>
       q
         .select()
         .from(parcels)
-        .where(and(eq(parcels.status, 'AWAITING_DEPOSIT'), isNull(parcels.doorOpenedAt), lt(parcels.operationAt, openedBefore)))
+        .where(
+          and(
+            eq(parcels.status, 'AWAITING_DEPOSIT'),
+            isNull(parcels.doorOpenedAt),
+            lt(parcels.operationAt, openedBefore),
+          ),
+        )
         .all(),
 
     // --- QR tokens -----------------------------------------------------------
@@ -186,7 +217,10 @@ export function createParcelStore(db: Db) {
     upsertToken(tx: Queryable, row: typeof pickupTokens.$inferInsert) {
       tx.insert(pickupTokens)
         .values(row)
-        .onConflictDoUpdate({ target: pickupTokens.id, set: { usedAt: row.usedAt ?? null, revokedAt: row.revokedAt ?? null } })
+        .onConflictDoUpdate({
+          target: pickupTokens.id,
+          set: { usedAt: row.usedAt ?? null, revokedAt: row.revokedAt ?? null },
+        })
         .run();
     },
     /** Revoked tokens not yet expired, which a controller must refuse offline. */
@@ -194,14 +228,22 @@ export function createParcelStore(db: Db) {
       q
         .select({ id: pickupTokens.id })
         .from(pickupTokens)
-        .where(and(eq(pickupTokens.bankId, bankId), isNotNull(pickupTokens.revokedAt), sql`${pickupTokens.expiresAt} > ${now.getTime()}`))
+        .where(
+          and(
+            eq(pickupTokens.bankId, bankId),
+            isNotNull(pickupTokens.revokedAt),
+            sql`${pickupTokens.expiresAt} > ${now.getTime()}`,
+          ),
+        )
         .all()
         .map((r) => r.id),
 
     // --- throttles -----------------------------------------------------------
     throttle: (key: string): ThrottleState => {
       const row = q.select().from(attemptThrottles).where(eq(attemptThrottles.key, key)).get();
-      return row ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.lockedUntil } : { failures: 0, lockouts: 0, lockedUntil: null };
+      return row
+        ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.lockedUntil }
+        : { failures: 0, lockouts: 0, lockedUntil: null };
     },
     saveThrottle: (key: string, s: ThrottleState, at: Date) =>
       q
@@ -221,7 +263,10 @@ export function createParcelStore(db: Db) {
     setCourierBanks(personId: string, bankIds: readonly string[]) {
       db.withTx((tx) => {
         tx.delete(courierBanks).where(eq(courierBanks.personId, personId)).run();
-        if (bankIds.length) tx.insert(courierBanks).values(bankIds.map((bankId) => ({ personId, bankId }))).run();
+        if (bankIds.length)
+          tx.insert(courierBanks)
+            .values(bankIds.map((bankId) => ({ personId, bankId })))
+            .run();
       });
     },
   };

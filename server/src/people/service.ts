@@ -84,7 +84,13 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
       };
     },
 
-    createPerson(input: { email: string; name: string; role: Role; department?: string | null; studentId?: string | null }): PersonRow {
+    createPerson(input: {
+      email: string;
+      name: string;
+      role: Role;
+      department?: string | null;
+      studentId?: string | null;
+    }): PersonRow {
       const email = parseEmail(input.email);
       const name = input.name.trim();
       if (!name) throw badInput('A name is required.', { field: 'name' });
@@ -118,7 +124,8 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
       const rows = parseCsv(csv);
       const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
       const col = (name: string) => header.indexOf(name.toLowerCase());
-      if (col('email') < 0 || col('name') < 0) throw badInput('The first line must be a header with at least email,name.');
+      if (col('email') < 0 || col('name') < 0)
+        throw badInput('The first line must be a header with at least email,name.');
       const result = { created: 0, updated: 0, errors: [] as { line: number; message: string }[] };
       rows.forEach((cells, i) => {
         const line = i + 2;
@@ -129,9 +136,11 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
         const name = get('name');
         if (!name) return result.errors.push({ line, message: 'name is empty' });
         const roleText = (get('role') || 'STUDENT').toUpperCase();
-        if (!(ROLES as readonly string[]).includes(roleText)) return result.errors.push({ line, message: `unknown role ${roleText}` });
+        if (!(ROLES as readonly string[]).includes(roleText))
+          return result.errors.push({ line, message: `unknown role ${roleText}` });
         const role = roleText as Role;
-        if (role === 'ADMIN' && viewer?.role !== 'ADMIN') return result.errors.push({ line, message: 'only an ADMIN may import admins' });
+        if (role === 'ADMIN' && viewer?.role !== 'ADMIN')
+          return result.errors.push({ line, message: 'only an ADMIN may import admins' });
         const existing = store.findByEmail(email.data);
         const fields = { name, role, studentId: get('studentid') || null, department: get('department') || null };
         if (existing) {
@@ -151,11 +160,16 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
       return result;
     },
 
-    updatePreferences(viewer: Viewer | null, input: { preferredBankId?: string | null; needsAccessible?: boolean | null }, bankExists: (id: string) => boolean) {
+    updatePreferences(
+      viewer: Viewer | null,
+      input: { preferredBankId?: string | null; needsAccessible?: boolean | null },
+      bankExists: (id: string) => boolean,
+    ) {
       const v = requireViewer(viewer);
       const patch: Partial<PersonRow> = {};
       if (input.preferredBankId !== undefined) {
-        if (input.preferredBankId && !bankExists(input.preferredBankId)) throw badInput('Unknown bank.', { field: 'preferredBankId' });
+        if (input.preferredBankId && !bankExists(input.preferredBankId))
+          throw badInput('Unknown bank.', { field: 'preferredBankId' });
         patch.preferredBankId = input.preferredBankId || null;
       }
       if (input.needsAccessible != null) patch.needsAccessible = input.needsAccessible;

@@ -15,9 +15,7 @@ export function transformIterator<S, T>(
   const iterator: AsyncIterableIterator<T> = {
     async next(): Promise<IteratorResult<T>> {
       while (!finished) {
-        const r: IteratorResult<S> = queued.length
-          ? { value: queued.shift() as S, done: false }
-          : await source.next();
+        const r: IteratorResult<S> = queued.length ? { value: queued.shift() as S, done: false } : await source.next();
         if (r.done) break;
         const out = await transform(r.value);
         if (out !== undefined) return { value: out, done: false };

@@ -26,7 +26,11 @@ export interface Person {
   token: string;
 }
 
-export function person(server: TestServer, role: Parameters<TestServer['tokenFor']>[0], extra: { needsAccessible?: boolean; preferredBankId?: string } = {}): Person {
+export function person(
+  server: TestServer,
+  role: Parameters<TestServer['tokenFor']>[0],
+  extra: { needsAccessible?: boolean; preferredBankId?: string } = {},
+): Person {
   const email = `${role.toLowerCase()}-p${++n}@test.baylight.dev`;
   const token = server.tokenFor(role, { email });
   const row = server.services.people.findByEmail(email)!;
@@ -43,9 +47,23 @@ export function person(server: TestServer, role: Parameters<TestServer['tokenFor
 /** A bank with `count` compartments and a connected simulated controller. */
 export async function onlineBank(
   server: TestServer,
-  opts: { name?: string; count?: number; closeAfterMs?: number; commandDelayMs?: number; compartments?: Parameters<TestServer['createBank']>[0] extends infer O ? O extends { compartments?: infer C } ? C : never : never } = {},
+  opts: {
+    name?: string;
+    count?: number;
+    closeAfterMs?: number;
+    commandDelayMs?: number;
+    compartments?: Parameters<TestServer['createBank']>[0] extends infer O
+      ? O extends { compartments?: infer C }
+        ? C
+        : never
+      : never;
+  } = {},
 ) {
-  const bank = await server.createBank({ name: opts.name ?? `Bank ${++n}`, count: opts.count ?? 8, ...(opts.compartments ? { compartments: opts.compartments } : {}) });
+  const bank = await server.createBank({
+    name: opts.name ?? `Bank ${++n}`,
+    count: opts.count ?? 8,
+    ...(opts.compartments ? { compartments: opts.compartments } : {}),
+  });
   const controller = new SimulatedController({
     url: server.wsUrl,
     deviceToken: bank.deviceToken,
@@ -59,14 +77,26 @@ export async function onlineBank(
 }
 
 /** Mailroom takes a parcel in for `recipient`; returns the intake result. */
-export async function intake(server: TestServer, clerk: Person, recipient: Person, extra: Record<string, unknown> = {}) {
-  const res = await server.gql(INTAKE, { input: { tracking: `TRK${++n}${Date.now()}`, recipientId: recipient.id, ...extra } }, clerk.token);
+export async function intake(
+  server: TestServer,
+  clerk: Person,
+  recipient: Person,
+  extra: Record<string, unknown> = {},
+) {
+  const res = await server.gql(
+    INTAKE,
+    { input: { tracking: `TRK${++n}${Date.now()}`, recipientId: recipient.id, ...extra } },
+    clerk.token,
+  );
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.intakeParcel;
 }
 
 /** Waits until `fn` returns a truthy value (polling the real server). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -76,7 +106,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

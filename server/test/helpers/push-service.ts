@@ -61,7 +61,12 @@ export async function startPushService() {
 }
 
 /** RFC 8291 §3.4 / RFC 8188: one record, padding delimiter 0x02. */
-export function decryptAes128gcm(body: Buffer, ecdh: ReturnType<typeof createECDH>, uaPublic: Buffer, authSecret: Buffer): string {
+export function decryptAes128gcm(
+  body: Buffer,
+  ecdh: ReturnType<typeof createECDH>,
+  uaPublic: Buffer,
+  authSecret: Buffer,
+): string {
   const salt = body.subarray(0, 16);
   const idlen = body.readUInt8(20);
   const asPublic = body.subarray(21, 21 + idlen);
@@ -85,7 +90,12 @@ export async function verifyVapid(authorization: string) {
   const m = /^vapid t=([^,]+),\s*k=(\S+)$/.exec(authorization);
   if (!m) throw new Error(`not a VAPID header: ${authorization}`);
   const key = Buffer.from(m[2]!, 'base64url');
-  const jwk = { kty: 'EC', crv: 'P-256', x: key.subarray(1, 33).toString('base64url'), y: key.subarray(33, 65).toString('base64url') };
+  const jwk = {
+    kty: 'EC',
+    crv: 'P-256',
+    x: key.subarray(1, 33).toString('base64url'),
+    y: key.subarray(33, 65).toString('base64url'),
+  };
   const { payload } = await jwtVerify(m[1]!, await importJWK(jwk, 'ES256'), { algorithms: ['ES256'] });
   return { claims: payload, publicKey: m[2]! };
 }

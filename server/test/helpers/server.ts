@@ -99,12 +99,21 @@ export async function startTestServer(
   let siteId: string | null = null;
   const createBank: TestServer['createBank'] = async ({ name, count = 8, department = null, compartments } = {}) => {
     if (!siteId) {
-      const site = await gql<{ createSite: { id: string } }>(`mutation { createSite(input: { name: "Test campus" }) { id } }`);
+      const site = await gql<{ createSite: { id: string } }>(
+        `mutation { createSite(input: { name: "Test campus" }) { id } }`,
+      );
       siteId = site.data!.createSite.id;
     }
     const res = await gql<{ createLockerBank: { bank: { id: string }; deviceToken: string } }>(
       `mutation ($input: CreateLockerBankInput!) { createLockerBank(input: $input) { bank { id } deviceToken } }`,
-      { input: { siteId, name: name ?? `Bank ${++counter}`, department, compartments: compartments ?? demoLayout(count) } },
+      {
+        input: {
+          siteId,
+          name: name ?? `Bank ${++counter}`,
+          department,
+          compartments: compartments ?? demoLayout(count),
+        },
+      },
     );
     if (!res.data) throw new Error(JSON.stringify(res.errors));
     return { bankId: res.data.createLockerBank.bank.id, siteId, deviceToken: res.data.createLockerBank.deviceToken };
@@ -134,7 +143,8 @@ export function execute<T = any>(client: Client, query: string, variables: Recor
       { query, variables },
       {
         next: (r) => (result = r as GqlResponse<T>),
-        error: (e) => (Array.isArray(e) ? resolve({ errors: e as GqlResponse['errors'] }) : reject(new Error(JSON.stringify(e)))),
+        error: (e) =>
+          Array.isArray(e) ? resolve({ errors: e as GqlResponse['errors'] }) : reject(new Error(JSON.stringify(e))),
         complete: () => (result ? resolve(result) : reject(new Error('completed without a result'))),
       },
     );
