@@ -21,10 +21,23 @@
  *   bank, stopped after the test. A second controller with the same token
  *   replaces the first (close 4000), so each test owns its controllers.
  * - `board`: locators and waits for the lockers board on `page`.
+ * - `openPage(who, options)`: one more browser context (a second person, a
+ *   kiosk), signed in as `who` (or anonymous with null), closed after the test.
+ * - `parcels`: parcels through the API (take in and wait until ready, read
+ *   the recipient's code and QR); every parcel it knows of that is still in a
+ *   locker after the test is collected through the bank's controller.
+ * - helpers: `boardOn(page)`, `pairKiosk`, `typeOnKeypad`, `waitForCommand`,
+ *   `persistedParcel`, `uniqueTracking`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { SimulatedController, type Logger, type SimulatedControllerOptions } from '@baylight/simulator';
+import { randomBytes } from 'node:crypto';
+import { test as base, expect, type BrowserContextOptions, type Locator, type Page } from '@playwright/test';
+import {
+  SimulatedController,
+  type CommandHandled,
+  type Logger,
+  type SimulatedControllerOptions,
+} from '@baylight/simulator';
 import { graphql, graphqlRaw, latestSignInCode, signInThroughApi, type GraphQLResponse } from './support/graphql.js';
 import {
   apiUrl,
@@ -259,10 +272,257 @@ export type StartController = (bank: DemoBank, options?: ControllerOptions) => P
 
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// Parcel screens: more people at once, the kiosk, door commands, parcels via the API
+// ---------------------------------------------------------------------------
+
+/** The lockers board on any page (e.g. an admin's, next to the test's own `page`). */
+export const boardOn = (page: Page): Board => createBoard(page);
+
+/** A new browser context signed in as `who` (null: nobody, e.g. a kiosk), with the config's options. */
+export type OpenPage = (who: Who | null, options?: BrowserContextOptions) => Promise<Page>;
+
+/** A tracking number nobody used before, in UPS's format (the server recognises the carrier). */
+export function uniqueTracking(): string {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+  const bytes = randomBytes(16);
+  return `1Z${Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+/**
+ * Resolves with the next command `sim` handles that matches; call it BEFORE
+ * what sends the command. A promise nobody awaits (the test failed earlier)
+ * does not turn into an unhandled rejection.
+ */
+export function waitForCommand(
+  sim: SimulatedController,
+  match: { label?: string; via?: string; kind?: string } = {},
+  timeoutMs = 10_000,
+): Promise<CommandHandled> {
+  const promise = new Promise<CommandHandled>((resolve, reject) => {
+    const seen: string[] = [];
+    const timer = setTimeout(() => {
+      off();
+      reject(
+        new Error(
+          `${sim.name}: no command matching ${JSON.stringify(match)} within ${timeoutMs} ms` +
+            (seen.length ? ` (saw ${seen.join(', ')})` : ''),
+        ),
+      );
+    }, timeoutMs);
+    const off = sim.onCommand((handled) => {
+      const { command } = handled;
+      seen.push(`${command.kind} ${command.compartmentLabel} via ${command.via ?? '-'}`);
+      if (match.kind !== undefined && command.kind !== match.kind) return;
+      if (match.label !== undefined && command.compartmentLabel !== match.label) return;
+      if (match.via !== undefined && command.via !== match.via) return;
+      clearTimeout(timer);
+      off();
+      resolve(handled);
+    });
+  });
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** `/kiosk/<bankId>` paired with a kiosk token through the pairing screen; resolves when the keypad shows. */
+export async function pairKiosk(page: Page, bankId: string, token: string): Promise<void> {
+  await page.goto(`/kiosk/${encodeURIComponent(bankId)}`);
+  await page.getByTestId('kiosk-pair-token').fill(token);
+  await page.getByTestId('kiosk-pair-submit').click();
+  await expect(page.getByTestId('kiosk-key-1')).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByTestId('kiosk-bank-name')).not.toHaveText('Baylight locker');
+}
+
+/** Types a code on the kiosk's on-screen keypad, one `kiosk-key-<digit>` at a time. */
+export async function typeOnKeypad(page: Page, code: string): Promise<void> {
+  const display = page.getByTestId('kiosk-display');
+  const start = Number((await display.getAttribute('data-length')) ?? '0');
+  for (const [i, digit] of [...code].entries()) {
+    await page.getByTestId(`kiosk-key-${digit}`).click();
+    await expect(display).toHaveAttribute('data-length', String(start + i + 1));
+  }
+}
+
+export interface PersistedParcel {
+  /** `Query.myParcels` links to it. */
+  listed: boolean;
+  status?: string;
+  pickupCode?: string | null;
+  pickupQrToken?: string | null;
+}
+
+/**
+ * A parcel as Graphcache persisted it to the person's IndexedDB (what an
+ * offline reload can show), or null when nothing of it is there.
+ */
+export async function persistedParcel(page: Page, personId: string, parcelId: string): Promise<PersistedParcel | null> {
+  return page.evaluate(
+    async ({ dbName, parcelKey }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open(dbName);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error ?? new Error('indexedDB.open failed'));
+      });
+      try {
+        if (!db.objectStoreNames.contains('entries')) return null;
+        const batches = await new Promise<Record<string, string>[]>((resolve, reject) => {
+          const req = db.transaction('entries', 'readonly').objectStore('entries').getAll();
+          req.onsuccess = () => resolve(req.result as Record<string, string>[]);
+          req.onerror = () => reject(req.error ?? new Error('getAll failed'));
+        });
+        const entries: Record<string, string | undefined> = Object.assign({}, ...batches);
+        // Records are JSON; links are ":" + JSON (Graphcache's serialisation).
+        const read = (key: string): unknown => {
+          const raw = entries[key];
+          if (raw === undefined) return undefined;
+          return JSON.parse(raw.startsWith(':') ? raw.slice(1) : raw);
+        };
+        const status = read(`${parcelKey}.status`) as string | undefined;
+        const list = read('Query.myParcels');
+        const listed = Array.isArray(list) && list.includes(parcelKey);
+        if (status === undefined && !listed) return null;
+        return {
+          listed,
+          status,
+          pickupCode: read(`${parcelKey}.pickupCode`) as string | null | undefined,
+          pickupQrToken: read(`${parcelKey}.pickupQrToken`) as string | null | undefined,
+        };
+      } finally {
+        db.close();
+      }
+    },
+    { dbName: `baylight-graphcache-${personId}`, parcelKey: `Parcel:${parcelId}` },
+  );
+}
+
+export type ParcelStatus = 'AWAITING_DEPOSIT' | 'READY_FOR_PICKUP' | 'AT_DESK' | 'PICKED_UP' | 'RECALL_PENDING';
+
+export interface ReadyParcel {
+  id: string;
+  tracking: string;
+  bank: DemoBank;
+  label: string;
+  /** The recipient's 8-digit code and QR token. */
+  code: string;
+  qrToken: string;
+}
+
+export interface ParcelView {
+  id: string;
+  status: ParcelStatus;
+  pickupMethod: string | null;
+  bank: { id: string; name: string } | null;
+  compartment: { label: string } | null;
+  recipient: { email: string };
+  pickupCode: string | null;
+  pickupQrToken: string | null;
+}
+
+export interface Parcels {
+  /**
+   * Takes a parcel in through the API (as the mailroom unless `as` says
+   * otherwise) at `bank` and waits until it is READY_FOR_PICKUP. The bank's
+   * controller must be connected with `simulatePeople: true`.
+   */
+  deposit(bank: DemoBank, options?: { recipient?: Who; size?: 'S' | 'M' | 'L' | 'XL'; as?: Who }): Promise<ReadyParcel>;
+  /** The parcel as `who` sees it (the code and QR only for the recipient or proxy). */
+  view(id: string, who?: Who): Promise<ParcelView | null>;
+  /** Waits (polling the API as the admin) until the parcel has this status. */
+  expectStatus(id: string, status: ParcelStatus, timeout?: number): Promise<void>;
+  /** Collected after the test if it is still in a locker (for parcels taken in through the UI). */
+  track(id: string): void;
+}
+
+const PARCEL_VIEW = /* GraphQL */ `
+  query E2eParcel($id: ID!) {
+    parcel(id: $id) {
+      id
+      status
+      pickupMethod
+      bank {
+        id
+        name
+      }
+      compartment {
+        label
+      }
+      recipient {
+        email
+      }
+      pickupCode
+      pickupQrToken
+    }
+  }
+`;
+
+function createParcels(api: Api, tracked: Set<string>): Parcels {
+  const view = async (id: string, who: Who = 'admin') =>
+    (await api.request<{ parcel: ParcelView | null }>(PARCEL_VIEW, { id }, { as: who })).parcel;
+  const expectStatus = async (id: string, status: ParcelStatus, timeout = 10_000) => {
+    await expect
+      .poll(async () => (await view(id))?.status, { message: `parcel ${id} becomes ${status}`, timeout })
+      .toBe(status);
+  };
+  return {
+    view,
+    expectStatus,
+    track: (id) => void tracked.add(id),
+    async deposit(bank, { recipient = 'student', size = 'S', as = 'mailroom' } = {}) {
+      const recipientId = (await api.session(recipient)).person.id;
+      const bankId = (
+        await api.request<{ lockerBanks: { id: string; name: string }[] }>(
+          'query { lockerBanks { id name } }',
+          {},
+          { as: 'admin' },
+        )
+      ).lockerBanks.find((b) => b.name === bank)?.id;
+      if (!bankId) throw new Error(`no bank named ${bank}`);
+      const tracking = uniqueTracking();
+      const { intakeParcel: result } = await api.request<{
+        intakeParcel: {
+          __typename: string;
+          parcel?: { id: string; bank: { name: string } | null };
+          compartment?: { label: string };
+        };
+      }>(
+        `mutation($input: IntakeParcelInput!) {
+          intakeParcel(input: $input) {
+            __typename
+            ... on ParcelReserved { parcel { id bank { name } } compartment { label } }
+            ... on ParcelSentToDesk { parcel { id bank { name } } }
+            ... on ParcelTooBig { parcel { id bank { name } } }
+          }
+        }`,
+        { input: { tracking, recipientId, size, bankId } },
+        { as },
+      );
+      if (result.parcel) tracked.add(result.parcel.id);
+      if (result.__typename !== 'ParcelReserved' || result.parcel?.bank?.name !== bank || !result.compartment) {
+        throw new Error(`intake at ${bank} did not reserve a compartment there: ${JSON.stringify(result)}`);
+      }
+      const id = result.parcel.id;
+      await expectStatus(id, 'READY_FOR_PICKUP');
+      const mine = await view(id, recipient);
+      if (!mine?.pickupCode || !mine.pickupQrToken) throw new Error(`the recipient sees no code for ${id}`);
+      return {
+        id,
+        tracking,
+        bank,
+        label: result.compartment.label,
+        code: mine.pickupCode,
+        qrToken: mine.pickupQrToken,
+      };
+    },
+  };
+}
+
 interface TestFixtures {
   signInAs: SignInAs;
   controller: StartController;
   board: Board;
+  openPage: OpenPage;
+  parcels: Parcels;
 }
 
 interface WorkerFixtures {
@@ -311,6 +571,45 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await Promise.all(sims.map((s) => s.stop().catch(() => undefined)));
     if (lines.length && testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('controllers.log', { body: lines.join('\n'), contentType: 'text/plain' });
+    }
+  },
+
+  openPage: async ({ browser, signInAs }, use) => {
+    const contexts: { close(): Promise<void> }[] = [];
+    await use(async (who, options = {}) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      const page = await context.newPage();
+      if (who !== null) await signInAs(page, who);
+      return page;
+    });
+    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+  },
+
+  // Depends on `controller`, so it is torn down first, while controllers can still be started.
+  parcels: async ({ api, controller }, use, testInfo) => {
+    const tracked = new Set<string>();
+    const parcels = createParcels(api, tracked);
+    await use(parcels);
+    // Leave the banks as we found them: collect what is still in a locker with its code.
+    const problems: string[] = [];
+    for (const id of tracked) {
+      try {
+        const parcel = await parcels.view(id);
+        if (parcel?.status !== 'READY_FOR_PICKUP' || !parcel.bank) continue;
+        const mine = await parcels.view(id, parcel.recipient.email);
+        const sim = await controller(parcel.bank.name as DemoBank, { simulatePeople: true, closeAfterMs: 200 });
+        const answer = await sim.redeemPickupCode(mine?.pickupCode ?? '');
+        if (answer.__typename !== 'PickupOpened') throw new Error(`code refused: ${JSON.stringify(answer)}`);
+        await parcels.expectStatus(id, 'PICKED_UP');
+        await sim.stop();
+      } catch (error) {
+        problems.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (problems.length) {
+      console.warn(`[parcels] could not collect after "${testInfo.title}":\n${problems.join('\n')}`);
+      await testInfo.attach('parcel-cleanup.txt', { body: problems.join('\n'), contentType: 'text/plain' });
     }
   },
 });
