@@ -1,12 +1,14 @@
 /**
  * Starts the real stack for the end-to-end tests and returns its teardown:
  *
- *   1. checks the web app is built (web/.next) for this server's API URL;
+ *   1. checks the web app is built (web/.next and its service worker); the
+ *      build is not tied to an API URL: `next start` gets BAYLIGHT_API_URL;
  *   2. a fresh SQLite database in a temp dir, seeded with the demo campus
  *      (`seed-demo --compartments 8`), which writes the banks' device tokens
  *      and the kiosks' credentials;
  *   3. the server (tsx src/main.ts) on E2E_SERVER_PORT (4310), waiting for /healthz;
- *   4. the built web app (next start) on E2E_WEB_PORT (3310);
+ *   4. the built web app (next start) on E2E_WEB_PORT (3310), with
+ *      BAYLIGHT_API_URL pointing at this server (served to the browser as /config.js);
  *   5. signs the demo people in once through the API and writes their sessions
  *      and the paths to a state file (E2E_STATE_FILE) for the workers.
  *
@@ -15,16 +17,7 @@
  * No simulated controller runs here: each test owns its controllers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  createWriteStream,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { createWriteStream, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FullConfig } from '@playwright/test';
@@ -63,20 +56,23 @@ function log(message: string): void {
 function checkWebBuild(): void {
   const rebuild =
     `run \`npm test\` from the repository root, or build the web app with\n` +
-    `  NEXT_PUBLIC_API_URL=${apiUrl} npx turbo run build --filter=@baylight/web`;
+    `  npx turbo run build --filter=@baylight/web`;
   if (!existsSync(join(webDir, '.next', 'BUILD_ID'))) {
     throw new Error(`The web app is not built (web/.next is missing): ${rebuild}`);
   }
   if (!existsSync(join(webDir, 'public', 'sw.js'))) {
     throw new Error(`The web app's service worker (web/public/sw.js) is missing: ${rebuild}`);
   }
-  // NEXT_PUBLIC_API_URL is inlined into the client chunks at build time.
-  const chunks = join(webDir, '.next', 'static', 'chunks');
-  const files = existsSync(chunks) ? readdirSync(chunks, { recursive: true, encoding: 'utf8' }) : [];
-  const baked = files.some((f) => f.endsWith('.js') && readFileSync(join(chunks, f), 'utf8').includes(apiUrl));
-  if (!baked) {
+}
+
+/** The web server hands the browser this stack's API URL (web/app/config.js/route.ts): check it does. */
+async function checkWebConfig(): Promise<void> {
+  const res = await fetch(`${webUrl}/config.js`, { signal: AbortSignal.timeout(5_000) });
+  const body = await res.text();
+  if (!res.ok || !body.includes(JSON.stringify(apiUrl))) {
     throw new Error(
-      `The built web app (web/.next) does not talk to ${apiUrl}; it was built for another API URL: ${rebuild}`,
+      `The web app at ${webUrl} does not hand out ${apiUrl} (GET /config.js answered ${res.status}: ${body.slice(0, 200)}). ` +
+        `Is web/.next from an older build without /config.js? Rebuild with \`npx turbo run build --filter=@baylight/web\`.`,
     );
   }
 }
@@ -163,7 +159,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     if (await portAnswers(port)) {
       throw new Error(
         `Port ${port} is already in use (a previous e2e run still running, or something else). ` +
-          `Stop it, or choose other ports with E2E_SERVER_PORT / E2E_WEB_PORT (the web app must then be rebuilt for the new API URL).`,
+          `Stop it, or choose other ports with E2E_SERVER_PORT / E2E_WEB_PORT (no rebuild needed: the web app gets the API URL when it starts).`,
       );
     }
   }
@@ -238,12 +234,13 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       bin('next'),
       ['start', '-p', String(webPort)],
       webDir,
-      { NEXT_TELEMETRY_DISABLED: '1', PORT: String(webPort) },
+      { NEXT_TELEMETRY_DISABLED: '1', PORT: String(webPort), BAYLIGHT_API_URL: apiUrl },
       logDir,
     );
     procs.push(web);
     await waitFor(`${serverUrl}/healthz`, server, 30_000);
     await waitFor(`${webUrl}/offline`, web, 30_000);
+    await checkWebConfig();
 
     const sessions: Record<string, Session> = {};
     for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email);

@@ -19,7 +19,13 @@ const env = {
   DATABASE_FILE: database,
   DEV_OUTBOX: 'true',
   PORT: SERVER_PORT,
-  NEXT_PUBLIC_API_URL: process.env.NEXT_PUBLIC_API_URL ?? `http://localhost:${SERVER_PORT}/graphql`,
+};
+// The web app's API URL is read by `next start` (web/app/config.js/route.ts), not built in,
+// so the demo and the e2e tests share one build of web/.next.
+const webEnv = {
+  ...env,
+  BAYLIGHT_API_URL:
+    process.env.BAYLIGHT_API_URL ?? process.env.NEXT_PUBLIC_API_URL ?? `http://localhost:${SERVER_PORT}/graphql`,
 };
 
 console.log('Baylight demo: generating types and building the web app (cached after the first run)…');
@@ -53,7 +59,7 @@ procs.push(
   start('server', bin('tsx'), ['src/main.ts'], { cwd: join(root, 'server'), env: { ...env, LOG_PRETTY: 'true' } }),
 );
 await waitForUrl(`http://localhost:${SERVER_PORT}/healthz`);
-procs.push(start('web', bin('next'), ['start', '-p', WEB_PORT], { cwd: join(root, 'web'), env }));
+procs.push(start('web', bin('next'), ['start', '-p', WEB_PORT], { cwd: join(root, 'web'), env: webEnv }));
 await waitForUrl(`http://localhost:${WEB_PORT}/offline`);
 procs.push(
   start('lockers', bin('tsx'), ['src/cli.ts', '--devices', devices, '--rate', '1'], {

@@ -53,17 +53,13 @@ for (const ws of ['server', 'simulator', 'web']) {
   if (existsSync(join(root, ws, 'vitest.config.ts'))) vitest(ws);
 }
 
-// 3. Browser tests. The e2e stack runs on its own ports (e2e/support/stack.ts), and the
-// web app's API URL is inlined at build time, so the web app is built for the e2e server
-// (turbo keys its cache on NEXT_PUBLIC_*, so this and the demo's build are cached apart).
-const e2eServerPort = process.env.E2E_SERVER_PORT || '4310';
-const e2eBuildEnv = { ...env, NEXT_PUBLIC_API_URL: `http://localhost:${e2eServerPort}/graphql` };
+// 3. Browser tests. The e2e stack runs on its own ports (e2e/support/stack.ts). The web
+// build is the same one the demo uses: its API URL is a runtime setting (BAYLIGHT_API_URL,
+// given to `next start` by the e2e global setup), so a running demo is never rebuilt under it.
 const chromium = ensureChromium();
 if (!chromium) {
   check('e2e (no Chromium)', 1);
-} else if (
-  run(bin('turbo'), ['run', 'build', '--filter=@baylight/web', '--output-logs=errors-only'], { env: e2eBuildEnv }) !== 0
-) {
+} else if (run(bin('turbo'), ['run', 'build', '--filter=@baylight/web', '--output-logs=errors-only'], { env }) !== 0) {
   check('build web for e2e', 1);
 } else {
   const out = join(resultsDir, 'e2e.json');

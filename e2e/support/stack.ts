@@ -2,10 +2,10 @@
  * Where the end-to-end stack runs and what global setup hands to the tests.
  *
  * Ports default to 4310 (server) and 3310 (web), away from the demo's 4000 and
- * 3000, and can be moved with E2E_SERVER_PORT / E2E_WEB_PORT. The web app's API
- * URL is baked in at build time, so the web app must be built with
- * NEXT_PUBLIC_API_URL=http://localhost:<server port>/graphql (scripts/test.mjs
- * does that).
+ * 3000, and can be moved with E2E_SERVER_PORT / E2E_WEB_PORT. The web app is
+ * built once for any server: global setup starts `next start` with
+ * BAYLIGHT_API_URL=http://localhost:<server port>/graphql, which the web server
+ * hands to the browser as /config.js.
  *
  * Global setup writes a JSON state file (path in E2E_STATE_FILE, inherited by
  * the workers) with the demo people's sessions and the banks' device tokens.

@@ -1,7 +1,7 @@
 /**
  * Courier drop-off on the courier's own phone (`/dropoff`): the demo courier
- * may drop off at the banks an admin allowed (Library, Student Union) and is
- * refused, in plain words, anywhere else; a drop-off at an allowed bank
+ * is offered only the banks an admin allowed (Library, Student Union), is
+ * refused in plain words at a bank taken away from it; a drop-off at an allowed bank
  * opens the door and ends with the parcel ready for its recipient.
  */
 import { expect, test, uniqueTracking, waitForCommand } from '../fixtures.js';
@@ -21,8 +21,6 @@ test('the courier may drop off only at its banks, and a drop-off there works end
   );
   expect(me.courierBanks.map((b) => b.name).sort()).toEqual(['Library', 'Student Union']);
 
-  // Engineering is connected, so its refusal is about permission, not about a locker being offline.
-  await controller('Engineering');
   const studentUnion = await controller('Student Union', { simulatePeople: true, closeAfterMs: 500 });
 
   await signInAs(page, 'courier');
@@ -33,26 +31,43 @@ test('the courier may drop off only at its banks, and a drop-off there works end
   await expect(page.getByTestId('main-nav').getByRole('link')).toHaveCount(1);
   await expect(page.getByTestId('nav-/dropoff')).toBeVisible();
 
+  await test.step('only the courier’s own banks are offered', async () => {
+    await expect(page.getByTestId('dropoff-bank-Library')).toBeVisible();
+    await expect(page.getByTestId('dropoff-bank-Student Union')).toBeVisible();
+    await expect(page.getByTestId('dropoff-bank-Engineering')).toHaveCount(0);
+  });
+
   const tracking = uniqueTracking();
-  await page.getByTestId('dropoff-bank-Engineering').click();
+  await page.getByTestId('dropoff-bank-Student Union').click();
   await page.getByTestId('intake-tracking').fill(tracking);
   await page.getByTestId('intake-tracking').press('Enter');
   await page.keyboard.type('Sam Stu');
   await page.getByTestId(`intake-recipient-option-${seed.student.email}`).click();
   await expect(page.getByTestId('intake-recipient-selected')).toContainText(seed.student.name);
 
-  await test.step('refused at a bank that is not the courier’s, and nothing is taken in', async () => {
-    await page.getByTestId('intake-submit').click();
-    await expect(page.getByTestId('intake-error')).toHaveText(
-      'You are not allowed to drop off at Engineering. Choose another of your banks, or ask the mailroom to add this one to your account.',
-    );
-    await expect(page.getByTestId('intake-result')).toHaveCount(0);
-    const { parcels: found } = await api.request<{ parcels: { id: string }[] }>(
-      'query($search: String!) { parcels(search: $search) { id } }',
-      { search: tracking },
+  const setCourierBanks = (banks: string[]) =>
+    api.request(
+      'mutation($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p, bankIds: $b) { id } }',
+      { p: seed.courier.id, b: banks },
       { as: 'admin' },
     );
-    expect(found).toEqual([]);
+  await test.step('refused, in plain words, at a bank taken off the courier after the page loaded', async () => {
+    await setCourierBanks([seed.banks.Library.id]);
+    try {
+      await page.getByTestId('intake-submit').click();
+      await expect(page.getByTestId('intake-error')).toHaveText(
+        'You are not allowed to drop off at Student Union. Choose another of your banks, or ask the mailroom to add this one to your account.',
+      );
+      await expect(page.getByTestId('intake-result')).toHaveCount(0);
+      const { parcels: found } = await api.request<{ parcels: { id: string }[] }>(
+        'query($search: String!) { parcels(search: $search) { id } }',
+        { search: tracking },
+        { as: 'admin' },
+      );
+      expect(found).toEqual([]);
+    } finally {
+      await setCourierBanks([seed.banks.Library.id, seed.banks['Student Union'].id]);
+    }
   });
 
   await test.step('at one of its banks the door opens, the parcel goes in and is ready for the student', async () => {

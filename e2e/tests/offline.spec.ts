@@ -2,6 +2,7 @@
  * After one online visit the board works offline: the service worker serves
  * the page, Graphcache restores the last known compartment states from
  * IndexedDB, and a banner says the data is not live and from when it is.
+ * Before any such visit, offline pages say plainly that nothing is saved.
  */
 import { expect, test } from '../fixtures.js';
 import {
@@ -79,14 +80,6 @@ test('the first online visit is kept for offline use even when the device storag
   board,
   seed,
 }) => {
-  test.fail(
-    true,
-    'Known web bug (see the e2e report): Graphcache persists only fields written after it has hydrated from ' +
-      'IndexedDB (data.storage is null until readData resolves), so when the board query answers before hydration ' +
-      'ends nothing of the board is saved, and an offline reload shows "Loading lockers…" for ever. Re-querying ' +
-      'afterwards does not help (unchanged values are not persisted): operations must wait for onCacheHydrated. ' +
-      'Remove this test.fail when web/src/lib/urql.ts does that.',
-  );
   // A storage that answers 800 ms late makes the race deterministic (it also happens by chance on a busy machine).
   await slowIndexedDbTransactions(page, 800);
   const admin = await signInAs(page, 'admin');
@@ -101,4 +94,49 @@ test('the first online visit is kept for offline use even when the device storag
   await page.reload();
   await expect(board.offlineBanner).toBeVisible();
   await expect(page.locator('[data-testid^="compartment-"]')).toHaveCount(3 * seed.labels.length);
+});
+
+test('offline with nothing saved yet, My parcels says so instead of loading for ever', async ({
+  page,
+  context,
+  signInAs,
+}) => {
+  // Online once, but only on a page that loads no parcels: the app's shell pages are precached then.
+  await signInAs(page, 'student');
+  await page.goto('/settings');
+  await waitForServiceWorkerControl(page);
+
+  await context.setOffline(true);
+  try {
+    const response = await page.goto('/parcels');
+    expect(response?.fromServiceWorker(), 'the page came from the service worker').toBe(true);
+    await expect(page.getByTestId('nothing-saved')).toContainText(
+      'You are offline and nothing is saved on this device yet — connect once to see your parcels.',
+    );
+    await expect(page.getByText('Loading your parcels…')).toHaveCount(0);
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
+test('offline with nothing saved yet, the board says so instead of loading for ever', async ({
+  page,
+  context,
+  signInAs,
+}) => {
+  await signInAs(page, 'it');
+  await page.goto('/alerts');
+  await waitForServiceWorkerControl(page);
+
+  await context.setOffline(true);
+  try {
+    const response = await page.goto('/');
+    expect(response?.fromServiceWorker(), 'the page came from the service worker').toBe(true);
+    await expect(page.getByTestId('nothing-saved')).toContainText(
+      'You are offline and nothing is saved on this device yet — connect once to see the lockers.',
+    );
+    await expect(page.getByText('Loading lockers…')).toHaveCount(0);
+  } finally {
+    await context.setOffline(false);
+  }
 });

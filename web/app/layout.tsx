@@ -1,6 +1,8 @@
 import type { Metadata, Viewport } from 'next';
+import Script from 'next/script';
 import type { ReactNode } from 'react';
 import { ServiceWorkerUpdater } from '@/components/ServiceWorkerUpdater';
+import { CONFIG_SCRIPT_PATH } from '@/config';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -26,11 +28,16 @@ export const viewport: Viewport = {
 /**
  * The document shell shared by the app (app/(app)/layout.tsx: session, header)
  * and the kiosk (app/kiosk/layout.tsx: its own credential, no header).
+ *
+ * `/config.js` (the API URL from the web server's environment) is loaded
+ * `beforeInteractive`: Next runs it before it loads any app module or
+ * hydrates, in every route group and on the kiosk.
  */
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
+        <Script src={CONFIG_SCRIPT_PATH} strategy="beforeInteractive" />
         {children}
         <ServiceWorkerUpdater />
       </body>

@@ -28,6 +28,8 @@ const SHELL_PAGES = [
   '/dropoff',
   '/kiosk',
 ];
+// The runtime configuration (API URL) from app/config.js/route.ts: CONFIG_SCRIPT in src/shared/cache-names.ts.
+const CONFIG_SCRIPT = '/config.js';
 const PUBLIC_ASSETS = [
   '/manifest.webmanifest',
   '/icons/icon.svg',
@@ -66,7 +68,10 @@ const { count, size, warnings } = await injectManifest({
   modifyURLPrefix: { '': '/_next/static/' },
   dontCacheBustURLsMatching: /^\/_next\/static\//,
   maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,
-  additionalManifestEntries: [...SHELL_PAGES, ...PUBLIC_ASSETS].map((url) => ({ url, revision: buildId })),
+  additionalManifestEntries: [...SHELL_PAGES, CONFIG_SCRIPT, ...PUBLIC_ASSETS].map((url) => ({
+    url,
+    revision: buildId,
+  })),
 });
 
 await rm(bundled, { force: true });

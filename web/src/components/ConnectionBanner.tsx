@@ -8,9 +8,10 @@ import { useSession } from './SessionProvider';
 
 /**
  * Says plainly when the board is not live: offline (showing the last known
- * state, with its time) or reconnecting to live updates.
+ * state, with its time) or reconnecting to live updates. `hasData` false: the
+ * page has nothing to show (it says so itself), so no "last known state".
  */
-export function ConnectionBanner() {
+export function ConnectionBanner({ hasData = true }: { hasData?: boolean } = {}) {
   const { authed } = useSession();
   const live = useLiveSnapshot(authed?.live ?? null);
   const online = useOnline();
@@ -29,7 +30,19 @@ export function ConnectionBanner() {
       <div className="banner banner-offline" role="status" data-testid="offline-banner">
         <Icon name="offline" />
         <p>
-          <strong>Offline</strong> — showing the last known state as of {asOf}.
+          {hasData && live.lastDataAt ? (
+            <>
+              <strong>Offline</strong> — showing the last known state as of {asOf}.
+            </>
+          ) : hasData ? (
+            <>
+              <strong>Offline</strong> — showing the last known state.
+            </>
+          ) : (
+            <>
+              <strong>Offline</strong> — no connection to the Baylight server.
+            </>
+          )}
         </p>
       </div>
     );

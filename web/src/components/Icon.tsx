@@ -20,6 +20,8 @@ const PATHS = {
   online: 'M12 20h.01M8.5 16.5a5 5 0 0 1 7 0M5 13a10 10 0 0 1 14 0M2 9.5a15 15 0 0 1 20 0',
   offline: 'M12 20h.01M8.5 16.5a5 5 0 0 1 7 0M2 9.5a15 15 0 0 1 5-3M3 3l18 18M12 5a15 15 0 0 1 10 4.5',
   refresh: 'M20 11a8 8 0 1 0-2.3 5.7M20 5v6h-6',
+  menu: 'M4 7h16M4 12h16M4 17h16',
+  chevronDown: 'M6 9l6 6 6-6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

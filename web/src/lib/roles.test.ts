@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SHELL_PAGES } from '@/shared/cache-names';
+import { CONFIG_SCRIPT, SHELL_PAGES } from '@/shared/cache-names';
 import { activeHref, homeFor, navFor } from './roles';
 import { errorCode, errorMessage } from './errors';
 import { cameraProblem } from './camera';
@@ -37,6 +37,7 @@ describe('navigation by role', () => {
     const block = /const SHELL_PAGES = \[([\s\S]*?)\];/.exec(script)?.[1] ?? '';
     const listed = [...block.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     expect(listed).toEqual([...SHELL_PAGES]);
+    expect(script).toContain(`const CONFIG_SCRIPT = '${CONFIG_SCRIPT}';`);
   });
 });
 

@@ -4,6 +4,8 @@
  * person gets the full client: Graphcache persisted to IndexedDB (the last
  * known state shows offline), live updates over graphql-ws, and a resync of
  * the board after every reconnect because missed events are not replayed.
+ * Its operations wait until the persisted cache is restored (hydration-gate.ts):
+ * Graphcache saves nothing written before that.
  */
 import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError, type Exchange } from '@urql/core';
 import { cacheExchange, offlineExchange } from '@urql/exchange-graphcache';
@@ -12,6 +14,7 @@ import { createClient as createWsClient, type Client as WsClient } from 'graphql
 import { httpUrl, wsUrl } from '@/config';
 import { LockerBoardQuery } from '@/features/board/documents';
 import { cacheKeys, cacheResolvers, cacheUpdates } from './cache-config';
+import { createHydrationGate, holdUntilHydratedExchange } from './hydration-gate';
 import { createLiveStatus, type LiveStatus } from './live-status';
 import type { Session } from './session';
 import { VersionBook } from './version-book';
@@ -115,9 +118,13 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
   let disposed = false;
   let connectedBefore = false;
 
+  const gate = createHydrationGate({
+    onTimeout: () => console.warn('Baylight: the offline copy did not load in time; continuing without it.'),
+  });
   const storage: DefaultStorage = makeDefaultStorage({
     idbName: graphcacheDbName(session.person.id),
     maxAge: CACHE_MAX_AGE_DAYS,
+    onCacheHydrated: gate.markHydrated,
   });
 
   // Filled in below; the socket's `connected` handler needs the client to resync.
@@ -163,6 +170,8 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
         },
       }),
       guard.aboveCache,
+      // Nothing reaches the cache before it has restored (and can therefore persist) its data.
+      holdUntilHydratedExchange(gate),
       offlineExchange({
         storage,
         keys: cacheKeys,
@@ -197,6 +206,7 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
     dispose() {
       if (disposed) return;
       disposed = true;
+      gate.dispose();
       live.flush();
       // dispose() rejects with the CloseEvent when the socket is mid-connect or retrying: nothing to do then.
       Promise.resolve(ws.dispose()).catch(() => undefined);

@@ -39,3 +39,13 @@ export const SHELL_PAGES = [
 ] as const;
 
 export const OFFLINE_PAGE = '/offline';
+
+/**
+ * The runtime configuration script (app/config.js/route.ts). Precached at
+ * install (from the running server, so with its current values) and kept
+ * NetworkFirst in a cache of its own: not per build and not per person, so
+ * neither a new build nor a sign-out leaves an offline start without it.
+ * Listed in scripts/build-sw.mjs too (a unit test checks).
+ */
+export const CONFIG_SCRIPT = '/config.js';
+export const CONFIG_CACHE = `${CACHE_PREFIX}-config`;

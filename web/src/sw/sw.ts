@@ -10,7 +10,10 @@
  * - a page reached by a client-side navigation also gets its HTML cached, so a
  *   reload offline works;
  * - documents that cannot be served fall back to the precached /offline page;
- * - runtime caches are named per build and older ones deleted on activate.
+ * - runtime caches are named per build and older ones deleted on activate;
+ * - `/config.js` (the API URL from the web server's environment) is
+ *   NetworkFirst in a cache of its own, falling back to the copy precached at
+ *   install, so an offline start talks to the same server as the last online one.
  *
  * The GraphQL API is never cached here: Graphcache keeps data for offline use.
  *
@@ -26,6 +29,8 @@ import { registerRoute, setCatchHandler } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 import {
   CACHE_PREFIX,
+  CONFIG_CACHE,
+  CONFIG_SCRIPT,
   OFFLINE_PAGE,
   RUNTIME_CACHE_PREFIX,
   SHELL_PAGES,
@@ -66,6 +71,24 @@ function isRsc(request: Request): boolean {
 function isPrefetch(request: Request): boolean {
   return request.headers.has('Next-Router-Prefetch');
 }
+
+// ---- Runtime configuration (/config.js) ----------------------------------
+// Before the precache route, so a running server's current values win when it answers.
+const config = new NetworkFirst({
+  cacheName: CONFIG_CACHE,
+  networkTimeoutSeconds: NETWORK_TIMEOUT_SECONDS,
+  plugins: [
+    {
+      // No network and no runtime copy yet (the first visit loaded it before this worker took over).
+      handlerDidError: async () => (await matchPrecache(CONFIG_SCRIPT)) ?? Response.error(),
+    },
+  ],
+});
+
+registerRoute(
+  ({ url }: RouteMatchCallbackOptions) => url.origin === self.location.origin && url.pathname === CONFIG_SCRIPT,
+  config,
+);
 
 // ---- Navigations (HTML documents) ----------------------------------------
 // Registered before the precache route, so shell pages are fresh from the

@@ -1,9 +1,10 @@
 'use client';
 
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { CompartmentDetails } from './CompartmentDetails';
 import { CompartmentTile } from './CompartmentTile';
 import { byLabel, type Compartment } from './describe';
+import { physicalBeyond, physicalLayout, spatialNext } from './layout';
 import styles from './board.module.css';
 
 /** How many tiles share the first row, read from the layout (the grid reflows with the screen). */
@@ -38,8 +39,11 @@ export function nextIndex(key: string, current: number, count: number, columns: 
 }
 
 /**
- * A bank's compartments. One Tab stop per bank (roving tabindex); arrow keys,
- * Home and End move between tiles; Enter or Space shows a tile's details.
+ * A bank's compartments. Labels like A01 … D06 are drawn as the bank stands
+ * (one strip per column, row A at the top; strips wrap onto further bands on a
+ * narrow screen); other label schemes in label order. One Tab stop per bank
+ * (roving tabindex); arrow keys move to the tile that is there on screen, Home
+ * and End to the first and last; Enter or Space shows a tile's details.
  */
 export function CompartmentGrid({
   bankName,
@@ -51,7 +55,9 @@ export function CompartmentGrid({
   /** Offer the staff menu in the details panel. */
   staff?: boolean;
 }) {
-  const sorted = useMemo(() => [...compartments].sort(byLabel), [compartments]);
+  const layout = useMemo(() => physicalLayout(compartments), [compartments]);
+  const ordered = useMemo(() => layout?.order ?? [...compartments].sort(byLabel), [layout, compartments]);
+  const beyond = useMemo(() => (layout ? physicalBeyond(layout) : undefined), [layout]);
   const [activeId, setActiveId] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const tiles = useRef<(HTMLButtonElement | null)[]>([]);
@@ -59,46 +65,87 @@ export function CompartmentGrid({
 
   const activeIndex = Math.max(
     0,
-    sorted.findIndex((c) => c.id === activeId),
+    ordered.findIndex((c) => c.id === activeId),
   );
-  const selected = sorted.find((c) => c.id === selectedId) ?? null;
+  const selected = ordered.find((c) => c.id === selectedId) ?? null;
 
   const onKeyDown = (index: number) => (event: KeyboardEvent<HTMLButtonElement>) => {
     if (event.key === 'Escape' && selectedId) {
       setSelectedId(null);
       return;
     }
-    const next = nextIndex(event.key, index, sorted.length, columnsOf(tiles.current));
+    let next: number | null;
+    if (layout && event.key !== 'Home' && event.key !== 'End') {
+      const boxes = ordered.map((_, i) => tiles.current[i]?.getBoundingClientRect() ?? null);
+      next = spatialNext(event.key, index, boxes, beyond);
+    } else {
+      next = nextIndex(event.key, index, ordered.length, columnsOf(tiles.current.slice(0, ordered.length)));
+    }
     if (next === null) return;
     event.preventDefault();
-    const target = sorted[next];
+    const target = ordered[next];
     if (!target) return;
     setActiveId(target.id);
     tiles.current[next]?.focus();
   };
 
-  if (sorted.length === 0) return <p className={styles.muted}>No compartments.</p>;
+  if (ordered.length === 0) return <p className={styles.muted}>No compartments.</p>;
+
+  const tile = (c: Compartment, index: number) => (
+    <CompartmentTile
+      key={c.id}
+      ref={(el) => {
+        tiles.current[index] = el;
+      }}
+      compartment={c}
+      bankName={bankName}
+      detailsId={detailsId}
+      selected={c.id === selectedId}
+      focusable={index === activeIndex}
+      onSelect={() => setSelectedId((current) => (current === c.id ? null : c.id))}
+      onFocus={() => setActiveId(c.id)}
+      onKeyDown={onKeyDown(index)}
+    />
+  );
+
+  let grid;
+  if (layout) {
+    const indexOf = new Map(ordered.map((c, i) => [c.id, i]));
+    grid = (
+      <div
+        className={styles.physical}
+        role="group"
+        aria-label={`Compartments of ${bankName}`}
+        data-layout="physical"
+        style={{ '--rows': layout.rows.length + 1 } as CSSProperties}
+      >
+        {layout.columns.map((column) => (
+          <div key={column.number} className={styles.strip} data-column={column.label}>
+            <span className={styles.stripLabel} aria-hidden="true">
+              {column.label}
+            </span>
+            {column.slots.map((c, row) =>
+              c ? (
+                tile(c, indexOf.get(c.id) ?? 0)
+              ) : (
+                <span key={`empty-${layout.rows[row]}`} className={styles.noSlot} aria-hidden="true" />
+              ),
+            )}
+          </div>
+        ))}
+      </div>
+    );
+  } else {
+    grid = (
+      <div className={styles.grid} role="group" aria-label={`Compartments of ${bankName}`} data-layout="labels">
+        {ordered.map((c, index) => tile(c, index))}
+      </div>
+    );
+  }
 
   return (
     <>
-      <div className={styles.grid} role="group" aria-label={`Compartments of ${bankName}`}>
-        {sorted.map((c, index) => (
-          <CompartmentTile
-            key={c.id}
-            ref={(el) => {
-              tiles.current[index] = el;
-            }}
-            compartment={c}
-            bankName={bankName}
-            detailsId={detailsId}
-            selected={c.id === selectedId}
-            focusable={index === activeIndex}
-            onSelect={() => setSelectedId((current) => (current === c.id ? null : c.id))}
-            onFocus={() => setActiveId(c.id)}
-            onKeyDown={onKeyDown(index)}
-          />
-        ))}
-      </div>
+      {grid}
       {selected && (
         <CompartmentDetails id={detailsId} compartment={selected} onClose={() => setSelectedId(null)} staff={staff} />
       )}

@@ -8,6 +8,7 @@ import { useMediaQuery } from '@/hooks/useMediaQuery';
 import { useWallMode } from '@/hooks/useWallMode';
 import { MeQuery } from '@/lib/documents';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
+import { NothingSaved } from '@/components/NothingSaved';
 import { useSession } from '@/components/SessionProvider';
 import { PAGE_ROLES, hasRole } from '@/lib/roles';
 import { BoardLegend } from './BoardLegend';
@@ -53,7 +54,7 @@ export function LockersBoard() {
   return (
     <div className={styles.board} data-wall={wall || undefined}>
       <LiveSubscriptions />
-      <ConnectionBanner />
+      <ConnectionBanner hasData={sites !== undefined || result.fetching} />
       <div className={styles.boardHeader}>
         <div>
           <h1 className={styles.title}>Lockers</h1>
@@ -101,10 +102,13 @@ export function LockersBoard() {
               Try again
             </button>
           </div>
-        ) : (
+        ) : result.fetching ? (
           <p className="page-message" role="status">
             Loading lockers…
           </p>
+        ) : (
+          // Answered from the offline copy alone, and it had no lockers.
+          <NothingSaved what="the lockers" onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
         )
       ) : sites.length === 0 ? (
         <p className={styles.empty}>No locker sites yet. An administrator can add sites and banks.</p>

@@ -4,9 +4,10 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
 import { LiveSubscriptions } from '@/features/board/LiveSubscriptions';
-import { DESK_REASON_LABEL, REFUSAL_TEXT, formatDeadline } from '@/features/parcels/describe';
+import { DESK_REASON_LABEL, REFUSAL_TEXT, commandDeadline, formatDeadline } from '@/features/parcels/describe';
 import { ParcelUpdatedSubscription, ParcelsQuery } from '@/features/parcels/documents';
 import type { ParcelFieldsFragment } from '@/gql/graphql';
+import { useCountdown } from '@/hooks/useCountdown';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
 import { errorMessage } from '@/lib/errors';
 import { HandOverAtDeskMutation, OpenForRecallMutation } from './documents';
@@ -150,7 +151,17 @@ function ParcelSummary({ parcel }: { parcel: Parcel }) {
 function RecallCard({ parcel, onOpened }: { parcel: Parcel; onOpened: () => void }) {
   const [{ fetching }, open] = useMutation(OpenForRecallMutation);
   const [opened, setOpened] = useState(false);
+  // The command's deadline: received time + its ttlMs (null when the server sent none).
+  const [openUntil, setOpenUntil] = useState<number | null>(null);
+  const [commandLabel, setCommandLabel] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const seconds = useCountdown(openUntil);
+  const door = parcel.compartment?.door;
+  const [doorWasOpen, setDoorWasOpen] = useState(false);
+  useEffect(() => {
+    if (opened && door === 'OPEN') setDoorWasOpen(true);
+  }, [opened, door]);
+
   const run = async () => {
     setError(null);
     const result = await open({ parcelId: parcel.id });
@@ -160,27 +171,42 @@ function RecallCard({ parcel, onOpened }: { parcel: Parcel; onOpened: () => void
     }
     const outcome = result.data?.openForRecall;
     if (outcome?.__typename === 'ParcelActionOk') {
+      setDoorWasOpen(false);
+      setCommandLabel(outcome.command?.compartmentLabel ?? null);
+      setOpenUntil(commandDeadline(outcome.command, Date.now()));
       setOpened(true);
       onOpened();
     } else if (outcome?.__typename === 'ParcelActionRefused') {
       setError(REFUSAL_TEXT[outcome.reason] ?? outcome.message);
     }
   };
-  const label = parcel.compartment?.label ?? '';
-  const door = parcel.compartment?.door;
+  const label = commandLabel ?? parcel.compartment?.label ?? '';
+  // The command lapsed and the door never opened: offer to try again.
+  const lapsed = opened && openUntil !== null && seconds === 0 && door !== 'OPEN' && !doorWasOpen;
   return (
     <li className={styles.card} data-testid={`parcel-${parcel.id}`} data-status={parcel.status}>
       <ParcelSummary parcel={parcel} />
-      {opened ? (
-        <p className={styles.live} role="status" data-testid="recall-progress">
+      {opened && !lapsed ? (
+        <p className={styles.live} role="status" data-testid="recall-progress" data-until={openUntil ?? undefined}>
           {door === 'OPEN'
             ? `Door ${label} is open — take the parcel out and close the door.`
-            : `Door ${label} is opening… take the parcel back to the desk.`}
+            : doorWasOpen
+              ? `Door ${label} is closed again — take the parcel back to the desk.`
+              : openUntil !== null
+                ? `Door ${label} is opening — ${seconds} s to open it; take the parcel back to the desk.`
+                : `Door ${label} is opening… take the parcel back to the desk.`}
         </p>
       ) : (
-        <button type="button" className="button" onClick={() => void run()} disabled={fetching} data-testid="recall-open">
-          {fetching ? 'Opening…' : `Open ${label} for recall`}
-        </button>
+        <>
+          {lapsed && (
+            <p className="error" role="alert" data-testid="recall-lapsed">
+              Door {label} was not opened in time. Try again at the locker.
+            </p>
+          )}
+          <button type="button" className="button" onClick={() => void run()} disabled={fetching} data-testid="recall-open">
+            {fetching ? 'Opening…' : lapsed ? `Open ${label} again` : `Open ${label} for recall`}
+          </button>
+        </>
       )}
       {error && (
         <p className="error" role="alert">

@@ -8,6 +8,9 @@ export const OpenForRecallMutation = graphql(`
         parcel {
           ...ParcelFields
         }
+        command {
+          ...OpenCommandFields
+        }
       }
       ... on ParcelActionRefused {
         reason

@@ -61,7 +61,26 @@ export const IntakeParcelMutation = graphql(`
   }
 `);
 
-/** A courier's own banks to choose from (the server enforces which ones are allowed). */
+/** A courier's own banks (an admin allows them per courier); the server enforces the same list. */
+export const CourierBanksQuery = graphql(`
+  query CourierBanks {
+    me {
+      id
+      courierBanks {
+        id
+        name
+        location
+        status
+        site {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+/** Mailroom and admins may take parcels in at any bank: all of them. */
 export const DropoffBanksQuery = graphql(`
   query DropoffBanks {
     lockerBanks {

@@ -54,13 +54,15 @@ export async function verifyKioskToken(
 interface Props {
   /** The bank in the URL; null on /kiosk, where any kiosk credential is accepted. */
   expectedBankId: string | null;
-  /** Why pairing is shown again (credential revoked, paired with another bank). */
+  /** Why pairing is shown again (credential revoked, paired with another bank, forgotten on purpose). */
   notice?: string | null;
+  /** `info` for a notice that reports what was asked for (the credential was forgotten), not a problem. */
+  noticeTone?: 'error' | 'info';
   onPaired: (credential: KioskCredential) => void;
 }
 
 /** First start of a kiosk: an administrator pastes the kiosk token made with createKioskCredential. */
-export function KioskPairing({ expectedBankId, notice, onPaired }: Props) {
+export function KioskPairing({ expectedBankId, notice, noticeTone = 'error', onPaired }: Props) {
   const id = useId();
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
@@ -87,11 +89,16 @@ export function KioskPairing({ expectedBankId, notice, onPaired }: Props) {
   return (
     <div className={styles.pairing}>
       <h1>Pair this screen</h1>
-      {notice && (
-        <p className="error" role="alert" data-testid="kiosk-pair-notice">
-          {notice}
-        </p>
-      )}
+      {notice &&
+        (noticeTone === 'info' ? (
+          <p className="panel" role="status" data-testid="kiosk-pair-notice">
+            {notice}
+          </p>
+        ) : (
+          <p className="error" role="alert" data-testid="kiosk-pair-notice">
+            {notice}
+          </p>
+        ))}
       <p>
         An administrator creates a kiosk credential for this bank (<code>createKioskCredential</code>) and pastes its token
         here once. It is stored on this screen only, separately from anyone’s sign-in.

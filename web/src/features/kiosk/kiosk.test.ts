@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanToken, parseKioskCredential } from './credential';
+import { tokenMatches } from './forget';
 import { formatCountdown, isComplete, keyAction, keypadReducer, slots } from './keypad';
 
 describe('keypad', () => {
@@ -55,5 +56,16 @@ describe('kiosk credential', () => {
   it('cleans pasted tokens', () => {
     expect(cleanToken('  Bearer blk_abc \n')).toBe('blk_abc');
     expect(cleanToken('"blk_abc"')).toBe('blk_abc');
+  });
+});
+
+describe('forgetting the credential', () => {
+  it('needs exactly the stored token', () => {
+    expect(tokenMatches('blk_abc', 'blk_abc')).toBe(true);
+    expect(tokenMatches(cleanToken(' Bearer blk_abc '), 'blk_abc')).toBe(true);
+    expect(tokenMatches('blk_ab', 'blk_abc')).toBe(false);
+    expect(tokenMatches('blk_abcd', 'blk_abc')).toBe(false);
+    expect(tokenMatches('blk_abd', 'blk_abc')).toBe(false);
+    expect(tokenMatches('', '')).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 import { useCallback, useMemo } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
+import { NothingSaved } from '@/components/NothingSaved';
 import { useSession } from '@/components/SessionProvider';
 import { useNow } from '@/hooks/useNow';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
@@ -31,7 +32,7 @@ export function MyParcels() {
 
   return (
     <div className={styles.page}>
-      <ConnectionBanner />
+      <ConnectionBanner hasData={groups !== null || result.fetching} />
       <div>
         <h1 className={styles.title}>My parcels</h1>
         <p className={styles.summary}>Codes and QR codes stay on this device, so they work without a connection.</p>
@@ -49,10 +50,13 @@ export function MyParcels() {
               Try again
             </button>
           </div>
-        ) : (
+        ) : result.fetching ? (
           <p className="page-message" role="status">
             Loading your parcels…
           </p>
+        ) : (
+          // Answered from the offline copy alone, and it had no parcels.
+          <NothingSaved what="your parcels" onRetry={refetch} />
         )
       ) : (
         <>

@@ -14,6 +14,7 @@ import {
   PICKUP_METHOD_LABEL,
   REFUSAL_TEXT,
   STATUS_LABEL,
+  commandDeadline,
   formatDeadline,
   formatPickupCode,
   looksLikeEmail,
@@ -30,9 +31,6 @@ import { PickupQr } from './PickupQr';
 import styles from './parcels.module.css';
 
 type Parcel = MyParcelFieldsFragment;
-
-/** A remote open command lives this long (server OPEN_COMMAND_TTL_MS). */
-const OPEN_WINDOW_MS = 30_000;
 
 type Notice = { tone: 'ok' | 'error'; text: string } | null;
 
@@ -270,10 +268,22 @@ function OpenNow({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Notice) =
   // The browser may think it is online while the server is out of reach (captive Wi-Fi): both count.
   const online = useOnline() && live.serverReachable;
   const [{ fetching }, open] = useMutation(OpenMyParcelMutation);
+  // The command's deadline (received time + ttlMs); null when no countdown is known.
   const [openUntil, setOpenUntil] = useState<number | null>(null);
+  const [sent, setSent] = useState(false);
   const [label, setLabel] = useState<string | null>(null);
   const seconds = useCountdown(openUntil);
-  const active = openUntil !== null && seconds > 0;
+  const door = parcel.compartment?.door;
+  // While the command may still open the door, and for as long as the door it opened stays open.
+  const active = sent && (door === 'OPEN' || openUntil === null || seconds > 0);
+
+  // Without a deadline from the server, the message goes once the door has opened and closed again.
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (!sent || openUntil !== null) return;
+    if (door === 'OPEN') wasOpen.current = true;
+    else if (wasOpen.current) setSent(false);
+  }, [door, sent, openUntil]);
 
   const run = async () => {
     onNotice(null);
@@ -290,14 +300,16 @@ function OpenNow({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Notice) =
     }
     const outcome = result.data?.openMyParcel;
     if (outcome?.__typename === 'ParcelActionOk') {
-      setLabel(outcome.parcel.compartment?.label ?? parcel.compartment?.label ?? null);
-      setOpenUntil(Date.now() + OPEN_WINDOW_MS);
+      const command = outcome.command ?? null;
+      setLabel(command?.compartmentLabel ?? outcome.parcel.compartment?.label ?? parcel.compartment?.label ?? null);
+      wasOpen.current = false;
+      setOpenUntil(commandDeadline(command, Date.now()));
+      setSent(true);
     } else if (outcome?.__typename === 'ParcelActionRefused') {
       onNotice({ tone: 'error', text: REFUSAL_TEXT[outcome.reason] ?? outcome.message });
     }
   };
 
-  const door = parcel.compartment?.door;
   return (
     <div className={styles.openNow}>
       <button
@@ -315,16 +327,23 @@ function OpenNow({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Notice) =
           Offline: use the code or the QR code at the locker.
         </p>
       )}
-      <p className={styles.opening} role="status" aria-live="assertive" data-testid="open-now-status" hidden={!active}>
+      <p
+        className={styles.opening}
+        role="status"
+        aria-live="assertive"
+        data-testid="open-now-status"
+        data-until={openUntil ?? undefined}
+        hidden={!active}
+      >
         {active &&
           (door === 'OPEN' ? (
-            <>
-              Door {label} is open — take your parcel and close the door.
-            </>
-          ) : (
+            <>Door {label} is open — take your parcel and close the door.</>
+          ) : openUntil !== null ? (
             <>
               Door {label} is opening — you have {seconds} s.
             </>
+          ) : (
+            <>Door {label} is opening.</>
           ))}
       </p>
     </div>

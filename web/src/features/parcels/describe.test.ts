@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  commandDeadline,
   formatPickupCode,
   groupParcels,
   looksLikeEmail,
@@ -83,5 +84,19 @@ describe('QR code', () => {
   it('gives the same drawing for the same token (stable offline)', () => {
     expect(qrSvg('token-1')).toBe(qrSvg('token-1'));
     expect(qrSvg('token-1')).not.toBe(qrSvg('token-2'));
+  });
+});
+
+describe('door command countdown', () => {
+  it('runs for the command’s ttlMs from when the answer arrived, whatever the clocks say', () => {
+    const received = Date.parse('2026-11-27T10:00:00Z');
+    expect(commandDeadline({ ttlMs: 45_000 }, received)).toBe(received + 45_000);
+    expect(secondsUntil(commandDeadline({ ttlMs: 12_000 }, received)!, received)).toBe(12);
+  });
+  it('has no countdown without a usable command', () => {
+    expect(commandDeadline(null, 0)).toBeNull();
+    expect(commandDeadline(undefined, 0)).toBeNull();
+    expect(commandDeadline({ ttlMs: 0 }, 0)).toBeNull();
+    expect(commandDeadline({ ttlMs: Number.NaN }, 0)).toBeNull();
   });
 });

@@ -90,6 +90,17 @@ export function secondsUntil(untilMs: number, now: number): number {
   return Math.max(0, Math.ceil((untilMs - now) / 1000));
 }
 
+/**
+ * Until when a door command sent from the app may still open the door: its
+ * `ttlMs` counted from when the answer arrived here (the server counts it from
+ * when the locker receives the command, so a phone with a wrong clock still
+ * shows the right number of seconds). Null without a usable command.
+ */
+export function commandDeadline(command: { ttlMs: number } | null | undefined, receivedAt: number): number | null {
+  if (!command || !Number.isFinite(command.ttlMs) || command.ttlMs <= 0) return null;
+  return receivedAt + command.ttlMs;
+}
+
 export interface ParcelGroups<T> {
   /** In a locker, being deposited or about to be recalled. */
   inLockers: T[];

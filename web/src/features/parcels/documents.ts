@@ -74,6 +74,16 @@ export const MyParcelUpdatedSubscription = graphql(`
 `);
 
 /* Typed results are matched with inline fragments on the members: Graphcache has no schema to match a union fragment. */
+/** The door command sent by a remote open or a recall: the countdown runs for `ttlMs` from when the answer arrives. */
+export const OpenCommandFields = graphql(`
+  fragment OpenCommandFields on LockerCommand {
+    id
+    compartmentLabel
+    expiresAt
+    ttlMs
+  }
+`);
+
 export const OpenMyParcelMutation = graphql(`
   mutation OpenMyParcel($parcelId: ID!) {
     openMyParcel(parcelId: $parcelId) {
@@ -81,6 +91,9 @@ export const OpenMyParcelMutation = graphql(`
       ... on ParcelActionOk {
         parcel {
           ...MyParcelFields
+        }
+        command {
+          ...OpenCommandFields
         }
       }
       ... on ParcelActionRefused {
