@@ -128,6 +128,7 @@ console.log(`
     admin@demo.baylight.dev      ADMIN
     it@demo.baylight.dev         IT
     mailroom@demo.baylight.dev   MAILROOM
+    courier@demo.baylight.dev    COURIER (drop-off at Library and Student Union)
     student@demo.baylight.dev    STUDENT
     analyst@demo.baylight.dev    DEPARTMENT (Engineering)
 
