@@ -78,6 +78,21 @@ export interface ParcelServiceDeps {
   publicWebUrl: string;
 }
 
+/**
+ * The parcel is back with the mailroom: no door, no live code, no operation.
+ * Its QR dies with the code (the lookup is cleared; QR checks need READY).
+ */
+const atDesk = (deskReason: NonNullable<ParcelRow['deskReason']>) => ({
+  status: 'AT_DESK' as const,
+  deskReason,
+  operation: null,
+  operationVia: null,
+  doorOpenedAt: null,
+  codeLookup: null,
+  bankId: null,
+  compartmentId: null,
+});
+
 /** "1 minute", "8 minutes", "2 hours" until `until`. */
 function minutes(until: Date | null, now: Date): string {
   const m = Math.max(1, Math.round(((until?.getTime() ?? now.getTime()) - now.getTime()) / 60_000));
@@ -244,19 +259,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
     if (parcel.operation === 'DEPOSIT') {
       if (compartment.occupancy === 'EMPTY') {
         // The bank senses occupancy and saw nothing go in.
-        const updated = store.update(
-          tx,
-          parcel.id,
-          {
-            status: 'AT_DESK',
-            deskReason: 'DEPOSIT_FAILED',
-            operation: null,
-            doorOpenedAt: null,
-            bankId: null,
-            compartmentId: null,
-          },
-          at,
-        );
+        const updated = store.update(tx, parcel.id, atDesk('DEPOSIT_FAILED'), at);
         const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
         return {
           compartment: freed,
@@ -308,20 +311,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
     }
     const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
     if (parcel.operation === 'RECALL') {
-      const updated = store.update(
-        tx,
-        parcel.id,
-        {
-          status: 'AT_DESK',
-          deskReason: 'RECALLED',
-          operation: null,
-          doorOpenedAt: null,
-          codeLookup: null,
-          bankId: null,
-          compartmentId: null,
-        },
-        at,
-      );
+      const updated = store.update(tx, parcel.id, atDesk('RECALLED'), at);
       noticeDesk(tx, updated, 'recalled', 'Your parcel was not collected in time and is now at the mailroom desk.');
       return {
         compartment: freed,
@@ -596,12 +586,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         const fresh = store.getIn(tx, parcel.id);
         if (fresh?.status !== 'AWAITING_DEPOSIT' || fresh.doorOpenedAt || !fresh.compartmentId) return null;
         const c = lockers.store.updateCompartmentIn(tx, fresh.compartmentId, { state: 'AVAILABLE' }, now);
-        const u = store.update(
-          tx,
-          fresh.id,
-          { status: 'AT_DESK', deskReason: 'DEPOSIT_FAILED', operation: null, bankId: null, compartmentId: null },
-          now,
-        );
+        const u = store.update(tx, fresh.id, atDesk('DEPOSIT_FAILED'), now);
         return { u, c };
       });
       if (result) {
@@ -756,13 +741,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       );
       if (SIZE_ORDER.indexOf(size) > largest) {
         const parcel = db.withTx((tx) => {
-          const p = store.insert(tx, {
-            ...row,
-            status: 'AT_DESK',
-            deskReason: 'TOO_BIG',
-            bankId: null,
-            compartmentId: null,
-          });
+          const p = store.insert(tx, { ...row, ...atDesk('TOO_BIG') });
           noticeDesk(tx, p, 'desk', 'A parcel for you is too big for the lockers and waits at the mailroom desk.');
           return p;
         });
@@ -822,12 +801,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         // The bank dropped off between the check and the command: release and send to the desk.
         const result = db.withTx((tx) => {
           const c = lockers.store.updateCompartmentIn(tx, outcome.compartment.id, { state: 'AVAILABLE' }, now);
-          const p = store.update(
-            tx,
-            outcome.parcel.id,
-            { status: 'AT_DESK', deskReason: 'DEPOSIT_FAILED', operation: null, bankId: null, compartmentId: null },
-            now,
-          );
+          const p = store.update(tx, outcome.parcel.id, atDesk('DEPOSIT_FAILED'), now);
           noticeDesk(tx, p, 'desk', 'A parcel for you is waiting at the mailroom desk.');
           return { c, p };
         });
