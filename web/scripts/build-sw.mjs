@@ -12,24 +12,19 @@ const nextDir = path.join(webDir, '.next');
 const bundled = path.join(nextDir, 'sw.bundle.js');
 const swDest = path.join(webDir, 'public', 'sw.js');
 
-// Shell pages render no user data (it comes from the API in the browser), so they are safe to precache.
-// Same list as src/shared/cache-names.ts (a unit test keeps them equal).
-const SHELL_PAGES = [
-  '/',
-  '/sign-in',
-  '/offline',
-  '/parcels',
-  '/parcels/all',
-  '/settings',
-  '/desk',
-  '/desk/recall',
-  '/alerts',
-  '/people',
-  '/dropoff',
-  '/kiosk',
-];
-// The runtime configuration (API URL) from app/config.js/route.ts: CONFIG_SCRIPT in src/shared/cache-names.ts.
-const CONFIG_SCRIPT = '/config.js';
+// The shell pages and the runtime configuration script are listed once, in src/shared/cache-names.ts (the
+// service worker uses the same module): esbuild turns it into JavaScript this script can import.
+const sharedFile = path.join(webDir, 'src', 'shared', 'cache-names.ts');
+const shared = await build({
+  entryPoints: [sharedFile],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  logLevel: 'warning',
+});
+const { SHELL_PAGES, CONFIG_SCRIPT } = await import(
+  `data:text/javascript;base64,${Buffer.from(shared.outputFiles[0].text).toString('base64')}`
+);
 const PUBLIC_ASSETS = [
   '/manifest.webmanifest',
   '/icons/icon.svg',

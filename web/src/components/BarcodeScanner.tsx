@@ -20,7 +20,19 @@ interface BarcodeDetectorClass {
   getSupportedFormats?: () => Promise<string[]>;
 }
 
-const TRACKING_FORMATS = ['code_128', 'code_39', 'code_93', 'ean_13', 'ean_8', 'upc_a', 'upc_e', 'itf', 'qr_code', 'data_matrix', 'pdf417'];
+const TRACKING_FORMATS = [
+  'code_128',
+  'code_39',
+  'code_93',
+  'ean_13',
+  'ean_8',
+  'upc_a',
+  'upc_e',
+  'itf',
+  'qr_code',
+  'data_matrix',
+  'pdf417',
+];
 
 interface Props {
   open: boolean;
@@ -69,8 +81,12 @@ export function BarcodeScanner({ open, title, fallback, qrOnly = false, onResult
 
     void (async () => {
       try {
-        if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NotSupportedError' });
-        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
+        if (!navigator.mediaDevices?.getUserMedia)
+          throw Object.assign(new Error('no mediaDevices'), { name: 'NotSupportedError' });
+        stream = await navigator.mediaDevices.getUserMedia({
+          video: { facingMode: { ideal: 'environment' } },
+          audio: false,
+        });
         if (stopped || !video.current) return;
         const el = video.current;
         el.srcObject = stream;

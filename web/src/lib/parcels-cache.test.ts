@@ -75,7 +75,11 @@ function setup(answer: (op: Operation) => Record<string, unknown>) {
       subscribe(() => {}),
     ),
   );
-  return { client, push: (data: Record<string, unknown>) => events.next(data), stop: () => subs.forEach((s) => s.unsubscribe()) };
+  return {
+    client,
+    push: (data: Record<string, unknown>) => events.next(data),
+    stop: () => subs.forEach((s) => s.unsubscribe()),
+  };
 }
 
 const cached = { requestPolicy: 'cache-only' } as const;
@@ -83,7 +87,10 @@ const cached = { requestPolicy: 'cache-only' } as const;
 describe('parcel lists in the cache', () => {
   it('moves a recalled parcel from RECALL_PENDING to AT_DESK', async () => {
     const t = setup((op) => ({
-      parcels: op.variables && (op.variables as { status?: string }).status === 'RECALL_PENDING' ? [parcel('x1', 'RECALL_PENDING')] : [],
+      parcels:
+        op.variables && (op.variables as { status?: string }).status === 'RECALL_PENDING'
+          ? [parcel('x1', 'RECALL_PENDING')]
+          : [],
     }));
     await t.client.query(ParcelsQuery, { status: 'RECALL_PENDING', limit: 200 }).toPromise();
     await t.client.query(ParcelsQuery, { status: 'AT_DESK', limit: 200 }).toPromise();

@@ -32,12 +32,13 @@ describe('navigation by role', () => {
       for (const item of navFor(role)) expect(pages.has(item.href)).toBe(true);
     }
   });
-  it('keeps the service worker build script in step with the shell pages', () => {
+  it('has the service worker build script take the shell pages from src/shared/cache-names.ts, not a copy', () => {
     const script = readFileSync(fileURLToPath(new URL('../../scripts/build-sw.mjs', import.meta.url)), 'utf8');
-    const block = /const SHELL_PAGES = \[([\s\S]*?)\];/.exec(script)?.[1] ?? '';
-    const listed = [...block.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-    expect(listed).toEqual([...SHELL_PAGES]);
-    expect(script).toContain(`const CONFIG_SCRIPT = '${CONFIG_SCRIPT}';`);
+    expect(script).toContain("path.join(webDir, 'src', 'shared', 'cache-names.ts')");
+    expect(script).toMatch(/const \{ SHELL_PAGES, CONFIG_SCRIPT \} = await import\(/);
+    expect(script).not.toMatch(/SHELL_PAGES = \[/);
+    expect(SHELL_PAGES).toContain('/');
+    expect(CONFIG_SCRIPT).toBe('/config.js');
   });
 });
 

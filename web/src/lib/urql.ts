@@ -7,7 +7,14 @@
  * Its operations wait until the persisted cache is restored (hydration-gate.ts):
  * Graphcache saves nothing written before that.
  */
-import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError, type Exchange } from '@urql/core';
+import {
+  Client,
+  fetchExchange,
+  mapExchange,
+  subscriptionExchange,
+  type CombinedError,
+  type Exchange,
+} from '@urql/core';
 import { cacheExchange, offlineExchange } from '@urql/exchange-graphcache';
 import { makeDefaultStorage, type DefaultStorage } from '@urql/exchange-graphcache/default-storage';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';

@@ -19,8 +19,8 @@ export const CACHE_PREFIX = 'baylight';
 
 /**
  * Shell pages precached per build: they render no user data (that comes from
- * the API on the client, or Graphcache offline). Keep in sync with
- * scripts/build-sw.mjs (a unit test checks). `/kiosk/[bankId]` is dynamic: each
+ * the API on the client, or Graphcache offline). scripts/build-sw.mjs reads
+ * this list for the precache manifest. `/kiosk/[bankId]` is dynamic: each
  * visited kiosk URL is kept by the NetworkFirst page cache instead.
  */
 export const SHELL_PAGES = [
@@ -45,7 +45,7 @@ export const OFFLINE_PAGE = '/offline';
  * install (from the running server, so with its current values) and kept
  * NetworkFirst in a cache of its own: not per build and not per person, so
  * neither a new build nor a sign-out leaves an offline start without it.
- * Listed in scripts/build-sw.mjs too (a unit test checks).
+ * scripts/build-sw.mjs reads it from here.
  */
 export const CONFIG_SCRIPT = '/config.js';
 export const CONFIG_CACHE = `${CACHE_PREFIX}-config`;

@@ -123,8 +123,7 @@ async function cachePageHtml(pathAndQuery: string): Promise<void> {
 }
 
 registerRoute(
-  ({ request, url }: RouteMatchCallbackOptions) =>
-    url.origin === self.location.origin && !isApi(url) && isRsc(request),
+  ({ request, url }: RouteMatchCallbackOptions) => url.origin === self.location.origin && !isApi(url) && isRsc(request),
   async (options) => {
     const response = await rsc.handle(options);
     const request = options.request;

@@ -9,7 +9,12 @@ import type { StaffAlertFieldsFragment, StaffAlertKind } from '@/gql/graphql';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
 import { errorMessage } from '@/lib/errors';
 import { ALERT_EXPLANATION, ALERT_LABEL, sortAlerts } from './describe';
-import { BankNamesQuery, ResolveStaffAlertMutation, StaffAlertUpdatedSubscription, StaffAlertsQuery } from './documents';
+import {
+  BankNamesQuery,
+  ResolveStaffAlertMutation,
+  StaffAlertUpdatedSubscription,
+  StaffAlertsQuery,
+} from './documents';
 import styles from './alerts.module.css';
 
 const KINDS = Object.keys(ALERT_LABEL) as StaffAlertKind[];
@@ -38,9 +43,7 @@ export function AlertsList() {
       <ConnectionBanner />
       <div>
         <h1 className={styles.title}>Alerts</h1>
-        <p className={styles.summary}>
-          Live. {sorted ? `${sorted.open.length} open` : ''}
-        </p>
+        <p className={styles.summary}>Live. {sorted ? `${sorted.open.length} open` : ''}</p>
       </div>
       <details className={styles.kinds}>
         <summary>What the alert kinds mean</summary>

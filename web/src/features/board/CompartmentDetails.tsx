@@ -1,5 +1,13 @@
 import { StaffActions } from './StaffActions';
-import { CHARGING_LABEL, DOOR_LABEL, OCCUPANCY_LABEL, SIZE_LABEL, STATE_LABEL, formatAsOf, type Compartment } from './describe';
+import {
+  CHARGING_LABEL,
+  DOOR_LABEL,
+  OCCUPANCY_LABEL,
+  SIZE_LABEL,
+  STATE_LABEL,
+  formatAsOf,
+  type Compartment,
+} from './describe';
 import styles from './board.module.css';
 
 /** Everything known about one compartment, shown under the grid when a tile is chosen. */

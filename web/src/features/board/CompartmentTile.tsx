@@ -1,7 +1,14 @@
 import type { KeyboardEvent, Ref } from 'react';
 import { Icon, type IconName } from '@/components/Icon';
 import type { CompartmentState, Occupancy } from '@/gql/graphql';
-import { CHARGING_LABEL, DOOR_LABEL, OCCUPANCY_LABEL, STATE_LABEL, compartmentAccessibleName, type Compartment } from './describe';
+import {
+  CHARGING_LABEL,
+  DOOR_LABEL,
+  OCCUPANCY_LABEL,
+  STATE_LABEL,
+  compartmentAccessibleName,
+  type Compartment,
+} from './describe';
 import styles from './board.module.css';
 
 export const STATE_ICON: Record<CompartmentState, IconName> = {

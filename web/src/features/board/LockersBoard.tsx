@@ -94,11 +94,7 @@ export function LockersBoard() {
                 ? 'Cannot reach the Baylight server, and no lockers are saved on this device yet.'
                 : `The lockers could not be loaded: ${result.error.graphQLErrors[0]?.message ?? result.error.message}`}
             </p>
-            <button
-              type="button"
-              className="button"
-              onClick={() => reexecute({ requestPolicy: 'network-only' })}
-            >
+            <button type="button" className="button" onClick={() => reexecute({ requestPolicy: 'network-only' })}>
               Try again
             </button>
           </div>

@@ -12,7 +12,8 @@ import styles from './board.module.css';
 
 const OPEN_REFUSED_TEXT: Record<OpenRefusedReason, string> = {
   UNKNOWN_COMPARTMENT: 'The bank does not know this compartment. Reload the board.',
-  BANK_OFFLINE: 'The bank is offline. Nothing was queued, so the door will not open later: try again when it is back online.',
+  BANK_OFFLINE:
+    'The bank is offline. Nothing was queued, so the door will not open later: try again when it is back online.',
   OUT_OF_SERVICE: 'This compartment is out of service. Put it back in service first, or open it with a key.',
 };
 
@@ -57,7 +58,8 @@ export function StaffActions({ compartment: c }: { compartment: Compartment }) {
     setError(null);
     if (action === 'open') {
       const result = await open({ input: { bankId: c.bankId, label: c.label, reason: why } });
-      if (result.error) return setError(errorMessage(result.error, { FORBIDDEN: 'Only admins, IT and the mailroom can open doors.' }));
+      if (result.error)
+        return setError(errorMessage(result.error, { FORBIDDEN: 'Only admins, IT and the mailroom can open doors.' }));
       const outcome = result.data?.openCompartment;
       if (outcome?.__typename === 'CommandIssued') {
         setDone(`Opening ${c.label} now. The command expires in 30 s if the bank does not carry it out.`);
@@ -105,7 +107,11 @@ export function StaffActions({ compartment: c }: { compartment: Compartment }) {
         <form className={styles.staffForm} onSubmit={(e) => void submit(e)} noValidate>
           <div className="field">
             <label htmlFor={`${id}-reason`}>
-              {action === 'open' ? `Why open ${c.label}?` : outOfService ? `Why put ${c.label} back?` : `Why take ${c.label} out of service?`}
+              {action === 'open'
+                ? `Why open ${c.label}?`
+                : outOfService
+                  ? `Why put ${c.label} back?`
+                  : `Why take ${c.label} out of service?`}
             </label>
             <textarea
               ref={reasonRef}

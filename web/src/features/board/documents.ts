@@ -77,9 +77,7 @@ export const OpenCompartmentMutation = graphql(`
       __typename
       ... on CommandIssued {
         command {
-          id
-          status
-          expiresAt
+          ...CommandStatusFields
           compartmentLabel
         }
       }

@@ -48,7 +48,10 @@ export function BankPicker({ value, onChange }: { value: string | null; onChange
                     <span className={styles.pickerName}>
                       {bank.name} <BankStatusBadge status={bank.status} />
                     </span>
-                    <span className={styles.freeRow} aria-label={`Free: ${SIZES.map((s) => `${free[s]} ${s}`).join(', ')}`}>
+                    <span
+                      className={styles.freeRow}
+                      aria-label={`Free: ${SIZES.map((s) => `${free[s]} ${s}`).join(', ')}`}
+                    >
                       {SIZES.map((s) => (
                         <span key={s} className={styles.free} data-size={s} data-zero={free[s] === 0 || undefined}>
                           {s} <strong>{free[s]}</strong>

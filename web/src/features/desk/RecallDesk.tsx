@@ -7,7 +7,7 @@ import { LiveSubscriptions } from '@/features/board/LiveSubscriptions';
 import { DESK_REASON_LABEL, REFUSAL_TEXT, commandDeadline, formatDeadline } from '@/features/parcels/describe';
 import { ParcelUpdatedSubscription, ParcelsQuery } from '@/features/parcels/documents';
 import type { ParcelFieldsFragment } from '@/gql/graphql';
-import { useCountdown } from '@/hooks/useCountdown';
+import { useCountdown, useCountdownMilestone } from '@/hooks/useCountdown';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
 import { errorMessage } from '@/lib/errors';
 import { HandOverAtDeskMutation, OpenForRecallMutation } from './documents';
@@ -42,7 +42,10 @@ export function RecallDesk() {
     () => (recall.data?.parcels ?? []).filter((p) => matchesSearch(p, search)),
     [recall.data, search],
   );
-  const deskList = useMemo(() => (desk.data?.parcels ?? []).filter((p) => matchesSearch(p, search)), [desk.data, search]);
+  const deskList = useMemo(
+    () => (desk.data?.parcels ?? []).filter((p) => matchesSearch(p, search)),
+    [desk.data, search],
+  );
 
   // Say when a recalled parcel arrives at the desk (it moves between the lists live).
   const recalling = useRef(new Set<string>());
@@ -183,11 +186,25 @@ function RecallCard({ parcel, onOpened }: { parcel: Parcel; onOpened: () => void
   const label = commandLabel ?? parcel.compartment?.label ?? '';
   // The command lapsed and the door never opened: offer to try again.
   const lapsed = opened && openUntil !== null && seconds === 0 && door !== 'OPEN' && !doorWasOpen;
+  const milestone = useCountdownMilestone(seconds, opened && openUntil !== null);
+  // Read out when the door or the countdown reaches a milestone, not every second ("lapsed" is an alert of its own).
+  const announcement =
+    !opened || lapsed
+      ? ''
+      : door === 'OPEN'
+        ? `Door ${label} is open — take the parcel out and close the door.`
+        : doorWasOpen
+          ? `Door ${label} is closed again — take the parcel back to the desk.`
+          : milestone.milestone === 'start'
+            ? `Door ${label} is opening — ${milestone.seconds} seconds to open it.`
+            : milestone.milestone === 'last-seconds'
+              ? `${milestone.seconds} seconds left to open door ${label}.`
+              : `Door ${label} is opening.`;
   return (
     <li className={styles.card} data-testid={`parcel-${parcel.id}`} data-status={parcel.status}>
       <ParcelSummary parcel={parcel} />
       {opened && !lapsed ? (
-        <p className={styles.live} role="status" data-testid="recall-progress" data-until={openUntil ?? undefined}>
+        <p className={styles.live} data-testid="recall-progress" data-until={openUntil ?? undefined}>
           {door === 'OPEN'
             ? `Door ${label} is open — take the parcel out and close the door.`
             : doorWasOpen
@@ -203,11 +220,20 @@ function RecallCard({ parcel, onOpened }: { parcel: Parcel; onOpened: () => void
               Door {label} was not opened in time. Try again at the locker.
             </p>
           )}
-          <button type="button" className="button" onClick={() => void run()} disabled={fetching} data-testid="recall-open">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void run()}
+            disabled={fetching}
+            data-testid="recall-open"
+          >
             {fetching ? 'Opening…' : lapsed ? `Open ${label} again` : `Open ${label} for recall`}
           </button>
         </>
       )}
+      <p className="visually-hidden" role="status">
+        {announcement}
+      </p>
       {error && (
         <p className="error" role="alert">
           {error}

@@ -1,21 +1,25 @@
 import { graphql } from '@/gql';
 
+/** A parcel action done by staff (recall, hand-over): the parcel as staff see it. */
+export const ParcelActionOkFields = graphql(`
+  fragment ParcelActionOkFields on ParcelActionOk {
+    parcel {
+      ...ParcelFields
+    }
+  }
+`);
+
 export const OpenForRecallMutation = graphql(`
   mutation OpenForRecall($parcelId: ID!) {
     openForRecall(parcelId: $parcelId) {
       __typename
+      ...ParcelActionOkFields
       ... on ParcelActionOk {
-        parcel {
-          ...ParcelFields
-        }
         command {
           ...OpenCommandFields
         }
       }
-      ... on ParcelActionRefused {
-        reason
-        message
-      }
+      ...ParcelActionRefusedFields
     }
   }
 `);
@@ -24,15 +28,8 @@ export const HandOverAtDeskMutation = graphql(`
   mutation HandOverAtDesk($parcelId: ID!) {
     handOverAtDesk(parcelId: $parcelId) {
       __typename
-      ... on ParcelActionOk {
-        parcel {
-          ...ParcelFields
-        }
-      }
-      ... on ParcelActionRefused {
-        reason
-        message
-      }
+      ...ParcelActionOkFields
+      ...ParcelActionRefusedFields
     }
   }
 `);

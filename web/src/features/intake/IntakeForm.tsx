@@ -233,7 +233,12 @@ export function IntakeForm({
           </legend>
           <div className={styles.sizeRow}>
             {SIZES.map((s, i) => (
-              <label key={s} className={styles.size} data-testid={`intake-size-${s}`} data-checked={size === s || undefined}>
+              <label
+                key={s}
+                className={styles.size}
+                data-testid={`intake-size-${s}`}
+                data-checked={size === s || undefined}
+              >
                 <input
                   type="radio"
                   name={`${id}-size`}
@@ -264,7 +269,13 @@ export function IntakeForm({
           </p>
         )}
 
-        <button ref={submitRef} type="submit" className={`button ${styles.submit}`} disabled={fetching} data-testid="intake-submit">
+        <button
+          ref={submitRef}
+          type="submit"
+          className={`button ${styles.submit}`}
+          disabled={fetching}
+          data-testid="intake-submit"
+        >
           {fetching ? 'Taking in…' : submitLabel}
         </button>
       </form>

@@ -73,7 +73,8 @@ export function IntakeResult({ outcome, doorFor, onForce, forcing, forceRef }: P
             {DESK_REASON_LABEL[reason]}: {outcome.message}
           </p>
           <p className={styles.resultMeta}>
-            {outcome.parcel.tracking} for {outcome.parcel.recipient.name}. The recipient is told to collect it at the desk.
+            {outcome.parcel.tracking} for {outcome.parcel.recipient.name}. The recipient is told to collect it at the
+            desk.
           </p>
         </section>
       );
@@ -182,7 +183,9 @@ function DepositProgress({
 
   return (
     <p className={styles.deposit} data-phase={phase} data-testid="intake-deposit-status">
-      <Icon name={phase === 'deposited' ? 'box' : phase === 'failed' ? 'alert' : phase === 'open' ? 'doorOpen' : 'lock'} />
+      <Icon
+        name={phase === 'deposited' ? 'box' : phase === 'failed' ? 'alert' : phase === 'open' ? 'doorOpen' : 'lock'}
+      />
       <span>
         {label}: {DEPOSIT_TEXT[phase]}
         {phase === 'failed' && parcel?.deskReason ? ` (${DESK_REASON_LABEL[parcel.deskReason]})` : ''}

@@ -124,13 +124,7 @@ export function RecipientSearch({ inputRef, selected, onSelect, error, onActivit
           Type at least {MIN_CHARS} characters; ↑ ↓ to move, Enter to choose.
         </p>
       </div>
-      <ul
-        id={listId}
-        role="listbox"
-        aria-label="Matching people"
-        className={styles.options}
-        hidden={!showList}
-      >
+      <ul id={listId} role="listbox" aria-label="Matching people" className={styles.options} hidden={!showList}>
         {showList &&
           people.map((p, index) => (
             <li

@@ -22,20 +22,10 @@ export const IntakeParcelMutation = graphql(`
           ...ParcelFields
         }
         compartment {
-          id
-          version
-          bankId
-          label
-          size
-          door
-          state
-          occupancy
-          accessible
+          ...ParcelCompartmentFields
         }
         command {
-          id
-          status
-          expiresAt
+          ...CommandStatusFields
         }
       }
       ... on ParcelSentToDesk {
@@ -61,20 +51,27 @@ export const IntakeParcelMutation = graphql(`
   }
 `);
 
+/** A bank offered for a drop-off. */
+export const DropoffBankFields = graphql(`
+  fragment DropoffBankFields on LockerBank {
+    id
+    name
+    location
+    status
+    site {
+      id
+      name
+    }
+  }
+`);
+
 /** A courier's own banks (an admin allows them per courier); the server enforces the same list. */
 export const CourierBanksQuery = graphql(`
   query CourierBanks {
     me {
       id
       courierBanks {
-        id
-        name
-        location
-        status
-        site {
-          id
-          name
-        }
+        ...DropoffBankFields
       }
     }
   }
@@ -84,14 +81,7 @@ export const CourierBanksQuery = graphql(`
 export const DropoffBanksQuery = graphql(`
   query DropoffBanks {
     lockerBanks {
-      id
-      name
-      location
-      status
-      site {
-        id
-        name
-      }
+      ...DropoffBankFields
     }
   }
 `);

@@ -42,7 +42,12 @@ describe('intake keys and input', () => {
 describe('free compartments', () => {
   const c = (size: 'S' | 'M' | 'L' | 'XL', state: 'AVAILABLE' | 'IN_USE') => ({ size, state });
   it('counts available ones by size', () => {
-    expect(freeBySize([c('S', 'AVAILABLE'), c('S', 'IN_USE'), c('L', 'AVAILABLE')])).toEqual({ S: 1, M: 0, L: 1, XL: 0 });
+    expect(freeBySize([c('S', 'AVAILABLE'), c('S', 'IN_USE'), c('L', 'AVAILABLE')])).toEqual({
+      S: 1,
+      M: 0,
+      L: 1,
+      XL: 0,
+    });
   });
   it('knows a larger free compartment fits a smaller parcel', () => {
     const free = { S: 0, M: 0, L: 1, XL: 0 };
@@ -52,7 +57,10 @@ describe('free compartments', () => {
 });
 
 describe('desk search', () => {
-  const parcel = { tracking: '1Z 999 AA1', recipient: { name: 'Ada Lovelace', email: 'ada@uni.edu', studentId: 'S123' } };
+  const parcel = {
+    tracking: '1Z 999 AA1',
+    recipient: { name: 'Ada Lovelace', email: 'ada@uni.edu', studentId: 'S123' },
+  };
   it('matches tracking (ignoring spaces), name, e-mail and student id', () => {
     expect(matchesSearch(parcel, '1z999')).toBe(true);
     expect(matchesSearch(parcel, 'lovelace')).toBe(true);

@@ -7,7 +7,7 @@ import { IntakeForm } from '@/features/intake/IntakeForm';
 import { DevOutboxPanel } from '@/features/sign-in/DevOutboxPanel';
 import { RequestSignInCodeMutation, SignInMutation } from '@/features/sign-in/documents';
 import { FAILURE_MESSAGE, normaliseCode, requestErrorMessage } from '@/features/sign-in/messages';
-import { useCountdown } from '@/hooks/useCountdown';
+import { useCountdown, useCountdownMilestone } from '@/hooks/useCountdown';
 import { SignOutMutation } from '@/lib/documents';
 import { createAnonymousClient, createMemoryClient, createOneShotClient, type MemoryClient } from '@/lib/urql';
 import styles from './kiosk.module.css';
@@ -111,13 +111,20 @@ export function CourierDropoff({ bankId, bankName, doorFor, onExit }: Props) {
           <p className={styles.signedIn} data-testid="kiosk-courier-person">
             Signed in as <strong>{session.name}</strong> on this kiosk only.
           </p>
-          <IntakeForm bankId={bankId} doorFor={doorFor} onActivity={onActivity} forbiddenText={`You are not allowed to drop off at ${bankName}. Ask the mailroom to add this bank to your account.`} />
+          <IntakeForm
+            bankId={bankId}
+            doorFor={doorFor}
+            onActivity={onActivity}
+            forbiddenText={`You are not allowed to drop off at ${bankName}. Ask the mailroom to add this bank to your account.`}
+          />
         </Provider>
       ) : (
         <Provider value={anonymous}>
           <CourierSignIn
             onActivity={onActivity}
-            onSignedIn={(token, name) => setSession({ token, name, client: createMemoryClient(token, { socket: false }) })}
+            onSignedIn={(token, name) =>
+              setSession({ token, name, client: createMemoryClient(token, { socket: false }) })
+            }
           />
         </Provider>
       )}
@@ -127,15 +134,33 @@ export function CourierDropoff({ bankId, bankName, doorFor, onExit }: Props) {
 
 function IdleWarning({ idleAt, signedIn }: { idleAt: number; signedIn: boolean }) {
   const secondsLeft = useCountdown(idleAt);
-  if (secondsLeft * 1000 > WARN_MS) return null;
+  const warning = secondsLeft * 1000 <= WARN_MS;
+  // Read out when the warning appears and with 10 s left, not every second.
+  const milestone = useCountdownMilestone(secondsLeft, warning);
+  const going = signedIn ? 'signing out' : 'going back';
   return (
-    <p className={styles.warn} role="status" data-testid="kiosk-courier-idle">
-      No activity: {signedIn ? 'signing out' : 'going back'} in {secondsLeft} s. Touch the screen to stay.
-    </p>
+    <>
+      <p className="visually-hidden" role="status">
+        {milestone.milestone === 'start' || milestone.milestone === 'last-seconds'
+          ? `No activity: ${going} in ${milestone.seconds} seconds. Touch the screen to stay.`
+          : ''}
+      </p>
+      {warning && (
+        <p className={styles.warn} data-testid="kiosk-courier-idle">
+          No activity: {going} in {secondsLeft} s. Touch the screen to stay.
+        </p>
+      )}
+    </>
   );
 }
 
-function CourierSignIn({ onSignedIn, onActivity }: { onSignedIn: (token: string, name: string) => void; onActivity: () => void }) {
+function CourierSignIn({
+  onSignedIn,
+  onActivity,
+}: {
+  onSignedIn: (token: string, name: string) => void;
+  onActivity: () => void;
+}) {
   const id = useId();
   const anonymous = useClient();
   const [step, setStep] = useState<'email' | 'code'>('email');

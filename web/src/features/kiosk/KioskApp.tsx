@@ -3,12 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { createMemoryClient, type MemoryClient } from '@/lib/urql';
-import {
-  clearKioskCredential,
-  readKioskCredential,
-  saveKioskCredential,
-  type KioskCredential,
-} from './credential';
+import { clearKioskCredential, readKioskCredential, saveKioskCredential, type KioskCredential } from './credential';
 import { KioskPairing } from './KioskPairing';
 import { KioskScreen } from './KioskScreen';
 
@@ -24,7 +19,9 @@ export function KioskApp({ bankId }: { bankId: string }) {
   useEffect(() => {
     const stored = readKioskCredential();
     if (stored && stored.bankId !== bankId) {
-      setNotice(`This screen is paired with ${stored.bankName}. Paste the kiosk token for this bank to pair it here instead.`);
+      setNotice(
+        `This screen is paired with ${stored.bankName}. Paste the kiosk token for this bank to pair it here instead.`,
+      );
       setCredential(null);
     } else {
       setCredential(stored);

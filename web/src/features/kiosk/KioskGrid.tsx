@@ -5,7 +5,13 @@ import { byLabel, compartmentAccessibleName, STATE_LABEL, type Compartment } fro
 import styles from './kiosk.module.css';
 
 /** The bank's compartments, compact: label, state in words, an open door marked. */
-export function KioskGrid({ compartments, highlight }: { compartments: readonly Compartment[]; highlight: string | null }) {
+export function KioskGrid({
+  compartments,
+  highlight,
+}: {
+  compartments: readonly Compartment[];
+  highlight: string | null;
+}) {
   const sorted = useMemo(() => [...compartments].sort(byLabel), [compartments]);
   return (
     <ul className={styles.grid} aria-label="Compartments of this bank">

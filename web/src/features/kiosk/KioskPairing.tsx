@@ -48,7 +48,10 @@ export async function verifyKioskToken(
       },
     };
   }
-  return { ok: true, credential: { token, kioskId: session.kioskId, bankId: session.bank.id, bankName: session.bank.name } };
+  return {
+    ok: true,
+    credential: { token, kioskId: session.kioskId, bankId: session.bank.id, bankName: session.bank.name },
+  };
 }
 
 interface Props {
@@ -100,8 +103,8 @@ export function KioskPairing({ expectedBankId, notice, noticeTone = 'error', onP
           </p>
         ))}
       <p>
-        An administrator creates a kiosk credential for this bank (<code>createKioskCredential</code>) and pastes its token
-        here once. It is stored on this screen only, separately from anyone’s sign-in.
+        An administrator creates a kiosk credential for this bank (<code>createKioskCredential</code>) and pastes its
+        token here once. It is stored on this screen only, separately from anyone’s sign-in.
       </p>
       <form className={styles.pairForm} onSubmit={(e) => void submit(e)} noValidate>
         <div className="field">
@@ -124,7 +127,9 @@ export function KioskPairing({ expectedBankId, notice, noticeTone = 'error', onP
             <p>{problem.text}</p>
             {problem.otherBank && (
               <p>
-                <Link href={`/kiosk/${encodeURIComponent(problem.otherBank.id)}`}>Open the kiosk for {problem.otherBank.name}</Link>{' '}
+                <Link href={`/kiosk/${encodeURIComponent(problem.otherBank.id)}`}>
+                  Open the kiosk for {problem.otherBank.name}
+                </Link>{' '}
                 instead, or paste the token made for this bank.
               </p>
             )}

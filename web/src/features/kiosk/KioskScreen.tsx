@@ -10,17 +10,30 @@ import { byLabel } from '@/features/board/describe';
 import { BankCompartmentUpdatedSubscription } from '@/features/intake/documents';
 import { ReportDoorDidNotOpenMutation } from '@/features/parcels/documents';
 import type { DoorState, RedeemPickupCodeMutation as RedeemPickupCodeResult } from '@/gql/graphql';
-import { useCountdown } from '@/hooks/useCountdown';
+import { useCountdown, useCountdownMilestone } from '@/hooks/useCountdown';
 import { useIdle } from '@/hooks/useIdle';
 import { useSocketReconnected } from '@/hooks/useResyncOnReconnect';
 import { errorCode, errorMessage } from '@/lib/errors';
 import { useLiveSnapshot, type LiveStatus } from '@/lib/live-status';
 import { useOnline } from '@/lib/use-online';
 import { CourierDropoff } from './CourierDropoff';
-import { KioskBankUpdatedSubscription, KioskSessionQuery, RedeemPickupCodeMutation, RedeemPickupQrMutation } from './documents';
+import {
+  KioskBankUpdatedSubscription,
+  KioskSessionQuery,
+  RedeemPickupCodeMutation,
+  RedeemPickupQrMutation,
+} from './documents';
 import { Keypad } from './Keypad';
 import { KioskGrid } from './KioskGrid';
-import { formatCountdown, isComplete, keyAction, keypadReducer, type KeypadAction } from './keypad';
+import {
+  CLOSED_RESULT_MS,
+  formatCountdown,
+  isComplete,
+  keyAction,
+  keypadReducer,
+  pickupPhase,
+  type KeypadAction,
+} from './keypad';
 import styles from './kiosk.module.css';
 
 /** Back to the keypad after this long without a touch or key. */
@@ -32,7 +45,8 @@ type PickupAnswer = RedeemPickupCodeResult['redeemPickupCode'];
 type Mode = 'keypad' | 'door-problem' | 'courier';
 
 type Outcome =
-  | { kind: 'opened'; label: string }
+  /** `sawOpen`: the door has been seen open since the code was accepted. */
+  | { kind: 'opened'; label: string; sawOpen: boolean }
   | { kind: 'refused'; message: string }
   | { kind: 'info'; message: string };
 
@@ -72,6 +86,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
   const [scanning, setScanning] = useState(false);
   const lockSeconds = useCountdown(lockedUntil);
   const locked = lockSeconds > 0;
+  const lockMilestone = useCountdownMilestone(lockSeconds, lockedUntil !== null);
   const [{ fetching: redeemingCode }, redeemCode] = useMutation(RedeemPickupCodeMutation);
   const [{ fetching: redeemingQr }, redeemQr] = useMutation(RedeemPickupQrMutation);
   const busy = redeemingCode || redeemingQr;
@@ -83,12 +98,16 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     setOutcome(null);
     setScanning(false);
   }, []);
-  useIdle(KIOSK_IDLE_MS, reset, mode !== 'courier' && (mode !== 'keypad' || digits !== '' || outcome !== null || scanning));
+  useIdle(
+    KIOSK_IDLE_MS,
+    reset,
+    mode !== 'courier' && (mode !== 'keypad' || digits !== '' || outcome !== null || scanning),
+  );
 
   const showPickup = useCallback((answer: PickupAnswer | undefined) => {
     if (!answer) return;
     if (answer.__typename === 'PickupOpened') {
-      setOutcome({ kind: 'opened', label: answer.compartmentLabel });
+      setOutcome({ kind: 'opened', label: answer.compartmentLabel, sawOpen: false });
       setLastOpened(answer.compartmentLabel);
     } else if (answer.__typename === 'PickupRefused') {
       setOutcome({ kind: 'refused', message: answer.message });
@@ -96,6 +115,21 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     }
     setTimeout(() => resultRef.current?.focus(), 0);
   }, []);
+
+  // Remember that the opened door has been seen open, so its closing reads as "closed", not "opening" again.
+  const openedLabel = outcome?.kind === 'opened' ? outcome.label : null;
+  const openedDoor = openedLabel ? doorFor(openedLabel) : undefined;
+  useEffect(() => {
+    if (openedDoor === 'OPEN')
+      setOutcome((o) => (o?.kind === 'opened' && o.label === openedLabel && !o.sawOpen ? { ...o, sawOpen: true } : o));
+  }, [openedDoor, openedLabel]);
+  const pickup = outcome?.kind === 'opened' ? pickupPhase(openedDoor, outcome.sawOpen) : null;
+  // Once the door is closed again, thank the person and go back to the bare keypad shortly after.
+  useEffect(() => {
+    if (pickup !== 'closed') return;
+    const timer = setTimeout(() => setOutcome((o) => (o?.kind === 'opened' ? null : o)), CLOSED_RESULT_MS);
+    return () => clearTimeout(timer);
+  }, [pickup]);
 
   const requestFailed = useCallback((error: Parameters<typeof errorMessage>[0]) => {
     const code = errorCode(error);
@@ -120,13 +154,10 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     else showPickup(answer.data?.redeemPickupCode);
   }, [digits, locked, busy, redeemCode, requestFailed, showPickup]);
 
-  const onKeypad = useCallback(
-    (action: KeypadAction) => {
-      setOutcome((o) => (o?.kind === 'opened' ? o : null));
-      setDigits((d) => keypadReducer(d, action));
-    },
-    [],
-  );
+  const onKeypad = useCallback((action: KeypadAction) => {
+    setOutcome((o) => (o?.kind === 'opened' ? o : null));
+    setDigits((d) => keypadReducer(d, action));
+  }, []);
 
   // The physical keyboard works on the keypad screen: digits, Backspace, Escape, Enter.
   useEffect(() => {
@@ -183,8 +214,8 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
 
       {notLive && (
         <p className={styles.offline} role="status" data-testid="kiosk-offline">
-          <Icon name="offline" /> This locker has lost its connection. Codes cannot be checked until it is back — please try
-          again shortly or go to the mailroom desk.
+          <Icon name="offline" /> This locker has lost its connection. Codes cannot be checked until it is back — please
+          try again shortly or go to the mailroom desk.
         </p>
       )}
       {result.error && !session && (
@@ -221,15 +252,22 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
                 data-testid="kiosk-result"
                 data-outcome={outcome.kind}
                 data-label={outcome.kind === 'opened' ? outcome.label : undefined}
+                data-phase={pickup ?? undefined}
               >
                 {outcome.kind === 'opened' ? (
-                  <>
-                    <p className={styles.opened}>
-                      <Icon name="doorOpen" />{' '}
-                      {doorFor(outcome.label) === 'OPEN' ? `Door ${outcome.label} is open` : `Door ${outcome.label} is opening`}
+                  pickup === 'closed' ? (
+                    <p className={styles.closed}>
+                      <Icon name="lock" /> Thank you — door {outcome.label} is closed.
                     </p>
-                    <p>Take your parcel, then close the door.</p>
-                  </>
+                  ) : (
+                    <>
+                      <p className={styles.opened}>
+                        <Icon name="doorOpen" />{' '}
+                        {pickup === 'open' ? `Door ${outcome.label} is open` : `Door ${outcome.label} is opening`}
+                      </p>
+                      <p>Take your parcel, then close the door.</p>
+                    </>
+                  )
                 ) : (
                   <p className={outcome.kind === 'refused' ? styles.refused : styles.info}>{outcome.message}</p>
                 )}
@@ -243,6 +281,17 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
             )}
           </div>
 
+          {/* The lockout is read out when it starts, with 10 s left and when it ends, not every second. */}
+          <p className="visually-hidden" role="status">
+            {lockMilestone.milestone === 'start'
+              ? `The keypad and the QR scan are locked for ${formatCountdown(lockMilestone.seconds)}.`
+              : lockMilestone.milestone === 'last-seconds'
+                ? `${lockMilestone.seconds} seconds until you can try again.`
+                : lockMilestone.milestone === 'over'
+                  ? 'The keypad is unlocked: you can type a code again.'
+                  : ''}
+          </p>
+
           {mode === 'keypad' && (
             <Keypad digits={digits} disabled={locked} busy={busy} onAction={onKeypad} onSubmit={() => void submit()} />
           )}
@@ -253,7 +302,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
                 type="button"
                 className={`button button-secondary ${styles.big}`}
                 onClick={() => setScanning(true)}
-                disabled={busy}
+                disabled={busy || locked}
                 data-testid="kiosk-scan"
               >
                 Scan QR code
@@ -310,7 +359,8 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
 
 function LockNotice({ seconds }: { seconds: number }) {
   return (
-    <p className={styles.lockLine} data-testid="kiosk-locked">
+    // Seen, not read out every second: the status line beside the keypad announces the milestones.
+    <p className={styles.lockLine} data-testid="kiosk-locked" aria-hidden="true">
       The keypad is locked for {formatCountdown(seconds)}.
     </p>
   );
@@ -376,7 +426,14 @@ function DoorProblem({
       </div>
       <div className="field">
         <label htmlFor={`${id}-note`}>Anything else? (optional)</label>
-        <textarea id={`${id}-note`} rows={2} maxLength={300} value={note} onChange={(e) => setNote(e.target.value)} data-testid="kiosk-door-note" />
+        <textarea
+          id={`${id}-note`}
+          rows={2}
+          maxLength={300}
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          data-testid="kiosk-door-note"
+        />
       </div>
       {error && (
         <p className="error" role="alert">

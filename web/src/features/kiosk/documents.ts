@@ -18,22 +18,29 @@ export const KioskSessionQuery = graphql(`
   }
 `);
 
+/* The answer to a code or a QR code, the same for both; fragments on the union's members (Graphcache has no schema). */
+export const PickupOpenedFields = graphql(`
+  fragment PickupOpenedFields on PickupOpened {
+    compartmentLabel
+    command {
+      ...CommandStatusFields
+    }
+  }
+`);
+
+export const PickupRefusedFields = graphql(`
+  fragment PickupRefusedFields on PickupRefused {
+    message
+    retryAfterSeconds
+  }
+`);
+
 export const RedeemPickupCodeMutation = graphql(`
   mutation RedeemPickupCode($code: String!) {
     redeemPickupCode(code: $code) {
       __typename
-      ... on PickupOpened {
-        compartmentLabel
-        command {
-          id
-          status
-          expiresAt
-        }
-      }
-      ... on PickupRefused {
-        message
-        retryAfterSeconds
-      }
+      ...PickupOpenedFields
+      ...PickupRefusedFields
     }
   }
 `);
@@ -42,18 +49,8 @@ export const RedeemPickupQrMutation = graphql(`
   mutation RedeemPickupQr($token: String!) {
     redeemPickupQr(token: $token) {
       __typename
-      ... on PickupOpened {
-        compartmentLabel
-        command {
-          id
-          status
-          expiresAt
-        }
-      }
-      ... on PickupRefused {
-        message
-        retryAfterSeconds
-      }
+      ...PickupOpenedFields
+      ...PickupRefusedFields
     }
   }
 `);

@@ -6,10 +6,7 @@
 export const CODE_LENGTH = 8;
 
 export type KeypadAction =
-  | { type: 'digit'; digit: string }
-  | { type: 'back' }
-  | { type: 'clear' }
-  | { type: 'paste'; text: string };
+  { type: 'digit'; digit: string } | { type: 'back' } | { type: 'clear' } | { type: 'paste'; text: string };
 
 export function keypadReducer(digits: string, action: KeypadAction): string {
   switch (action.type) {
@@ -48,3 +45,15 @@ export function formatCountdown(seconds: number): string {
   const s = Math.max(0, Math.ceil(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+/** After a pickup: the door is opening, has been seen open, then is closed again. */
+export type PickupPhase = 'opening' | 'open' | 'closed';
+
+/** The phase from the door now and whether it has been seen open since the code was accepted. */
+export function pickupPhase(door: string | null | undefined, sawOpen: boolean): PickupPhase {
+  if (door === 'OPEN') return 'open';
+  return sawOpen ? 'closed' : 'opening';
+}
+
+/** How long "Thank you — door … is closed." stays before the kiosk is back to the bare keypad. */
+export const CLOSED_RESULT_MS = 4_000;

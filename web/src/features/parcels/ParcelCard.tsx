@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { Icon } from '@/components/Icon';
 import type { MyParcelFieldsFragment } from '@/gql/graphql';
-import { useCountdown } from '@/hooks/useCountdown';
+import { useCountdown, useCountdownMilestone } from '@/hooks/useCountdown';
 import { errorCode, errorMessage } from '@/lib/errors';
 import { useLiveSnapshot } from '@/lib/live-status';
 import { useOnline } from '@/lib/use-online';
@@ -45,7 +45,9 @@ interface Props {
 export function ParcelCard({ parcel, personId, now }: Props) {
   const headingId = useId();
   const isRecipient = parcel.recipient.id === personId;
-  const where = parcel.bank ? `${parcel.bank.name}${parcel.compartment ? `, compartment ${parcel.compartment.label}` : ''}` : '';
+  const where = parcel.bank
+    ? `${parcel.bank.name}${parcel.compartment ? `, compartment ${parcel.compartment.label}` : ''}`
+    : '';
   return (
     <article
       className={styles.card}
@@ -55,7 +57,8 @@ export function ParcelCard({ parcel, personId, now }: Props) {
     >
       <header className={styles.cardHeader}>
         <h3 id={headingId} className={styles.cardTitle}>
-          {parcel.carrier ? `${parcel.carrier} parcel` : 'Parcel'} <span className={styles.tracking}>{parcel.tracking}</span>
+          {parcel.carrier ? `${parcel.carrier} parcel` : 'Parcel'}{' '}
+          <span className={styles.tracking}>{parcel.tracking}</span>
         </h3>
         <span className={styles.status} data-status={parcel.status}>
           {STATUS_LABEL[parcel.status]}
@@ -80,8 +83,8 @@ function StatusDetails({ parcel }: { parcel: Parcel }) {
     case 'AWAITING_DEPOSIT':
       return (
         <p className={styles.body}>
-          The mailroom is putting it into {parcel.bank ? <strong>{parcel.bank.name}</strong> : 'a locker'} right now. Your code
-          appears here as soon as the door closes.
+          The mailroom is putting it into {parcel.bank ? <strong>{parcel.bank.name}</strong> : 'a locker'} right now.
+          Your code appears here as soon as the door closes.
         </p>
       );
     case 'RECALL_PENDING':
@@ -203,16 +206,22 @@ function ReadyForPickup({
       </div>
 
       {panel === 'share' && (
-        <ShareForm parcel={parcel} onDone={(n) => {
-          setNotice(n);
-          if (n?.tone === 'ok') setPanel(null);
-        }} />
+        <ShareForm
+          parcel={parcel}
+          onDone={(n) => {
+            setNotice(n);
+            if (n?.tone === 'ok') setPanel(null);
+          }}
+        />
       )}
       {panel === 'door' && (
-        <DoorProblemForm parcel={parcel} onDone={(n) => {
-          setNotice(n);
-          if (n?.tone === 'ok') setPanel(null);
-        }} />
+        <DoorProblemForm
+          parcel={parcel}
+          onDone={(n) => {
+            setNotice(n);
+            if (n?.tone === 'ok') setPanel(null);
+          }}
+        />
       )}
 
       <p
@@ -276,6 +285,25 @@ function OpenNow({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Notice) =
   const door = parcel.compartment?.door;
   // While the command may still open the door, and for as long as the door it opened stays open.
   const active = sent && (door === 'OPEN' || openUntil === null || seconds > 0);
+  const milestone = useCountdownMilestone(seconds, sent && openUntil !== null);
+  const [sawOpen, setSawOpen] = useState(false);
+  useEffect(() => {
+    if (sent && door === 'OPEN') setSawOpen(true);
+  }, [sent, door]);
+  // Read out when the door or the countdown reaches a milestone, not every second.
+  const announcement = !sent
+    ? ''
+    : door === 'OPEN'
+      ? `Door ${label} is open — take your parcel and close the door.`
+      : sawOpen
+        ? `Door ${label} is closed.`
+        : milestone.milestone === 'start'
+          ? `Door ${label} is opening — you have ${milestone.seconds} seconds.`
+          : milestone.milestone === 'last-seconds'
+            ? `${milestone.seconds} seconds left to open door ${label}.`
+            : milestone.milestone === 'over'
+              ? `Door ${label} was not opened in time. Use the code or the QR code at the locker.`
+              : `Door ${label} is opening.`;
 
   // Without a deadline from the server, the message goes once the door has opened and closed again.
   const wasOpen = useRef(false);
@@ -303,6 +331,7 @@ function OpenNow({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Notice) =
       const command = outcome.command ?? null;
       setLabel(command?.compartmentLabel ?? outcome.parcel.compartment?.label ?? parcel.compartment?.label ?? null);
       wasOpen.current = false;
+      setSawOpen(false);
       setOpenUntil(commandDeadline(command, Date.now()));
       setSent(true);
     } else if (outcome?.__typename === 'ParcelActionRefused') {
@@ -327,14 +356,10 @@ function OpenNow({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Notice) =
           Offline: use the code or the QR code at the locker.
         </p>
       )}
-      <p
-        className={styles.opening}
-        role="status"
-        aria-live="assertive"
-        data-testid="open-now-status"
-        data-until={openUntil ?? undefined}
-        hidden={!active}
-      >
+      <p className="visually-hidden" role="status" aria-live="assertive">
+        {announcement}
+      </p>
+      <p className={styles.opening} data-testid="open-now-status" data-until={openUntil ?? undefined} hidden={!active}>
         {active &&
           (door === 'OPEN' ? (
             <>Door {label} is open — take your parcel and close the door.</>
@@ -403,7 +428,9 @@ function ShareForm({ parcel, onDone }: { parcel: Parcel; onDone: (n: Notice) => 
       const proxy = outcome.parcel.proxy;
       onDone({
         tone: 'ok',
-        text: proxy ? `${proxy.name} can now collect this parcel with their own code.` : 'Sharing removed: only you can collect it.',
+        text: proxy
+          ? `${proxy.name} can now collect this parcel with their own code.`
+          : 'Sharing removed: only you can collect it.',
       });
     } else if (outcome?.__typename === 'ParcelActionRefused') {
       setError(REFUSAL_TEXT[outcome.reason] ?? outcome.message);
@@ -438,7 +465,9 @@ function ShareForm({ parcel, onDone }: { parcel: Parcel; onDone: (n: Notice) => 
         </p>
       )}
       <div className="field">
-        <label htmlFor={`${id}-email`}>{parcel.proxy ? 'Share with someone else instead' : 'Who may collect it? (e-mail)'}</label>
+        <label htmlFor={`${id}-email`}>
+          {parcel.proxy ? 'Share with someone else instead' : 'Who may collect it? (e-mail)'}
+        </label>
         <input
           ref={input}
           id={`${id}-email`}

@@ -35,16 +35,32 @@ export const ParcelFields = graphql(`
       location
     }
     compartment {
-      id
-      version
-      bankId
-      label
-      size
-      door
-      state
-      occupancy
-      accessible
+      ...ParcelCompartmentFields
     }
+  }
+`);
+
+/** A parcel's compartment: where it is and its live door state (also the compartment an intake reserves). */
+export const ParcelCompartmentFields = graphql(`
+  fragment ParcelCompartmentFields on Compartment {
+    id
+    version
+    bankId
+    label
+    size
+    door
+    state
+    occupancy
+    accessible
+  }
+`);
+
+/** A door command's progress (pickup at the kiosk, intake deposit, staff open). */
+export const CommandStatusFields = graphql(`
+  fragment CommandStatusFields on LockerCommand {
+    id
+    status
+    expiresAt
   }
 `);
 
@@ -84,22 +100,34 @@ export const OpenCommandFields = graphql(`
   }
 `);
 
+/** Why a parcel action was refused (the screens pick a text by `reason`). */
+export const ParcelActionRefusedFields = graphql(`
+  fragment ParcelActionRefusedFields on ParcelActionRefused {
+    reason
+    message
+  }
+`);
+
+/** A parcel action done for the recipient (open now, extend, share): the parcel as the recipient sees it. */
+export const MyParcelActionOkFields = graphql(`
+  fragment MyParcelActionOkFields on ParcelActionOk {
+    parcel {
+      ...MyParcelFields
+    }
+  }
+`);
+
 export const OpenMyParcelMutation = graphql(`
   mutation OpenMyParcel($parcelId: ID!) {
     openMyParcel(parcelId: $parcelId) {
       __typename
+      ...MyParcelActionOkFields
       ... on ParcelActionOk {
-        parcel {
-          ...MyParcelFields
-        }
         command {
           ...OpenCommandFields
         }
       }
-      ... on ParcelActionRefused {
-        reason
-        message
-      }
+      ...ParcelActionRefusedFields
     }
   }
 `);
@@ -108,15 +136,8 @@ export const ExtendParcelHoldMutation = graphql(`
   mutation ExtendParcelHold($parcelId: ID!) {
     extendParcelHold(parcelId: $parcelId) {
       __typename
-      ... on ParcelActionOk {
-        parcel {
-          ...MyParcelFields
-        }
-      }
-      ... on ParcelActionRefused {
-        reason
-        message
-      }
+      ...MyParcelActionOkFields
+      ...ParcelActionRefusedFields
     }
   }
 `);
@@ -125,15 +146,8 @@ export const ShareParcelPickupMutation = graphql(`
   mutation ShareParcelPickup($parcelId: ID!, $email: String) {
     shareParcelPickup(parcelId: $parcelId, email: $email) {
       __typename
-      ... on ParcelActionOk {
-        parcel {
-          ...MyParcelFields
-        }
-      }
-      ... on ParcelActionRefused {
-        reason
-        message
-      }
+      ...MyParcelActionOkFields
+      ...ParcelActionRefusedFields
     }
   }
 `);

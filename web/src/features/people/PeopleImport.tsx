@@ -66,7 +66,13 @@ export function PeopleImport() {
       <form className={styles.form} onSubmit={(e) => void submit(e)} noValidate>
         <div className="field">
           <label htmlFor="people-file">CSV file</label>
-          <input id="people-file" type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void onFile(e)} data-testid="people-file" />
+          <input
+            id="people-file"
+            type="file"
+            accept=".csv,text/csv,text/plain"
+            onChange={(e) => void onFile(e)}
+            data-testid="people-file"
+          />
           {fileNote && (
             <p className="hint" role="status">
               {fileNote}
@@ -105,8 +111,8 @@ export function PeopleImport() {
             {preview.problems.length > 0 && (
               <details open={preview.problems.length <= 5}>
                 <summary>
-                  {preview.problems.length} {preview.problems.length === 1 ? 'line looks' : 'lines look'} wrong (the server
-                  will skip them)
+                  {preview.problems.length} {preview.problems.length === 1 ? 'line looks' : 'lines look'} wrong (the
+                  server will skip them)
                 </summary>
                 <ul>
                   {preview.problems.map((p) => (

@@ -54,7 +54,10 @@ export function SettingsView() {
             setStatus={setStatus}
             onSaved={() => reexecute({ requestPolicy: 'network-only' })}
           />
-          <PushDevices devices={data.myNotificationSettings.devices} pushEnabled={data.myNotificationSettings.pushEnabled} />
+          <PushDevices
+            devices={data.myNotificationSettings.devices}
+            pushEnabled={data.myNotificationSettings.pushEnabled}
+          />
         </>
       )}
     </div>
@@ -125,11 +128,21 @@ function PreferencesForm({
       <fieldset className={styles.group}>
         <legend>When a parcel arrives, tell me by</legend>
         <label className={styles.check}>
-          <input type="checkbox" checked={emailEnabled} onChange={(e) => setEmailEnabled(e.target.checked)} data-testid="settings-email" />
+          <input
+            type="checkbox"
+            checked={emailEnabled}
+            onChange={(e) => setEmailEnabled(e.target.checked)}
+            data-testid="settings-email"
+          />
           E-mail
         </label>
         <label className={styles.check}>
-          <input type="checkbox" checked={pushEnabled} onChange={(e) => setPushEnabled(e.target.checked)} data-testid="settings-push" />
+          <input
+            type="checkbox"
+            checked={pushEnabled}
+            onChange={(e) => setPushEnabled(e.target.checked)}
+            data-testid="settings-push"
+          />
           Push notification (on the devices below)
         </label>
       </fieldset>
@@ -137,7 +150,8 @@ function PreferencesForm({
       <fieldset className={styles.group}>
         <legend>Quiet hours</legend>
         <p className="hint" id={`${id}-quiet-hint`}>
-          No e-mail or push in this window (in the campus time zone); reminders wait until it ends. Leave both empty for none.
+          No e-mail or push in this window (in the campus time zone); reminders wait until it ends. Leave both empty for
+          none.
         </p>
         <div className={styles.times}>
           <div className="field">
@@ -235,13 +249,12 @@ function PreferencesForm({
 }
 
 type PushState =
-  | { kind: 'idle' }
-  | { kind: 'working'; text: string }
-  | { kind: 'ok'; text: string }
-  | { kind: 'error'; text: string };
+  { kind: 'idle' } | { kind: 'working'; text: string } | { kind: 'ok'; text: string } | { kind: 'error'; text: string };
 
 function pushSupported(): boolean {
-  return typeof window !== 'undefined' && 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+  return (
+    typeof window !== 'undefined' && 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window
+  );
 }
 
 function timeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -260,7 +273,13 @@ function timeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-function PushDevices({ devices, pushEnabled }: { devices: Data['myNotificationSettings']['devices']; pushEnabled: boolean }) {
+function PushDevices({
+  devices,
+  pushEnabled,
+}: {
+  devices: Data['myNotificationSettings']['devices'];
+  pushEnabled: boolean;
+}) {
   const { session } = useSession();
   const client = useClient();
   const personId = session?.person.id ?? '';
@@ -345,9 +364,9 @@ function PushDevices({ devices, pushEnabled }: { devices: Data['myNotificationSe
             ? 'The browser refused a push subscription (permission denied). Check the site’s notification permission.'
             : name === 'AbortError'
               ? 'The browser could not create a push subscription (private windows and some browsers cannot receive push).'
-            : name === 'TimeoutError'
-              ? 'The browser’s push service did not answer. Check the connection and try again later.'
-              : 'Push notifications could not be set up on this device. Try again later.',
+              : name === 'TimeoutError'
+                ? 'The browser’s push service did not answer. Check the connection and try again later.'
+                : 'Push notifications could not be set up on this device. Try again later.',
       });
     }
   };
@@ -378,7 +397,9 @@ function PushDevices({ devices, pushEnabled }: { devices: Data['myNotificationSe
     <section className={styles.section} aria-labelledby="push-devices">
       <h2 id="push-devices">Push notifications on devices</h2>
       {!pushEnabled && (
-        <p className="hint">Push is switched off above: devices stay registered but get nothing until you switch it on.</p>
+        <p className="hint">
+          Push is switched off above: devices stay registered but get nothing until you switch it on.
+        </p>
       )}
       {supported === false ? (
         <p className="hint" data-testid="push-unsupported">

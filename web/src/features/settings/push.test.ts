@@ -15,7 +15,10 @@ describe('base64UrlToBytes', () => {
 describe('subscriptionInput', () => {
   it('takes endpoint and keys', () => {
     expect(
-      subscriptionInput({ endpoint: 'https://push.example/abc', keys: { p256dh: 'P', auth: 'A' } }, 'Chrome on Android'),
+      subscriptionInput(
+        { endpoint: 'https://push.example/abc', keys: { p256dh: 'P', auth: 'A' } },
+        'Chrome on Android',
+      ),
     ).toEqual({ endpoint: 'https://push.example/abc', p256dh: 'P', auth: 'A', label: 'Chrome on Android' });
   });
   it('refuses an incomplete subscription', () => {
@@ -67,7 +70,12 @@ describe('push payload', () => {
     expect(parsePushPayload({ url: '//evil.example/x' }, origin).url).toBe('/parcels');
   });
   it('shows plain text and malformed payloads harmlessly', () => {
-    expect(payloadFromText('Hello', origin)).toEqual({ title: 'Baylight', body: 'Hello', url: '/parcels', tag: undefined });
+    expect(payloadFromText('Hello', origin)).toEqual({
+      title: 'Baylight',
+      body: 'Hello',
+      url: '/parcels',
+      tag: undefined,
+    });
     expect(payloadFromText('{"title":5}', origin).title).toBe('Baylight');
   });
 });
