@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check and test suite, then one line `N passed, N failed`.
-//   1. codegen, typecheck and lint of every workspace (turbo)
+//   1. codegen, formatting, typecheck and lint of every workspace (turbo)
 //   2. unit and integration tests (vitest: server, simulator, web)
 //   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
 // A suite that crashes without reporting counts as one failure, so a run that
@@ -29,6 +29,7 @@ function check(name, code) {
 // 1. Static checks: each task (typecheck/lint per workspace) counts once.
 const workspaces = ['@baylight/server', '@baylight/simulator', '@baylight/web', '@baylight/e2e'];
 check('codegen', run(bin('turbo'), ['run', 'codegen', '--output-logs=errors-only'], { env }));
+check('format (prettier --check)', run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], { env }));
 for (const task of ['typecheck', 'lint']) {
   for (const ws of workspaces) {
     check(`${task} ${ws}`, run(bin('turbo'), ['run', task, `--filter=${ws}`, '--output-logs=errors-only'], { env }));
