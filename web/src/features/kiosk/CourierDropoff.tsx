@@ -1,12 +1,12 @@
 'use client';
 
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Provider, useClient } from 'urql';
 import type { DoorState, Role } from '@/gql/graphql';
 import { IntakeForm } from '@/features/intake/IntakeForm';
 import { DevOutboxPanel } from '@/features/sign-in/DevOutboxPanel';
-import { RequestSignInCodeMutation, SignInMutation } from '@/features/sign-in/documents';
-import { FAILURE_MESSAGE, normaliseCode, requestErrorMessage } from '@/features/sign-in/messages';
+import { normaliseCode } from '@/features/sign-in/messages';
+import { useEmailCodeSignIn } from '@/features/sign-in/useEmailCodeSignIn';
 import { useCountdown, useCountdownMilestone } from '@/hooks/useCountdown';
 import { SignOutMutation } from '@/lib/documents';
 import { createAnonymousClient, createMemoryClient, createOneShotClient, type MemoryClient } from '@/lib/urql';
@@ -162,65 +162,20 @@ function CourierSignIn({
   onActivity: () => void;
 }) {
   const id = useId();
-  const anonymous = useClient();
-  const [step, setStep] = useState<'email' | 'code'>('email');
-  const [email, setEmail] = useState('');
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const codeRef = useRef<HTMLInputElement>(null);
-
-  const requestCode = async (event: FormEvent) => {
-    event.preventDefault();
-    onActivity();
-    const address = email.trim();
-    if (!address) {
-      setError('Enter your e-mail address.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    const result = await anonymous.mutation(RequestSignInCodeMutation, { email: address }).toPromise();
-    setBusy(false);
-    if (result.error) {
-      setError(requestErrorMessage(result.error));
-      return;
-    }
-    setStep('code');
-    setTimeout(() => codeRef.current?.focus(), 0);
-  };
-
-  const signIn = async (event: FormEvent) => {
-    event.preventDefault();
-    onActivity();
-    if (code.length !== 6) {
-      setError('Enter the 6 digits from the e-mail.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    const result = await anonymous.mutation(SignInMutation, { email: email.trim(), code }).toPromise();
-    setBusy(false);
-    if (result.error) {
-      setError(requestErrorMessage(result.error));
-      return;
-    }
-    const outcome = result.data?.signIn;
-    if (outcome?.__typename === 'SignInSuccess') {
-      if (!MAY_DROP_OFF.includes(outcome.person.role)) {
-        void createOneShotClient(outcome.token).mutation(SignOutMutation, {}).toPromise();
-        setError('This account cannot drop off parcels. Couriers and mailroom staff only.');
-        setStep('email');
-        setCode('');
-        return;
-      }
-      onSignedIn(outcome.token, outcome.person.name);
-    } else if (outcome?.__typename === 'SignInFailure') {
-      setError(FAILURE_MESSAGE[outcome.reason] ?? outcome.message);
-      setCode('');
-      codeRef.current?.focus();
-    }
-  };
+  const { step, email, setEmail, code, setCode, busy, error, setError, codeRef, requestCode, signIn, backToEmail } =
+    useEmailCodeSignIn({
+      client: useClient(),
+      emptyEmailMessage: 'Enter your e-mail address.',
+      onActivity,
+      accept: ({ token, person }) => {
+        if (!MAY_DROP_OFF.includes(person.role)) {
+          void createOneShotClient(token).mutation(SignOutMutation, {}).toPromise();
+          return 'This account cannot drop off parcels. Couriers and mailroom staff only.';
+        }
+        onSignedIn(token, person.name);
+        return null;
+      },
+    });
 
   return step === 'email' ? (
     <form className={styles.courierForm} onSubmit={(e) => void requestCode(e)} noValidate>
@@ -277,8 +232,7 @@ function CourierSignIn({
           type="button"
           className="button-link"
           onClick={() => {
-            setStep('email');
-            setCode('');
+            backToEmail();
             setError(null);
           }}
         >

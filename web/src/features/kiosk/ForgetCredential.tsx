@@ -1,10 +1,10 @@
 'use client';
 
-import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { Provider, useClient } from 'urql';
 import { DevOutboxPanel } from '@/features/sign-in/DevOutboxPanel';
-import { RequestSignInCodeMutation, SignInMutation } from '@/features/sign-in/documents';
-import { FAILURE_MESSAGE, normaliseCode, requestErrorMessage } from '@/features/sign-in/messages';
+import { normaliseCode } from '@/features/sign-in/messages';
+import { useEmailCodeSignIn } from '@/features/sign-in/useEmailCodeSignIn';
 import { SignOutMutation } from '@/lib/documents';
 import { createAnonymousClient, createOneShotClient } from '@/lib/urql';
 import { cleanToken, type KioskCredential } from './credential';
@@ -104,64 +104,17 @@ export function ForgetCredential({ credential, onForget, onCancel }: Props) {
 /** E-mail → code → signIn; an ADMIN confirms, and the session is revoked straight away either way. */
 function AdminSignIn({ onConfirmed }: { onConfirmed: () => void }) {
   const id = useId();
-  const client = useClient();
-  const [step, setStep] = useState<'email' | 'code'>('email');
-  const [email, setEmail] = useState('');
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const codeRef = useRef<HTMLInputElement>(null);
-
-  const requestCode = async (event: FormEvent) => {
-    event.preventDefault();
-    const address = email.trim();
-    if (!address) {
-      setError('Enter the administrator’s e-mail address.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    const result = await client.mutation(RequestSignInCodeMutation, { email: address }).toPromise();
-    setBusy(false);
-    if (result.error) {
-      setError(requestErrorMessage(result.error));
-      return;
-    }
-    setStep('code');
-    setTimeout(() => codeRef.current?.focus(), 0);
-  };
-
-  const signIn = async (event: FormEvent) => {
-    event.preventDefault();
-    if (code.length !== 6) {
-      setError('Enter the 6 digits from the e-mail.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    const result = await client.mutation(SignInMutation, { email: email.trim(), code }).toPromise();
-    setBusy(false);
-    if (result.error) {
-      setError(requestErrorMessage(result.error));
-      return;
-    }
-    const outcome = result.data?.signIn;
-    if (outcome?.__typename === 'SignInSuccess') {
+  const { step, email, setEmail, code, setCode, busy, error, codeRef, requestCode, signIn } = useEmailCodeSignIn({
+    client: useClient(),
+    emptyEmailMessage: 'Enter the administrator’s e-mail address.',
+    accept: ({ token, person }) => {
       // The kiosk never keeps a person's session: revoke it whatever the role.
-      void createOneShotClient(outcome.token).mutation(SignOutMutation, {}).toPromise();
-      if (outcome.person.role !== 'ADMIN') {
-        setError('Only an administrator can forget this screen’s credential.');
-        setStep('email');
-        setCode('');
-        return;
-      }
+      void createOneShotClient(token).mutation(SignOutMutation, {}).toPromise();
+      if (person.role !== 'ADMIN') return 'Only an administrator can forget this screen’s credential.';
       onConfirmed();
-    } else if (outcome?.__typename === 'SignInFailure') {
-      setError(FAILURE_MESSAGE[outcome.reason] ?? outcome.message);
-      setCode('');
-      codeRef.current?.focus();
-    }
-  };
+      return null;
+    },
+  });
 
   return (
     <div className={styles.pairForm} data-testid="kiosk-unpair-admin-panel">
