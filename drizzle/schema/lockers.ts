@@ -12,7 +12,8 @@ export const DOOR_STATES = ['OPEN', 'CLOSED'] as const;
 export const OCCUPANCIES = ['EMPTY', 'OCCUPIED', 'UNKNOWN'] as const;
 export const CHARGING_STATES = ['IDLE', 'CHARGING', 'CHARGED'] as const;
 export const COMPARTMENT_STATES = ['AVAILABLE', 'RESERVED', 'IN_USE', 'OUT_OF_SERVICE', 'FAULT'] as const;
-export const LOCKER_EVENT_KINDS = [
+/** What a controller may report (schema.graphql DeviceEventKind). */
+export const DEVICE_EVENT_KINDS = [
   'DOOR_OPENED',
   'DOOR_CLOSED',
   'OCCUPIED',
@@ -23,9 +24,9 @@ export const LOCKER_EVENT_KINDS = [
   'FAULT_CLEARED',
   'TAMPER',
   'PICKUP_QR_OFFLINE',
-  'BANK_ONLINE',
-  'BANK_OFFLINE',
 ] as const;
+/** The log's kinds: the controller's, plus the server's own presence events. */
+export const LOCKER_EVENT_KINDS = [...DEVICE_EVENT_KINDS, 'BANK_ONLINE', 'BANK_OFFLINE'] as const;
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 

@@ -3,6 +3,7 @@
  * file): controller identity and presence, event ingest, and commands.
  */
 import { z } from 'zod';
+import { DEVICE_EVENT_KINDS } from '../../../drizzle/schema/lockers.js';
 import type { Bus } from '../bus/index.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
@@ -30,18 +31,7 @@ const eventInputSchema = z.object({
     .min(1)
     .max(2 ** 31 - 1),
   label: z.string().trim().min(1).max(16),
-  kind: z.enum([
-    'DOOR_OPENED',
-    'DOOR_CLOSED',
-    'OCCUPIED',
-    'EMPTY',
-    'CHARGING',
-    'CHARGED',
-    'FAULT',
-    'FAULT_CLEARED',
-    'TAMPER',
-    'PICKUP_QR_OFFLINE',
-  ]),
+  kind: z.enum(DEVICE_EVENT_KINDS),
   at: z.date().refine((d) => !Number.isNaN(d.getTime()), 'Invalid time.'),
   detail: z.string().max(500).nullish(),
 });
