@@ -65,6 +65,20 @@ describe('kiosk', () => {
     expect(await closeCode(server.wsClient({ authorization: 'Bearer blk_made-up' }))).toBe(4403);
   });
 
+  it('stops working at once when an admin revokes it', async () => {
+    const server = await startTestServer();
+    const a = await onlineBank(server, { name: 'A' });
+    const { id, token } = (await server.gql(KIOSK, { b: a.bankId })).data.createKioskCredential;
+    expect((await server.gql(`{ kioskSession { kioskId } }`, {}, token)).data.kioskSession).toEqual({ kioskId: id });
+    const REVOKE = `mutation ($id: ID!) { revokeKioskCredential(id: $id) }`;
+    expect((await server.gql(REVOKE, { id }, person(server, 'MAILROOM').token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(REVOKE, { id })).data.revokeKioskCredential).toBe(true);
+    expect((await server.gql(`{ kioskSession { kioskId } }`, {}, token)).data.kioskSession).toBeNull();
+    expect((await server.gql(REDEEM, { code: '12345678' }, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await closeCode(server.wsClient({ authorization: `Bearer ${token}` }))).toBe(4403);
+    expect((await server.gql(REVOKE, { id: 'ksk_nope' })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
   it('reports "door did not open" for its bank, raising an alert', async () => {
     const server = await startTestServer();
     const a = await onlineBank(server, { name: 'A' });

@@ -35,6 +35,18 @@ export function createKioskService(db: Db, clock: Clock) {
       return { id: row.id, bankId, name: row.name, token };
     },
 
+    revokeCredential(viewer: Viewer | null, id: string): boolean {
+      requireRole(viewer, ['ADMIN']);
+      const row = db.orm
+        .update(kiosks)
+        .set({ revokedAt: clock.now() })
+        .where(and(eq(kiosks.id, id), isNull(kiosks.revokedAt)))
+        .returning()
+        .get();
+      if (!row && !db.orm.select().from(kiosks).where(eq(kiosks.id, id)).get()) throw notFound('Kiosk credential');
+      return true;
+    },
+
     /** A kiosk token as a viewer scoped to its bank; null when unknown or revoked. */
     authenticate(token: string | null): Viewer | null {
       if (!token?.startsWith(`${KIOSK_TOKEN_PREFIX}_`)) return null;

@@ -26,6 +26,7 @@ export const deviceResolvers: Resolvers = {
   Mutation: {
     createKioskCredential: (_, { bankId, name }, { viewer, services }) =>
       services.kiosks.createCredential(viewer, bankId, name),
+    revokeKioskCredential: (_, { id }, { viewer, services }) => services.kiosks.revokeCredential(viewer, id),
     rotateDeviceToken: (_, { bankId }, { viewer, services }) => services.devices.rotateDeviceToken(viewer, bankId),
     openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
     reportLockerEvents: (_, { events }, { device, services }) => services.devices.reportEvents(device, events),
