@@ -71,7 +71,9 @@ describe('kiosk', () => {
     const { id, token } = (await server.gql(KIOSK, { b: a.bankId })).data.createKioskCredential;
     expect((await server.gql(`{ kioskSession { kioskId } }`, {}, token)).data.kioskSession).toEqual({ kioskId: id });
     const REVOKE = `mutation ($id: ID!) { revokeKioskCredential(id: $id) }`;
-    expect((await server.gql(REVOKE, { id }, person(server, 'MAILROOM').token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(REVOKE, { id }, person(server, 'MAILROOM').token)).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await server.gql(REVOKE, { id })).data.revokeKioskCredential).toBe(true);
     expect((await server.gql(`{ kioskSession { kioskId } }`, {}, token)).data.kioskSession).toBeNull();
     expect((await server.gql(REDEEM, { code: '12345678' }, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
