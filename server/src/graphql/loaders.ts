@@ -1,24 +1,29 @@
 /** Per-request batching, so a board of many banks costs one query per level, not one per row. */
 import DataLoader from 'dataloader';
-import type { Services } from '../services.js';
-import type { CompartmentRow, SiteRow } from '../lockers/types.js';
+import type { BankRow, CompartmentRow, SiteRow } from '../lockers/types.js';
 import type { PersonRow } from '../people/types.js';
+import type { Services } from '../services.js';
+
+/** A loader of rows by id from one batched query; a missing id loads as undefined. */
+function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => T[]) {
+  return new DataLoader<string, T | undefined>((ids) => {
+    const rows = new Map(fetch(ids).map((r) => [r.id, r]));
+    return Promise.resolve(ids.map((id) => rows.get(id)));
+  });
+}
 
 export function createLoaders(services: Services) {
   const store = services.lockers.store;
   return {
     compartmentsByBank: new DataLoader<string, CompartmentRow[]>((bankIds) => {
-      const rows = store.compartmentsByBankIds(bankIds);
-      return Promise.resolve(bankIds.map((id) => rows.filter((r) => r.bankId === id)));
+      const byBank = new Map<string, CompartmentRow[]>(bankIds.map((id) => [id, []]));
+      for (const row of store.compartmentsByBankIds(bankIds)) byBank.get(row.bankId)?.push(row);
+      return Promise.resolve(bankIds.map((id) => byBank.get(id) ?? []));
     }),
-    person: new DataLoader<string, PersonRow | undefined>((ids) => {
-      const rows = services.people.findByIds(ids);
-      return Promise.resolve(ids.map((id) => rows.find((r) => r.id === id)));
-    }),
-    site: new DataLoader<string, SiteRow | undefined>((ids) => {
-      const rows = store.sitesByIds(ids);
-      return Promise.resolve(ids.map((id) => rows.find((r) => r.id === id)));
-    }),
+    person: byId<PersonRow>((ids) => services.people.findByIds(ids)),
+    site: byId<SiteRow>((ids) => store.sitesByIds(ids)),
+    bank: byId<BankRow>((ids) => store.banksByIds(ids)),
+    compartment: byId<CompartmentRow>((ids) => store.compartmentsByIds(ids)),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -29,8 +29,8 @@ export const lockerResolvers: Resolvers = {
     events: (bank, { limit }, { viewer, services }) => services.lockers.events(viewer, bank.id, limit ?? 50),
   },
   Compartment: {
-    bank: (c, _, { services }) => {
-      const bank = services.lockers.store.getBank(c.bankId);
+    bank: async (c, _, { loaders }) => {
+      const bank = await loaders.bank.load(c.bankId);
       if (!bank) throw new Error(`compartment ${c.id} has no bank`);
       return bank;
     },

@@ -108,6 +108,14 @@ export function createLockerStore(db: Db) {
             .orderBy(asc(compartments.label))
             .all()
         : [],
+    compartmentsByIds: (ids: readonly string[]): CompartmentRow[] =>
+      ids.length
+        ? q
+            .select()
+            .from(compartments)
+            .where(inArray(compartments.id, [...ids]))
+            .all()
+        : [],
     getCompartment: (id: string) => q.select().from(compartments).where(eq(compartments.id, id)).get(),
     findCompartment: (bankId: string, label: string) =>
       q

@@ -39,9 +39,9 @@ export const parcelResolvers: Resolvers = {
   Parcel: {
     recipient: async (p, _, { loaders }) => (await loaders.person.load(p.recipientId))!,
     proxy: async (p, _, { loaders }) => (p.proxyId ? ((await loaders.person.load(p.proxyId)) ?? null) : null),
-    bank: (p, _, { services }) => (p.bankId ? (services.lockers.store.getBank(p.bankId) ?? null) : null),
-    compartment: (p, _, { services }) =>
-      p.compartmentId ? (services.lockers.store.getCompartment(p.compartmentId) ?? null) : null,
+    bank: async (p, _, { loaders }) => (p.bankId ? ((await loaders.bank.load(p.bankId)) ?? null) : null),
+    compartment: async (p, _, { loaders }) =>
+      p.compartmentId ? ((await loaders.compartment.load(p.compartmentId)) ?? null) : null,
     pickupCode: (p, _, { viewer, services }) => services.parcels.pickupCode(viewer, p),
     pickupQrToken: (p, _, { viewer, services }) => services.parcels.pickupQrToken(viewer, p),
     doorOpenings: (p, _, { viewer, services }) => services.parcels.doorOpenings(viewer, { parcelId: p.id }, 50),

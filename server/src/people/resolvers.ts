@@ -8,8 +8,8 @@ export const peopleResolvers: Resolvers = {
       if (p.role !== 'COURIER' || !viewer || (viewer.personId !== p.id && viewer.role !== 'ADMIN')) return [];
       return services.lockers.store.banksByIds(services.parcels.store.courierBankIds(p.id));
     },
-    preferredBank: (p, _, { services }) =>
-      p.preferredBankId ? (services.lockers.store.getBank(p.preferredBankId) ?? null) : null,
+    preferredBank: async (p, _, { loaders }) =>
+      p.preferredBankId ? ((await loaders.bank.load(p.preferredBankId)) ?? null) : null,
   },
   Query: {
     me: (_, __, { viewer, services }) => (viewer ? (services.people.findById(viewer.personId) ?? null) : null),
