@@ -116,3 +116,26 @@ describe('HTTP hygiene', () => {
     expect(await res.json()).toMatchObject({ ok: true });
   });
 });
+
+describe('live payloads stay fresh', () => {
+  it('resolves nested fields of every subscription event from the current state, not the first one', async () => {
+    const server = await startTestServer({ DEVICE_OFFLINE_GRACE_MS: '200' });
+    const { deviceToken } = await server.createBank({ count: 4 });
+    const banks = collect(
+      server.wsClient({ authorization: `Bearer ${server.adminToken}` }),
+      `subscription { lockerBankUpdated { status counts { open } compartments { label door } } }`,
+    );
+    await sleep(50);
+    const ctrl = server.wsClient({ deviceToken });
+    await connected(ctrl);
+    await banks.until((items) => items.length >= 1);
+    await execute(ctrl, `mutation ($e: [LockerEventInput!]!) { reportLockerEvents(events: $e) { stored } }`, {
+      e: [{ seq: 1, label: 'A01', kind: 'DOOR_OPENED', at: new Date().toISOString() }],
+    });
+    await ctrl.dispose();
+    const offline = await banks.until((items) => items.some((i) => i.data?.lockerBankUpdated.status === 'OFFLINE'));
+    const last = offline.at(-1)!.data!.lockerBankUpdated;
+    expect(last.counts.open).toBe(1);
+    expect(last.compartments.find((c: { label: string }) => c.label === 'A01').door).toBe('OPEN');
+  });
+});

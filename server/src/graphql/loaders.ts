@@ -1,4 +1,9 @@
-/** Per-request batching, so a board of many banks costs one query per level, not one per row. */
+/**
+ * Batching, so a board of many banks costs one query per level, not one per
+ * row. Without memoisation on purpose: graphql-ws builds a subscription's
+ * context once and reuses it for every event, so a caching loader would
+ * serve a compartment's first state forever.
+ */
 import DataLoader from 'dataloader';
 import type { BankRow, CompartmentRow, SiteRow } from '../lockers/types.js';
 import type { PersonRow } from '../people/types.js';
@@ -6,20 +11,26 @@ import type { Services } from '../services.js';
 
 /** A loader of rows by id from one batched query; a missing id loads as undefined. */
 function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => T[]) {
-  return new DataLoader<string, T | undefined>((ids) => {
-    const rows = new Map(fetch(ids).map((r) => [r.id, r]));
-    return Promise.resolve(ids.map((id) => rows.get(id)));
-  });
+  return new DataLoader<string, T | undefined>(
+    (ids) => {
+      const rows = new Map(fetch(ids).map((r) => [r.id, r]));
+      return Promise.resolve(ids.map((id) => rows.get(id)));
+    },
+    { cache: false },
+  );
 }
 
 export function createLoaders(services: Services) {
   const store = services.lockers.store;
   return {
-    compartmentsByBank: new DataLoader<string, CompartmentRow[]>((bankIds) => {
-      const byBank = new Map<string, CompartmentRow[]>(bankIds.map((id) => [id, []]));
-      for (const row of store.compartmentsByBankIds(bankIds)) byBank.get(row.bankId)?.push(row);
-      return Promise.resolve(bankIds.map((id) => byBank.get(id) ?? []));
-    }),
+    compartmentsByBank: new DataLoader<string, CompartmentRow[]>(
+      (bankIds) => {
+        const byBank = new Map<string, CompartmentRow[]>(bankIds.map((id) => [id, []]));
+        for (const row of store.compartmentsByBankIds(bankIds)) byBank.get(row.bankId)?.push(row);
+        return Promise.resolve(bankIds.map((id) => byBank.get(id) ?? []));
+      },
+      { cache: false },
+    ),
     person: byId<PersonRow>((ids) => services.people.findByIds(ids)),
     site: byId<SiteRow>((ids) => store.sitesByIds(ids)),
     bank: byId<BankRow>((ids) => store.banksByIds(ids)),
