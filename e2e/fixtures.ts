@@ -344,57 +344,7 @@ export async function typeOnKeypad(page: Page, code: string): Promise<void> {
   }
 }
 
-export interface PersistedParcel {
-  /** `Query.myParcels` links to it. */
-  listed: boolean;
-  status?: string;
-  pickupCode?: string | null;
-  pickupQrToken?: string | null;
-}
-
-/**
- * A parcel as Graphcache persisted it to the person's IndexedDB (what an
- * offline reload can show), or null when nothing of it is there.
- */
-export async function persistedParcel(page: Page, personId: string, parcelId: string): Promise<PersistedParcel | null> {
-  return page.evaluate(
-    async ({ dbName, parcelKey }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open(dbName);
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error ?? new Error('indexedDB.open failed'));
-      });
-      try {
-        if (!db.objectStoreNames.contains('entries')) return null;
-        const batches = await new Promise<Record<string, string>[]>((resolve, reject) => {
-          const req = db.transaction('entries', 'readonly').objectStore('entries').getAll();
-          req.onsuccess = () => resolve(req.result as Record<string, string>[]);
-          req.onerror = () => reject(req.error ?? new Error('getAll failed'));
-        });
-        const entries: Record<string, string | undefined> = Object.assign({}, ...batches);
-        // Records are JSON; links are ":" + JSON (Graphcache's serialisation).
-        const read = (key: string): unknown => {
-          const raw = entries[key];
-          if (raw === undefined) return undefined;
-          return JSON.parse(raw.startsWith(':') ? raw.slice(1) : raw);
-        };
-        const status = read(`${parcelKey}.status`) as string | undefined;
-        const list = read('Query.myParcels');
-        const listed = Array.isArray(list) && list.includes(parcelKey);
-        if (status === undefined && !listed) return null;
-        return {
-          listed,
-          status,
-          pickupCode: read(`${parcelKey}.pickupCode`) as string | null | undefined,
-          pickupQrToken: read(`${parcelKey}.pickupQrToken`) as string | null | undefined,
-        };
-      } finally {
-        db.close();
-      }
-    },
-    { dbName: `baylight-graphcache-${personId}`, parcelKey: `Parcel:${parcelId}` },
-  );
-}
+export { persistedParcel, type PersistedParcel } from './support/browser.js';
 
 export type ParcelStatus = 'AWAITING_DEPOSIT' | 'READY_FOR_PICKUP' | 'AT_DESK' | 'PICKED_UP' | 'RECALL_PENDING';
 

@@ -23,49 +23,86 @@ export interface PersistedCompartment {
 }
 
 /**
- * A compartment as Graphcache persisted it to IndexedDB (web/src/lib/urql.ts:
+ * What Graphcache persisted to IndexedDB for a person (web/src/lib/urql.ts:
  * one database per person, store `entries`, values keyed `Type:id.field`),
- * or null when it is not there.
+ * as a reader; null when the store does not exist yet.
  */
+async function persistedEntries(page: Page, personId: string) {
+  const entries = await page.evaluate(async (dbName) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('indexedDB.open failed'));
+    });
+    try {
+      if (!db.objectStoreNames.contains('entries')) return null;
+      const batches = await new Promise<Record<string, string>[]>((resolve, reject) => {
+        const req = db.transaction('entries', 'readonly').objectStore('entries').getAll();
+        req.onsuccess = () => resolve(req.result as Record<string, string>[]);
+        req.onerror = () => reject(req.error ?? new Error('getAll failed'));
+      });
+      return Object.assign({}, ...batches) as Record<string, string>;
+    } finally {
+      db.close();
+    }
+  }, `baylight-graphcache-${personId}`);
+  if (!entries) return null;
+  return {
+    keys: () => Object.keys(entries),
+    // Records are JSON; links are ":" + JSON (Graphcache's serialisation).
+    read(key: string): unknown {
+      const raw = entries[key];
+      if (raw === undefined) return undefined;
+      return JSON.parse(raw.startsWith(':') ? raw.slice(1) : raw);
+    },
+  };
+}
+
+/** A compartment as Graphcache persisted it, or null when it is not there. */
 export async function persistedCompartment(
   page: Page,
   personId: string,
   bankId: string,
   label: string,
 ): Promise<PersistedCompartment | null> {
-  return page.evaluate(
-    async ({ dbName, bankId, label }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open(dbName);
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error ?? new Error('indexedDB.open failed'));
-      });
-      try {
-        if (!db.objectStoreNames.contains('entries')) return null;
-        const batches = await new Promise<Record<string, string>[]>((resolve, reject) => {
-          const req = db.transaction('entries', 'readonly').objectStore('entries').getAll();
-          req.onsuccess = () => resolve(req.result as Record<string, string>[]);
-          req.onerror = () => reject(req.error ?? new Error('getAll failed'));
-        });
-        const entries: Record<string, string> = Object.assign({}, ...batches);
-        const read = (key: string): unknown => (entries[key] === undefined ? undefined : JSON.parse(entries[key]));
-        for (const key of Object.keys(entries)) {
-          const m = /^(Compartment:[^.]+)\.label$/.exec(key);
-          if (!m || read(key) !== label || read(`${m[1]}.bankId`) !== bankId) continue;
-          return {
-            door: read(`${m[1]}.door`) as string | undefined,
-            occupancy: read(`${m[1]}.occupancy`) as string | undefined,
-            state: read(`${m[1]}.state`) as string | undefined,
-            version: read(`${m[1]}.version`) as number | undefined,
-          };
-        }
-        return null;
-      } finally {
-        db.close();
-      }
-    },
-    { dbName: `baylight-graphcache-${personId}`, bankId, label },
-  );
+  const store = await persistedEntries(page, personId);
+  if (!store) return null;
+  for (const key of store.keys()) {
+    const m = /^(Compartment:[^.]+)\.label$/.exec(key);
+    if (!m || store.read(key) !== label || store.read(`${m[1]}.bankId`) !== bankId) continue;
+    return {
+      door: store.read(`${m[1]}.door`) as string | undefined,
+      occupancy: store.read(`${m[1]}.occupancy`) as string | undefined,
+      state: store.read(`${m[1]}.state`) as string | undefined,
+      version: store.read(`${m[1]}.version`) as number | undefined,
+    };
+  }
+  return null;
+}
+
+export interface PersistedParcel {
+  /** `Query.myParcels` links to it. */
+  listed: boolean;
+  status?: string;
+  pickupCode?: string | null;
+  pickupQrToken?: string | null;
+}
+
+/** A parcel as Graphcache persisted it (what an offline reload can show), or null when nothing of it is there. */
+export async function persistedParcel(page: Page, personId: string, parcelId: string): Promise<PersistedParcel | null> {
+  const store = await persistedEntries(page, personId);
+  if (!store) return null;
+  const key = `Parcel:${parcelId}`;
+  const status = store.read(`${key}.status`) as string | undefined;
+  const list = store.read('Query.myParcels');
+  const listed = Array.isArray(list) && list.includes(key);
+  if (status === undefined && !listed) return null;
+  return {
+    listed,
+    status,
+    pickupCode: store.read(`${key}.pickupCode`) as string | null | undefined,
+    pickupQrToken: store.read(`${key}.pickupQrToken`) as string | null | undefined,
+  };
 }
 
 /** The "last data from the server" time the board persists per person (web/src/lib/live-status.ts). */

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
 import { useSession } from '@/components/SessionProvider';
-import { DESK_REASON_LABEL, STATUS_LABEL, formatDeadline } from '@/features/parcels/describe';
+import { STATUS_LABEL, formatDeadline, staffStatusText, whereText } from '@/features/parcels/describe';
 import { ParcelUpdatedSubscription, ParcelsQuery } from '@/features/parcels/documents';
 import type { ParcelStatus } from '@/gql/graphql';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
@@ -100,13 +100,10 @@ export function AllParcels() {
                     </span>
                   </td>
                   <td data-label="Status">
-                    <span>
-                      {STATUS_LABEL[p.status]}
-                      {p.status === 'AT_DESK' && p.deskReason && ` (${DESK_REASON_LABEL[p.deskReason]})`}
-                    </span>
+                    <span>{staffStatusText(p)}</span>
                   </td>
                   <td data-label="Where">
-                    <span>{p.bank ? `${p.bank.name}${p.compartment ? ` ${p.compartment.label}` : ''}` : 'Desk'}</span>
+                    <span>{whereText(p)}</span>
                   </td>
                   <td data-label="Taken in">
                     <span>

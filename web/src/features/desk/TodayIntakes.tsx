@@ -2,7 +2,7 @@
 
 import { useCallback, useMemo } from 'react';
 import { useQuery } from 'urql';
-import { STATUS_LABEL, DESK_REASON_LABEL } from '@/features/parcels/describe';
+import { staffStatusText, whereText } from '@/features/parcels/describe';
 import { ParcelsQuery } from '@/features/parcels/documents';
 import { useNow } from '@/hooks/useNow';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
@@ -77,13 +77,10 @@ export function TodayIntakes() {
                     <span>{p.size}</span>
                   </td>
                   <td data-label="Status">
-                    <span>
-                      {STATUS_LABEL[p.status]}
-                      {p.status === 'AT_DESK' && p.deskReason && ` (${DESK_REASON_LABEL[p.deskReason]})`}
-                    </span>
+                    <span>{staffStatusText(p)}</span>
                   </td>
                   <td data-label="Where">
-                    <span>{p.bank ? `${p.bank.name}${p.compartment ? ` ${p.compartment.label}` : ''}` : 'Desk'}</span>
+                    <span>{whereText(p)}</span>
                   </td>
                 </tr>
               ))}

@@ -6,7 +6,9 @@ import {
   looksLikeEmail,
   secondsUntil,
   spokenPickupCode,
+  staffStatusText,
   timeLeft,
+  whereText,
 } from './describe';
 import { qrDataUrl, qrSvg } from './qr';
 
@@ -98,5 +100,17 @@ describe('door command countdown', () => {
     expect(commandDeadline(undefined, 0)).toBeNull();
     expect(commandDeadline({ ttlMs: 0 }, 0)).toBeNull();
     expect(commandDeadline({ ttlMs: Number.NaN }, 0)).toBeNull();
+  });
+});
+
+describe('staff list wording', () => {
+  it('adds the desk reason only at the desk, and says where a parcel is', () => {
+    expect(staffStatusText({ status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })).toBe(
+      'At the mailroom desk (Lockers full)',
+    );
+    expect(staffStatusText({ status: 'PICKED_UP', deskReason: 'RECALLED' })).toBe('Picked up');
+    expect(whereText({ bank: { name: 'Library' }, compartment: { label: 'B03' } })).toBe('Library B03');
+    expect(whereText({ bank: { name: 'Library' }, compartment: null })).toBe('Library');
+    expect(whereText({ bank: null, compartment: null })).toBe('Desk');
   });
 });

@@ -28,6 +28,19 @@ export const DESK_REASON_LABEL: Record<DeskReason, string> = {
   DEPOSIT_FAILED: 'Deposit failed',
 };
 
+/** A status for staff lists, with the desk reason when it is at the desk: "At the mailroom desk (Lockers full)". */
+export function staffStatusText(p: { status: ParcelStatus; deskReason?: DeskReason | null }): string {
+  return p.status === 'AT_DESK' && p.deskReason
+    ? `${STATUS_LABEL[p.status]} (${DESK_REASON_LABEL[p.deskReason]})`
+    : STATUS_LABEL[p.status];
+}
+
+/** Where a parcel is, for staff lists: "Library B03", "Library", or "Desk". */
+export function whereText(p: { bank?: { name: string } | null; compartment?: { label: string } | null }): string {
+  if (!p.bank) return 'Desk';
+  return p.compartment ? `${p.bank.name} ${p.compartment.label}` : p.bank.name;
+}
+
 export const PICKUP_METHOD_LABEL: Record<PickupMethod, string> = {
   CODE: 'with the code',
   QR: 'with the QR code',
