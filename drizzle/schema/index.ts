@@ -6,3 +6,4 @@ export * from './notify.js';
 export * from './system.js';
 export * from './parcels.js';
 export * from './audit.js';
+export * from './attempts.js';

@@ -36,7 +36,14 @@ export const notificationOutbox = sqliteTable(
     /** For PUSH: the device's subscription id. */
     pushDeviceId: text('push_device_id'),
     subject: text('subject').notNull(),
+    /** May hold `{secret}`: replaced by `secret` at send time only. */
     body: text('body').notNull(),
+    /**
+     * A secret the notice carries (a pickup code). Put into the text only when
+     * sending and set to null once the notice is sent or dropped, so no
+     * plaintext code stays at rest after delivery.
+     */
+    secret: text('secret'),
     /** Deep link opened from the notice. */
     url: text('url'),
     status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('PENDING'),

@@ -55,9 +55,12 @@ export const parcels = sqliteTable(
     codeLookup: text('code_lookup'),
     /** jti of the current pickup QR token. */
     qrTokenId: text('qr_token_id'),
-    failedAttempts: integer('failed_attempts').notNull().default(0),
-    lockouts: integer('lockouts').notNull().default(0),
-    lockedUntil: integer('locked_until', { mode: 'timestamp_ms' }),
+    /**
+     * The bank's lifetime failure count (attempt_counters.total of `code:bank:<id>`)
+     * when the current code was issued: failures since then are this code's
+     * exposure, whatever door hint they carried. Past a cap the code is re-issued.
+     */
+    codeExposureBase: integer('code_exposure_base').notNull().default(0),
     reminderSentAt: integer('reminder_sent_at', { mode: 'timestamp_ms' }),
     expiryWarningSentAt: integer('expiry_warning_sent_at', { mode: 'timestamp_ms' }),
     version: integer('version').notNull().default(1),
@@ -84,16 +87,6 @@ export const pickupTokens = sqliteTable('pickup_tokens', {
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
-/** Failed code attempts per kiosk or controller, with exponential lockout. */
-export const attemptThrottles = sqliteTable('attempt_throttles', {
-  /** `kiosk:<id>` or `device:<bankId>`. */
-  key: text('key').primaryKey(),
-  failures: integer('failures').notNull().default(0),
-  lockouts: integer('lockouts').notNull().default(0),
-  lockedUntil: integer('locked_until', { mode: 'timestamp_ms' }),
-  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
-});
-
 /** Touchscreens paired with a bank; they act for the bank, never as a person. */
 export const kiosks = sqliteTable(
   'kiosks',
@@ -105,9 +98,12 @@ export const kiosks = sqliteTable(
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** A kiosk credential ends: rotate it before then (KIOSK_CREDENTIAL_TTL_DAYS). */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
     revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [uniqueIndex('kiosks_token_uq').on(t.tokenHash)],
+  (t) => [uniqueIndex('kiosks_token_uq').on(t.tokenHash), index('kiosks_bank_idx').on(t.bankId)],
 );
 
 /** Banks a courier may drop off at. */

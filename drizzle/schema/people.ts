@@ -21,6 +21,8 @@ export const people = sqliteTable(
     /** A bank id; not a foreign key so people.ts stays independent of lockers.ts. */
     preferredBankId: text('preferred_bank_id'),
     needsAccessible: integer('needs_accessible', { mode: 'boolean' }).notNull().default(false),
+    /** A disabled person cannot sign in; their tokens stop working and their sockets close. */
+    disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' })
       .notNull()
       .default(sql`(unixepoch('subsec') * 1000)`),

@@ -104,6 +104,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           device: null,
           services,
           loaders: createLoaders(services),
+          client: req.ip ?? req.socket.remoteAddress ?? null,
         }),
     }),
   );

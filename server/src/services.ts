@@ -15,6 +15,7 @@ import { createLockerStore } from './lockers/store.js';
 import { createDevOutboxMailer, createSmtpMailer, type Mailer } from './notify/mailer.js';
 import { createPeopleService } from './people/service.js';
 import { createAuditService } from './audit/service.js';
+import { createAttemptService, describeLockout } from './attempts/service.js';
 import { createKioskService } from './devices/kiosks.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyStore } from './notify/store.js';
@@ -91,6 +92,16 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),
   });
+  const attempts = createAttemptService({
+    db,
+    clock,
+    onLockout: (l) =>
+      audit.raise({
+        kind: 'LOCKOUT',
+        bankId: l.bankId,
+        message: describeLockout(l, l.bankId ? lockers.store.getBank(l.bankId)?.name : undefined, clock.now()),
+      }),
+  });
   const signer = await loadPickupSigner(db);
   const parcels = createParcelService({
     db,
@@ -105,6 +116,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     notify,
     audit,
     people,
+    attempts,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
     publicWebUrl: config.PUBLIC_WEB_URL,
   });
@@ -129,6 +141,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     audit,
     notify,
     parcels,
+    attempts,
     signer,
     mailer,
     authenticate,

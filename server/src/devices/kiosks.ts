@@ -16,6 +16,8 @@ import { newId, randomToken } from '../shared/ids.js';
 const { kiosks, lockerBanks } = tables;
 
 export const KIOSK_TOKEN_PREFIX = 'blk';
+/** A kiosk credential lasts a year; an admin rotates it before then. */
+export const KIOSK_CREDENTIAL_TTL_MS = 365 * 24 * 3_600_000;
 
 export function createKioskService(db: Db, clock: Clock) {
   return {
@@ -27,12 +29,14 @@ export function createKioskService(db: Db, clock: Clock) {
       if (!trimmed || trimmed.length > 80)
         throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
       const token = randomToken(KIOSK_TOKEN_PREFIX);
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + KIOSK_CREDENTIAL_TTL_MS);
       const row = db.orm
         .insert(kiosks)
-        .values({ id: newId('ksk'), bankId, name: trimmed, tokenHash: sha256(token), createdAt: clock.now() })
+        .values({ id: newId('ksk'), bankId, name: trimmed, tokenHash: sha256(token), createdAt: now, expiresAt })
         .returning()
         .get();
-      return { id: row.id, bankId, name: row.name, token };
+      return { id: row.id, bankId, name: row.name, token, expiresAt };
     },
 
     revokeCredential(viewer: Viewer | null, id: string): boolean {
@@ -56,6 +60,11 @@ export function createKioskService(db: Db, clock: Clock) {
         .where(and(eq(kiosks.tokenHash, sha256(token)), isNull(kiosks.revokedAt)))
         .get();
       if (!kiosk) return null;
+      const now = clock.now();
+      if (kiosk.expiresAt && kiosk.expiresAt <= now) return null;
+      // Last-used is informative; written at most once a minute.
+      if (!kiosk.lastUsedAt || now.getTime() - kiosk.lastUsedAt.getTime() > 60_000)
+        db.orm.update(kiosks).set({ lastUsedAt: now }).where(eq(kiosks.id, kiosk.id)).run();
       return { personId: '', role: 'KIOSK', department: null, tokenId: kiosk.id, bankId: kiosk.bankId };
     },
   };

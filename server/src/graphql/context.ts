@@ -9,4 +9,6 @@ export interface GraphQLContext {
   device: DeviceIdentity | null;
   services: Services;
   loaders: Loaders;
+  /** The network client (IP address) the request came from; attempt budgets and rate limits count by it. */
+  client: string | null;
 }

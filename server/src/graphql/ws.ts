@@ -84,6 +84,7 @@ export function attachWebSocketServer(opts: {
           device: identity?.kind === 'device' ? identity.device : null,
           services,
           loaders: createLoaders(services),
+          client: ctx.extra.request.socket.remoteAddress ?? null,
         };
       },
       // Errors before execution (validation, variables) get a code like over HTTP.

@@ -12,10 +12,10 @@ export const parcelResolvers: Resolvers = {
   },
   Mutation: {
     intakeParcel: (_, { input }, { viewer, services }) => services.parcels.intake(viewer, input),
-    redeemPickupCode: (_, { code, compartmentHint }, { viewer, device, services }) =>
-      services.parcels.redeemCode(viewer, device, code, compartmentHint ?? null),
-    redeemPickupQr: (_, { token, compartmentHint }, { viewer, device, services }) =>
-      services.parcels.redeemQr(viewer, device, token, compartmentHint ?? null),
+    redeemPickupCode: (_, { code }, { viewer, device, services, client }) =>
+      services.parcels.redeemCode(viewer, device, code, client),
+    redeemPickupQr: (_, { token }, { viewer, device, services, client }) =>
+      services.parcels.redeemQr(viewer, device, token, client),
     openMyParcel: (_, { parcelId }, { viewer, services }) => services.parcels.openMyParcel(viewer, parcelId),
     extendParcelHold: (_, { parcelId }, { viewer, services }) => services.parcels.extendHold(viewer, parcelId),
     shareParcelPickup: (_, { parcelId, email }, { viewer, services }) =>

@@ -27,7 +27,8 @@ import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { codeLookup, CODE_DIGITS, deriveCode, type PickupSigner } from './credentials.js';
-import { afterFailure, isLocked, PARCEL_LIFETIME_FAILURE_CAP } from './lockout.js';
+import { PICKUP_CODE_EXPOSURE_CAP } from '../attempts/budgets.js';
+import type { AttemptService, BeganAttempt } from '../attempts/service.js';
 import type { ParcelStore } from './store.js';
 import { detectCarrier, normaliseTracking } from './tracking.js';
 import { parcelTopics, SIZE_ORDER, type ParcelRow, type Size } from './types.js';
@@ -74,6 +75,7 @@ export interface ParcelServiceDeps {
   notify: NotifyService;
   audit: AuditService;
   people: PeopleService;
+  attempts: AttemptService;
   openCommandTtlMs: number;
   publicWebUrl: string;
 }
@@ -93,12 +95,6 @@ const atDesk = (deskReason: NonNullable<ParcelRow['deskReason']>) => ({
   compartmentId: null,
 });
 
-/** "1 minute", "8 minutes", "2 hours" until `until`. */
-function minutes(until: Date | null, now: Date): string {
-  const m = Math.max(1, Math.round(((until?.getTime() ?? now.getTime()) - now.getTime()) / 60_000));
-  return m >= 120 ? `${Math.round(m / 60)} hours` : m === 1 ? '1 minute' : `${m} minutes`;
-}
-
 const refused = (reason: ActionRefusal, message: string): ActionResult => ({
   __typename: 'ParcelActionRefused',
   reason,
@@ -111,7 +107,7 @@ const ok = (parcel: ParcelRow, command: CommandRow | null = null): ActionResult 
 });
 
 export function createParcelService(deps: ParcelServiceDeps) {
-  const { db, store, bus, clock, logger, lockers, devices, notify, audit, people, signer, secret } = deps;
+  const { db, store, bus, clock, logger, lockers, devices, notify, audit, people, attempts, signer, secret } = deps;
 
   // --- helpers ----------------------------------------------------------------
 
@@ -289,6 +285,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           doorOpenedAt: null,
           qrTokenId: newId('qr'),
           ...code,
+          codeExposureBase: codeExposureNow(parcel.bankId),
         },
         at,
       );
@@ -410,68 +407,105 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
   // --- pickup at the locker ---------------------------------------------------
 
-  function throttleKey(viewer: Viewer | null, device: { bankId: string } | null) {
-    if (device) return { key: `device:${device.bankId}`, bankId: device.bankId };
-    if (viewer?.role === 'KIOSK' && viewer.bankId) return { key: `kiosk:${viewer.tokenId}`, bankId: viewer.bankId };
+  /** Who is trying a pickup secret: a kiosk or a controller, never a person or an anonymous client. */
+  function pickupCredential(viewer: Viewer | null, device: { bankId: string } | null) {
+    if (device) return { credential: `device:${device.bankId}`, bankId: device.bankId };
+    if (viewer?.role === 'KIOSK' && viewer.bankId)
+      return { credential: `kiosk:${viewer.tokenId}`, bankId: viewer.bankId };
     throw forbidden('Only a locker controller or a kiosk may redeem pickup codes.');
   }
 
-  function refuse(retryAfter: Date | null = null): PickupResult {
-    const now = clock.now().getTime();
+  function refuse(retryAfterMs: number | null = null): PickupResult {
     return {
       __typename: 'PickupRefused',
-      message: retryAfter ? 'Too many attempts at this locker. Please wait and try again.' : NOT_VALID,
-      retryAfterSeconds: retryAfter ? Math.max(1, Math.ceil((retryAfter.getTime() - now) / 1000)) : null,
+      message: retryAfterMs ? 'Too many attempts at this locker. Please wait and try again.' : NOT_VALID,
+      retryAfterSeconds: retryAfterMs ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : null,
     };
   }
 
-  /** One more failure at this kiosk/controller, and against the parcel behind the hinted door. */
-  function recordFailure(key: string, bankId: string, hint: string | null): PickupResult {
-    const now = clock.now();
-    const next = afterFailure(store.throttle(key), now);
-    store.saveThrottle(key, next, now);
-    const bank = lockers.store.getBank(bankId);
-    if (next.lockedNow) {
+  /**
+   * Every code and QR try passes the attempt mechanism: counted against the
+   * credential, the bank and the network client before it is looked at.
+   */
+  function beginPickupAttempt(
+    secret: 'PICKUP_CODE' | 'PICKUP_QR',
+    viewer: Viewer | null,
+    device: { bankId: string } | null,
+    client: string | null,
+  ) {
+    const { credential, bankId } = pickupCredential(viewer, device);
+    if (!devices.isConnected(bankId)) {
+      // Said before looking at the code, so it reveals nothing about it.
+      return {
+        ok: false as const,
+        result: {
+          __typename: 'PickupRefused' as const,
+          message: 'This locker is not connected right now. Try again in a minute or contact the mailroom.',
+          retryAfterSeconds: 30,
+        },
+      };
+    }
+    const attempt = attempts.begin({
+      secret,
+      scopes: { credential, bank: bankId, ...(client ? { client } : {}) },
+      credential,
+      client,
+      bankId,
+    });
+    if (!attempt.ok) return { ok: false as const, result: refuse(attempt.retryAfterMs) };
+    return { ok: true as const, bankId, attempt };
+  }
+
+  /** A wrong code or QR: counted; codes at the bank that have been exposed to too many guesses are re-issued. */
+  function pickupFailed(attempt: Extract<BeganAttempt, { ok: true }>, bankId: string, secret: string): PickupResult {
+    const { retryAfterMs, bankTotal } = attempt.fail();
+    if (secret === 'PICKUP_CODE' && bankTotal !== null) reissueOverexposedCodes(bankId, bankTotal);
+    return refuse(retryAfterMs);
+  }
+
+  /**
+   * Wrong codes typed at a bank are guesses at every code waiting there,
+   * whatever door they name: each code's exposure is the bank's failures
+   * since it was issued. Past the cap the code is replaced and its recipient
+   * sent the new one.
+   */
+  function reissueOverexposedCodes(bankId: string, bankTotal: number) {
+    for (const parcel of store.overexposed(bankId, bankTotal - PICKUP_CODE_EXPOSURE_CAP)) {
+      const updated = db.withTx((tx) => {
+        const fresh = store.getIn(tx, parcel.id);
+        if (fresh?.status !== 'READY_FOR_PICKUP') return null;
+        return reissueCode(tx, fresh, 'code-reissued', 'Your parcel has a new pickup code');
+      });
+      if (!updated) continue;
+      publish(updated);
       audit.raise({
         kind: 'LOCKOUT',
         bankId,
-        message: `${bank?.name ?? 'A locker'}: keypad locked for ${minutes(next.lockedUntil, now)} after ${next.failures} failed codes.`,
+        parcelId: updated.id,
+        message: `${PICKUP_CODE_EXPOSURE_CAP} wrong codes were tried at this bank since parcel ${updated.tracking}'s code was issued: its code was replaced and the recipient sent the new one.`,
       });
     }
-    const compartment = hint ? lockers.findCompartment(bankId, hint) : undefined;
-    const target = compartment ? store.activeInCompartment(db.orm, compartment.id) : undefined;
-    if (target?.status === 'READY_FOR_PICKUP') {
-      const p = afterFailure(
-        { failures: target.failedAttempts, lockouts: target.lockouts, lockedUntil: target.lockedUntil },
-        now,
-      );
-      const exhausted = p.failures >= PARCEL_LIFETIME_FAILURE_CAP;
-      const updated = store.update(
-        db.orm,
-        target.id,
-        {
-          failedAttempts: p.failures,
-          lockouts: p.lockouts,
-          lockedUntil: p.lockedUntil,
-          ...(exhausted ? { codeLookup: null } : {}),
-        },
-        now,
-      );
-      if (p.lockedNow || exhausted) {
-        audit.raise({
-          kind: 'LOCKOUT',
-          bankId,
-          compartmentLabel: compartment?.label ?? null,
-          parcelId: target.id,
-          message: exhausted
-            ? `${compartment?.label}: ${PARCEL_LIFETIME_FAILURE_CAP} failed codes in this parcel's life; its code no longer works. Re-issue it to the recipient.`
-            : `${compartment?.label}: codes for this parcel locked for ${minutes(p.lockedUntil, now)} after ${p.failures} failed attempts.`,
-        });
-      }
-      publish(updated);
-    }
-    return refuse(next.lockedNow ? next.lockedUntil : null);
+    notify.kick();
   }
+
+  /**
+   * Replaces a waiting parcel's code (the old one stops working at once) and
+   * tells its collectors the new one. Inside the caller's transaction.
+   */
+  function reissueCode(tx: Tx, parcel: ParcelRow, kind: string, lead: string): ParcelRow {
+    const code = issueCode(tx, parcel);
+    const updated = store.update(
+      tx,
+      parcel.id,
+      { ...code, codeExposureBase: codeExposureNow(parcel.bankId) },
+      clock.now(),
+    );
+    noticeReady(tx, updated, kind, lead);
+    return updated;
+  }
+
+  /** The bank's failure count now: a newly issued code's exposure starts here. */
+  const codeExposureNow = (bankId: string | null) => (bankId ? attempts.total('PICKUP_CODE', 'bank', bankId) : 0);
 
   function openForPickup(
     parcel: ParcelRow,
@@ -508,36 +542,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
       parcel.status === 'READY_FOR_PICKUP' &&
       parcel.bankId === bankId &&
       !!parcel.expiresAt &&
-      parcel.expiresAt > now &&
-      !(parcel.lockedUntil && parcel.lockedUntil > now) &&
-      parcel.failedAttempts < PARCEL_LIFETIME_FAILURE_CAP
+      parcel.expiresAt > now
     );
-  }
-
-  function beginAttempt(viewer: Viewer | null, device: { bankId: string } | null) {
-    const { key, bankId } = throttleKey(viewer, device);
-    const state = store.throttle(key);
-    if (isLocked(state, clock.now())) return { key, bankId, locked: refuse(state.lockedUntil) };
-    if (!devices.isConnected(bankId)) {
-      // Said before looking at the code, so it reveals nothing about it.
-      return {
-        key,
-        bankId,
-        locked: {
-          __typename: 'PickupRefused' as const,
-          message: 'This locker is not connected right now. Try again in a minute or contact the mailroom.',
-          retryAfterSeconds: 30,
-        },
-      };
-    }
-    return { key, bankId, locked: null };
-  }
-
-  function succeed(key: string, parcel: ParcelRow, via: 'CODE' | 'QR'): PickupResult {
-    const opened = openForPickup(parcel, via, null, deps.openCommandTtlMs);
-    if (!opened) return refuse();
-    store.saveThrottle(key, { failures: 0, lockouts: 0, lockedUntil: null }, clock.now());
-    return opened;
   }
 
   // --- sweeps -------------------------------------------------------------------
@@ -727,9 +733,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         codeVersion: 0,
         codeLookup: null,
         qrTokenId: null,
-        failedAttempts: 0,
-        lockouts: 0,
-        lockedUntil: null,
+        codeExposureBase: 0,
         reminderSentAt: null,
         expiryWarningSentAt: null,
         updatedAt: now,
@@ -828,49 +832,54 @@ export function createParcelService(deps: ParcelServiceDeps) {
       viewer: Viewer | null,
       device: { bankId: string } | null,
       rawCode: string,
-      hint: string | null,
+      client: string | null,
     ): PickupResult {
-      const attempt = beginAttempt(viewer, device);
-      if (attempt.locked) return attempt.locked;
+      const begun = beginPickupAttempt('PICKUP_CODE', viewer, device, client);
+      if (!begun.ok) return begun.result;
+      const { bankId, attempt } = begun;
       const code = rawCode.replace(/[\s-]/g, '');
       const parcel = new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)
         ? store.byCodeLookup(codeLookup(secret, code))
         : undefined;
-      if (!redeemable(parcel, attempt.bankId)) return recordFailure(attempt.key, attempt.bankId, hint);
-      return succeed(attempt.key, parcel, 'CODE');
+      if (!redeemable(parcel, bankId)) return pickupFailed(attempt, bankId, 'PICKUP_CODE');
+      const opened = openForPickup(parcel, 'CODE', null, deps.openCommandTtlMs);
+      // A right code whose door would not take the command was still right: not a failure.
+      attempt.succeed(parcel.id);
+      return opened ?? refuse();
     },
 
     async redeemQr(
       viewer: Viewer | null,
       device: { bankId: string } | null,
       token: string,
-      hint: string | null,
+      client: string | null,
     ): Promise<PickupResult> {
-      const attempt = beginAttempt(viewer, device);
-      if (attempt.locked) return attempt.locked;
+      const begun = beginPickupAttempt('PICKUP_QR', viewer, device, client);
+      if (!begun.ok) return begun.result;
+      const { bankId, attempt } = begun;
       const claims = token.length < 2000 ? await signer.verify(token) : null;
       const parcel = claims ? store.get(claims.sub) : undefined;
       const tokenRow = claims ? store.token(db.orm, claims.jti) : undefined;
       if (
         !claims ||
-        !redeemable(parcel, attempt.bankId) ||
+        !redeemable(parcel, bankId) ||
         parcel.qrTokenId !== claims.jti ||
         tokenRow?.usedAt ||
         tokenRow?.revokedAt
       ) {
-        return recordFailure(attempt.key, attempt.bankId, hint ?? claims?.cmp ?? null);
+        return pickupFailed(attempt, bankId, 'PICKUP_QR');
       }
-      const opened = succeed(attempt.key, parcel, 'QR');
+      const opened = openForPickup(parcel, 'QR', null, deps.openCommandTtlMs);
+      attempt.succeed(parcel.id);
+      if (!opened) return refuse();
       // A QR is accepted once: a screenshot passed around opens nothing more.
-      if (opened.__typename === 'PickupOpened') {
-        store.upsertToken(db.orm, {
-          id: claims.jti,
-          parcelId: parcel.id,
-          bankId: attempt.bankId,
-          usedAt: clock.now(),
-          expiresAt: new Date(claims.exp * 1000),
-        });
-      }
+      store.upsertToken(db.orm, {
+        id: claims.jti,
+        parcelId: parcel.id,
+        bankId,
+        usedAt: clock.now(),
+        expiresAt: new Date(claims.exp * 1000),
+      });
       return opened;
     },
 

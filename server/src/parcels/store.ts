@@ -3,10 +3,9 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, ne, or, sql, 
 import type { Db, Queryable } from '../db/index.js';
 import { tables } from '../db/index.js';
 import type { CompartmentRow } from '../lockers/types.js';
-import type { ThrottleState } from './lockout.js';
 import { fittingSizes, type ParcelRow } from './types.js';
 
-const { parcels, compartments, pickupTokens, attemptThrottles, courierBanks, people } = tables;
+const { parcels, compartments, pickupTokens, courierBanks, people } = tables;
 
 export type ReserveOutcome =
   | { kind: 'reserved'; parcel: ParcelRow; compartment: CompartmentRow }
@@ -238,19 +237,20 @@ export function createParcelStore(db: Db) {
         .all()
         .map((r) => r.id),
 
-    // --- throttles -----------------------------------------------------------
-    throttle: (key: string): ThrottleState => {
-      const row = q.select().from(attemptThrottles).where(eq(attemptThrottles.key, key)).get();
-      return row
-        ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.lockedUntil }
-        : { failures: 0, lockouts: 0, lockedUntil: null };
-    },
-    saveThrottle: (key: string, s: ThrottleState, at: Date) =>
+    /** Parcels waiting at a bank whose code was issued when the bank's failure count was at most `base`. */
+    overexposed: (bankId: string, base: number) =>
       q
-        .insert(attemptThrottles)
-        .values({ key, ...s, updatedAt: at })
-        .onConflictDoUpdate({ target: attemptThrottles.key, set: { ...s, updatedAt: at } })
-        .run(),
+        .select()
+        .from(parcels)
+        .where(
+          and(
+            eq(parcels.bankId, bankId),
+            eq(parcels.status, 'READY_FOR_PICKUP'),
+            isNotNull(parcels.codeLookup),
+            sql`${parcels.codeExposureBase} <= ${base}`,
+          ),
+        )
+        .all(),
 
     // --- couriers -------------------------------------------------
     courierBankIds: (personId: string) =>

@@ -1,0 +1,198 @@
+/**
+ * One attempt mechanism for every guessable secret: pickup codes, pickup QR
+ * tokens, sign-in codes (and later loan and return codes).
+ *
+ *   const attempt = attempts.begin({ secret, scopes, credential, client, bankId });
+ *   if (!attempt.ok) → refuse, retry after attempt.retryAfterMs
+ *   …evaluate the secret…
+ *   attempt.succeed(parcelId) | attempt.fail()
+ *
+ * `begin` checks every scope's budget and charges the attempt to all of them
+ * in one synchronous transaction (BEGIN IMMEDIATE), before the secret is
+ * evaluated: concurrent attempts — over HTTP, several sockets or several
+ * processes on the same database — can never get past a budget before the
+ * first failure is recorded. A success refunds its own charge and nothing
+ * else; counters fall with time only. A failure that fills a bucket starts an
+ * escalating lockout and raises a LOCKOUT staff alert. Every attempt is
+ * written to the attempt log with the credential that made it.
+ *
+ * The counters live in the database (the Db port), so several instances on
+ * one database share them; a Redis-backed implementation of this interface
+ * can replace it.
+ */
+import type { Db } from '../db/index.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import { blockedUntil, charged, drained, failed, refunded, type BucketState } from './bucket.js';
+import { BUDGETS, budgetKey, type AttemptScope, type AttemptSecret, type Budget } from './budgets.js';
+import { createAttemptStore, type AttemptLogRow } from './store.js';
+
+export interface AttemptRequest {
+  secret: AttemptSecret;
+  /** The scopes this attempt is counted in, with their ids (a kiosk id, a bank id, an IP address …). */
+  scopes: Partial<Record<AttemptScope, string>>;
+  /** Who made it, for the log: `kiosk:<id>`, `device:<bankId>`, `person:<id>`, `anonymous`. */
+  credential: string;
+  client: string | null;
+  bankId?: string | null;
+}
+
+export interface Lockout {
+  secret: AttemptSecret;
+  scope: AttemptScope;
+  id: string;
+  until: Date;
+  /** Failures counted in that scope's bucket when it filled. */
+  bankId: string | null;
+  credential: string;
+}
+
+export type BeganAttempt =
+  | { ok: false; retryAfterMs: number; scope: AttemptScope }
+  | {
+      ok: true;
+      /** Right secret: only this attempt's own charge is refunded. */
+      succeed(parcelId?: string | null): void;
+      /** Wrong secret: stays counted. Returns when the caller may try again if this failure locked a scope. */
+      fail(): { retryAfterMs: number | null; bankTotal: number | null };
+    };
+
+export interface AttemptServiceDeps {
+  db: Db;
+  clock: Clock;
+  /** Called after a failure starts a lockout (a LOCKOUT staff alert). */
+  onLockout?: (lockout: Lockout) => void;
+}
+
+export function createAttemptService({ db, clock, onLockout }: AttemptServiceDeps) {
+  const store = createAttemptStore(db.orm);
+
+  function scopesOf(req: AttemptRequest) {
+    const out: { scope: AttemptScope; id: string; key: string; budget: Budget }[] = [];
+    for (const [scope, id] of Object.entries(req.scopes) as [AttemptScope, string | undefined][]) {
+      const budget = BUDGETS[req.secret][scope];
+      if (!budget || !id) continue;
+      out.push({ scope, id, key: budgetKey(req.secret, scope, id), budget });
+    }
+    return out;
+  }
+
+  function log(req: AttemptRequest, outcome: AttemptLogRow['outcome'], parcelId: string | null = null) {
+    store.log(db.orm, {
+      id: newId('att'),
+      at: clock.now(),
+      secret: req.secret,
+      outcome,
+      credential: req.credential,
+      client: req.client,
+      bankId: req.bankId ?? null,
+      parcelId,
+    });
+  }
+
+  return {
+    store,
+
+    begin(req: AttemptRequest): BeganAttempt {
+      const scopes = scopesOf(req);
+      const now = clock.now();
+      const refusal = db.withTx((tx) => {
+        const states = scopes.map((s) => drained(store.counter(tx, s.key, now), s.budget, now));
+        let worst: { until: Date; scope: AttemptScope } | null = null;
+        for (const [i, state] of states.entries()) {
+          const until = blockedUntil(state, scopes[i]!.budget, now);
+          if (until && (!worst || until > worst.until)) worst = { until, scope: scopes[i]!.scope };
+        }
+        if (worst) return worst;
+        states.forEach((state, i) => store.save(tx, scopes[i]!.key, charged(state)));
+        return null;
+      });
+      if (refusal) {
+        log(req, 'LOCKED');
+        return {
+          ok: false,
+          retryAfterMs: Math.max(1000, refusal.until.getTime() - now.getTime()),
+          scope: refusal.scope,
+        };
+      }
+      let settled = false;
+      return {
+        ok: true,
+        succeed(parcelId = null) {
+          if (settled) return;
+          settled = true;
+          const at = clock.now();
+          db.withTx((tx) => {
+            for (const s of scopes)
+              store.save(tx, s.key, refunded(drained(store.counter(tx, s.key, at), s.budget, at)));
+          });
+          log(req, 'SUCCESS', parcelId);
+        },
+        fail() {
+          if (settled) return { retryAfterMs: null, bankTotal: null };
+          settled = true;
+          const at = clock.now();
+          const lockouts: Lockout[] = [];
+          let bankTotal: number | null = null;
+          db.withTx((tx) => {
+            for (const s of scopes) {
+              const next = failed(drained(store.counter(tx, s.key, at), s.budget, at), s.budget, at);
+              const { lockedNow, ...state } = next;
+              store.save(tx, s.key, state satisfies BucketState);
+              if (s.scope === 'bank') bankTotal = state.total;
+              if (lockedNow && state.lockedUntil)
+                lockouts.push({
+                  secret: req.secret,
+                  scope: s.scope,
+                  id: s.id,
+                  until: state.lockedUntil,
+                  bankId: req.bankId ?? null,
+                  credential: req.credential,
+                });
+            }
+          });
+          log(req, 'FAILURE');
+          for (const l of lockouts) onLockout?.(l);
+          const until = lockouts.reduce<Date | null>((m, l) => (!m || l.until > m ? l.until : m), null);
+          return { retryAfterMs: until ? until.getTime() - at.getTime() : null, bankTotal };
+        },
+      };
+    },
+
+    /** Failures ever counted in one scope (a bank's, for a code's exposure). */
+    total(secret: AttemptSecret, scope: AttemptScope, id: string): number {
+      return store.counter(db.orm, budgetKey(secret, scope, id), clock.now()).total;
+    },
+
+    recent: (filter: { bankId?: string | null }, limit: number) => store.recent(filter, limit),
+
+    /** Keeps the attempt log for 90 days and forgets idle network clients after a week. */
+    prune() {
+      const now = clock.now().getTime();
+      store.pruneLog(new Date(now - 90 * 24 * 3_600_000));
+      store.pruneClientCounters(new Date(now - 7 * 24 * 3_600_000));
+    },
+  };
+}
+export type AttemptService = ReturnType<typeof createAttemptService>;
+
+const SECRET_WORDS: Record<AttemptSecret, string> = {
+  PICKUP_CODE: 'pickup codes',
+  PICKUP_QR: 'pickup QR scans',
+  SIGN_IN_CODE: 'sign-in codes',
+};
+const SCOPE_WORDS: Record<AttemptScope, string> = {
+  credential: 'this credential',
+  bank: 'every kiosk and keypad of this bank',
+  client: 'one network address',
+  global: 'the whole service',
+};
+
+/** The staff alert's text for a lockout: what was locked, for how long, and who tried. */
+export function describeLockout(l: Lockout, bankName: string | undefined, now: Date): string {
+  const minutes = Math.max(1, Math.round((l.until.getTime() - now.getTime()) / 60_000));
+  const span = minutes >= 120 ? `${Math.round(minutes / 60)} hours` : minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  const where = bankName ? `${bankName}: ` : '';
+  const who = l.scope === 'client' ? `address ${l.id}` : SCOPE_WORDS[l.scope];
+  return `${where}${SECRET_WORDS[l.secret]} locked for ${span} for ${who} after too many wrong tries (last by ${l.credential}).`;
+}
