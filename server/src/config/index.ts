@@ -12,6 +12,18 @@ const bool = z
 const ms = z.coerce.number().int().min(0);
 
 export const configSchema = z.object({
+  /**
+   * `production` turns off everything meant for development: introspection,
+   * "did you mean" suggestions, the dev outbox (refused at start), codes in
+   * logs, the API's landing page.
+   */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * Express's `trust proxy`: behind a TLS reverse proxy, the hops (or
+   * addresses) whose X-Forwarded-For is believed, so attempt budgets and rate
+   * limits count the real client. `false` (default): the socket's address.
+   */
+  TRUST_PROXY: z.string().default('false'),
   /** HTTP and WebSocket port; 0 picks a free one (tests). */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -37,6 +49,23 @@ export const configSchema = z.object({
   SECRET_KEY: z.string().min(32).optional(),
   /** Keep mail in a dev outbox readable over the API instead of sending it. Never in production. */
   DEV_OUTBOX: bool.default(false),
+  /**
+   * The pickup QR signing keys (Ed25519 JWKs with key ids), outside the
+   * database so a copy of it cannot forge offline QRs. A file (created 0600
+   * on first start) or, instead, PICKUP_SIGNING_KEYS holding the same JSON.
+   */
+  PICKUP_SIGNING_KEY_FILE: z.string().min(1).default('data/pickup-signing-keys.json'),
+  PICKUP_SIGNING_KEYS: z.string().min(1).optional(),
+  /** How long controllers still accept a rotated-out signing key (QRs signed with it stay valid). */
+  PICKUP_KEY_GRACE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(24 * 31),
+  /** Kiosk credentials and API tokens end after this; rotate them before. */
+  KIOSK_CREDENTIAL_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  API_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('Baylight <no-reply@baylight.local>'),
   /** How long a bank may be disconnected before it shows OFFLINE. */
