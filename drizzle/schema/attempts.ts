@@ -24,7 +24,12 @@ export const attemptCounters = sqliteTable('attempt_counters', {
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
-export const ATTEMPT_SECRETS = ['PICKUP_CODE', 'PICKUP_QR', 'SIGN_IN_CODE'] as const;
+/**
+ * The guessable secrets, and SIGN_IN_REQUEST: not a secret but the sending of
+ * one (a sign-in code by e-mail), limited the same way so no client can make
+ * the server mail a flood of addresses.
+ */
+export const ATTEMPT_SECRETS = ['PICKUP_CODE', 'PICKUP_QR', 'SIGN_IN_CODE', 'SIGN_IN_REQUEST'] as const;
 export const ATTEMPT_OUTCOMES = ['SUCCESS', 'FAILURE', 'LOCKED'] as const;
 
 /** The audit log of attempts: which secret, which outcome, and the credential that made it. */

@@ -17,6 +17,7 @@ import { createInProcessBus, type Bus } from './bus/index.js';
 import type { Config } from './config/index.js';
 import { openSqliteDb, type Db } from './db/index.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { clientAddressResolver } from './graphql/client-address.js';
 import { createLoaders } from './graphql/loaders.js';
 import { maskUnexpected } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
@@ -59,6 +60,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
   });
   const schema = buildSchema();
+  const clientAddress = clientAddressResolver(config.TRUST_PROXY);
 
   const app = express();
   app.disable('x-powered-by');
@@ -74,6 +76,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     logger: logger.child({ domain: 'ws' }),
     keepAliveMs: config.WS_KEEPALIVE_MS,
     maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
+    clientAddress,
   });
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -104,7 +107,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           device: null,
           services,
           loaders: createLoaders(services),
-          client: req.ip ?? req.socket.remoteAddress ?? null,
+          client: clientAddress(req),
         }),
     }),
   );

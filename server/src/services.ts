@@ -53,6 +53,17 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
     : createDevOutboxMailer(db, clock, logger.child({ domain: 'notify' }));
   const secret = serverSecret(db, config.SECRET_KEY);
+  // Lockouts become staff alerts; `audit` and `lockers` are made below and only used once attempts run.
+  const attempts = createAttemptService({
+    db,
+    clock,
+    onLockout: (l) =>
+      audit.raise({
+        kind: 'LOCKOUT',
+        bankId: l.bankId,
+        message: describeLockout(l, l.bankId ? lockers.store.getBank(l.bankId)?.name : undefined, clock.now()),
+      }),
+  });
   const people = createPeopleService({
     db,
     clock,
@@ -60,6 +71,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     mailer,
     secret,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+    attempts,
   });
   const lockers = createLockerService({ db, store: createLockerStore(db), bus, clock });
   const devices = createDeviceService({
@@ -91,16 +103,6 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     clock,
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),
-  });
-  const attempts = createAttemptService({
-    db,
-    clock,
-    onLockout: (l) =>
-      audit.raise({
-        kind: 'LOCKOUT',
-        bankId: l.bankId,
-        message: describeLockout(l, l.bankId ? lockers.store.getBank(l.bankId)?.name : undefined, clock.now()),
-      }),
   });
   const signer = await loadPickupSigner(db);
   const parcels = createParcelService({

@@ -1,5 +1,6 @@
 /** Sign-in with e-mail and a one-time code; bearer tokens over HTTP and WebSocket. */
 import { describe, expect, it } from 'vitest';
+import { BUDGETS } from '../src/attempts/budgets.js';
 import { closeCode, connected, startTestServer } from './helpers/server.js';
 
 const REQUEST = `mutation ($email: String!) { requestSignInCode(email: $email) { ok expiresAt } }`;
@@ -13,7 +14,7 @@ const SIGN_IN = `mutation ($email: String!, $code: String!) {
 const OUTBOX = `query ($to: String) { devOutbox(to: $to) { subject text } }`;
 
 async function codeFor(server: Awaited<ReturnType<typeof startTestServer>>, email: string) {
-  const box = await server.gql(OUTBOX, { to: email }, null);
+  const box = await server.gql(OUTBOX, { to: email });
   const subject: string = box.data.devOutbox[0]?.subject ?? '';
   return /(\d{6})/.exec(subject)?.[1] ?? null;
 }
@@ -65,6 +66,65 @@ describe('sign-in', () => {
     }
     const locked = await server.gql(SIGN_IN, { email: 'kim@uni.test', code }, null);
     expect(locked.data.signIn.reason).toBe('LOCKED_OUT');
+  });
+
+  it('answers a known and an unknown address identically, through wrong codes and the lockout', async () => {
+    const server = await startTestServer();
+    server.services.people.createPerson({ email: 'real@uni.test', name: 'Real', role: 'STUDENT' });
+    const answers = async (email: string) => {
+      const out: unknown[] = [
+        await server.gql(REQUEST, { email }, null).then((r) => Object.keys(r.data.requestSignInCode)),
+      ];
+      for (let i = 0; i < 7; i++) out.push((await server.gql(SIGN_IN, { email, code: '000000' }, null)).data.signIn);
+      return out;
+    };
+    const known = await answers('real@uni.test');
+    const unknown = await answers('nobody@uni.test');
+    expect(unknown).toEqual(known);
+    expect(known.at(-1)).toMatchObject({ reason: 'LOCKED_OUT' });
+  });
+
+  it('lets the real person in with a newly requested code after someone else burnt theirs', async () => {
+    const server = await startTestServer();
+    server.services.people.createPerson({ email: 'kim@uni.test', name: 'Kim', role: 'STAFF' });
+    await server.gql(REQUEST, { email: 'kim@uni.test' }, null);
+    for (let i = 0; i < 6; i++) await server.gql(SIGN_IN, { email: 'kim@uni.test', code: '000000' }, null);
+    expect((await server.gql(SIGN_IN, { email: 'kim@uni.test', code: '000000' }, null)).data.signIn.reason).toBe(
+      'LOCKED_OUT',
+    );
+    await server.gql(REQUEST, { email: 'kim@uni.test' }, null);
+    const code = await codeFor(server, 'kim@uni.test');
+    const res = await server.gql(SIGN_IN, { email: 'kim@uni.test', code }, null);
+    expect(res.data.signIn.__typename).toBe('SignInSuccess');
+  });
+
+  it('limits sign-in tries and code requests per network client, without holding up anyone else', async () => {
+    const server = await startTestServer({ TRUST_PROXY: 'true' });
+    server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
+    const from = async (ip: string, query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ query, variables }),
+      });
+      return ((await res.json()) as { data: any }).data;
+    };
+    // One client guessing across many addresses meets its own budget.
+    const capacity = BUDGETS.SIGN_IN_CODE.client!.capacity;
+    for (let i = 0; i < capacity; i++)
+      expect((await from('10.9.0.1', SIGN_IN, { email: `x${i}@uni.test`, code: '000000' })).signIn.reason).toBe(
+        'CODE_NOT_VALID',
+      );
+    expect((await from('10.9.0.1', SIGN_IN, { email: 'x@uni.test', code: '000000' })).signIn.reason).toBe('LOCKED_OUT');
+    // Requests: past the client's allowance nothing more is mailed, and the answer does not change.
+    const requests = BUDGETS.SIGN_IN_REQUEST.client!.capacity;
+    for (let i = 0; i < requests; i++) await from('10.9.0.2', REQUEST, { email: `r${i}@uni.test` });
+    expect((await from('10.9.0.2', REQUEST, { email: 'lee@uni.test' })).requestSignInCode.ok).toBe(true);
+    expect(await codeFor(server, 'lee@uni.test')).toBeNull();
+    // Someone on another network signs in as usual.
+    await from('10.9.0.3', REQUEST, { email: 'lee@uni.test' });
+    const code = await codeFor(server, 'lee@uni.test');
+    expect((await from('10.9.0.3', SIGN_IN, { email: 'lee@uni.test', code })).signIn.__typename).toBe('SignInSuccess');
   });
 
   it('signs out by revoking the token', async () => {

@@ -11,7 +11,9 @@
  * `lockoutHalfLifeMs`. Nothing but time drains either: a success refunds only
  * its own attempt.
  */
-export const ATTEMPT_SECRETS = ['PICKUP_CODE', 'PICKUP_QR', 'SIGN_IN_CODE'] as const;
+import { ATTEMPT_SECRETS } from '../../../drizzle/schema/attempts.js';
+
+export { ATTEMPT_SECRETS };
 export type AttemptSecret = (typeof ATTEMPT_SECRETS)[number];
 
 /**
@@ -33,65 +35,44 @@ export interface Budget {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** capacity, drained per hour, longest lockout (the first is one minute), lockout count drained per interval. */
+const budget = (capacity: number, drainPerHour: number, maxLockoutMs: number, lockoutDrainMs = 6 * HOUR): Budget => ({
+  capacity,
+  drainPerHour,
+  baseLockoutMs: MINUTE,
+  maxLockoutMs,
+  lockoutDrainMs,
+});
+
 export const BUDGETS: Record<AttemptSecret, Partial<Record<AttemptScope, Budget>>> = {
   // 8 digits, 10^8 codes, bound to their bank. The bank row is the one an
   // attacker holding every credential of a bank meets: 30 guesses an hour.
   PICKUP_CODE: {
-    credential: {
-      capacity: 10,
-      drainPerHour: 20,
-      baseLockoutMs: MINUTE,
-      maxLockoutMs: 24 * HOUR,
-      lockoutDrainMs: 6 * HOUR,
-    },
-    bank: { capacity: 30, drainPerHour: 30, baseLockoutMs: MINUTE, maxLockoutMs: HOUR, lockoutDrainMs: 6 * HOUR },
+    credential: budget(10, 20, 24 * HOUR),
+    bank: budget(30, 30, HOUR),
     // Several kiosks may share a NAT address: roomier than one credential.
-    client: {
-      capacity: 60,
-      drainPerHour: 120,
-      baseLockoutMs: MINUTE,
-      maxLockoutMs: 24 * HOUR,
-      lockoutDrainMs: 6 * HOUR,
-    },
+    client: budget(60, 120, 24 * HOUR),
   },
   // Signed tokens cannot be guessed; the budget stops a scanner being used as
   // an oracle and keeps QR pickups apart from a keypad flood.
   PICKUP_QR: {
-    credential: {
-      capacity: 20,
-      drainPerHour: 60,
-      baseLockoutMs: MINUTE,
-      maxLockoutMs: 24 * HOUR,
-      lockoutDrainMs: 6 * HOUR,
-    },
-    bank: { capacity: 60, drainPerHour: 120, baseLockoutMs: MINUTE, maxLockoutMs: HOUR, lockoutDrainMs: 6 * HOUR },
-    client: {
-      capacity: 60,
-      drainPerHour: 120,
-      baseLockoutMs: MINUTE,
-      maxLockoutMs: 24 * HOUR,
-      lockoutDrainMs: 6 * HOUR,
-    },
+    credential: budget(20, 60, 24 * HOUR),
+    bank: budget(60, 120, HOUR),
+    client: budget(60, 120, 24 * HOUR),
   },
   // 6 digits, 10^6 codes, 10 minutes each, burnt after SIGN_IN_TRIES_PER_CODE
   // wrong tries (per code, see people/service.ts). Per address the rate is
   // bounded by how many codes an address can be sent (SIGN_IN_CODES_PER_WINDOW).
   SIGN_IN_CODE: {
-    client: {
-      capacity: 20,
-      drainPerHour: 30,
-      baseLockoutMs: 5 * MINUTE,
-      maxLockoutMs: 24 * HOUR,
-      lockoutDrainMs: 6 * HOUR,
-    },
+    client: budget(20, 30, 24 * HOUR),
     // A whole-service ceiling against many addresses at once: 1 a second sustained.
-    global: {
-      capacity: 600,
-      drainPerHour: 3_600,
-      baseLockoutMs: MINUTE,
-      maxLockoutMs: 15 * MINUTE,
-      lockoutDrainMs: HOUR,
-    },
+    global: budget(600, 3_600, 15 * MINUTE, HOUR),
+  },
+  // Codes one network client, and the whole service, may have mailed. Per
+  // address: SIGN_IN_CODES_PER_WINDOW (people/service.ts).
+  SIGN_IN_REQUEST: {
+    client: budget(10, 20, HOUR, HOUR),
+    global: budget(300, 1_200, HOUR, HOUR),
   },
 };
 

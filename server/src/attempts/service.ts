@@ -180,6 +180,7 @@ const SECRET_WORDS: Record<AttemptSecret, string> = {
   PICKUP_CODE: 'pickup codes',
   PICKUP_QR: 'pickup QR scans',
   SIGN_IN_CODE: 'sign-in codes',
+  SIGN_IN_REQUEST: 'sign-in code requests',
 };
 const SCOPE_WORDS: Record<AttemptScope, string> = {
   credential: 'this credential',

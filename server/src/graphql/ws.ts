@@ -14,6 +14,7 @@ import type { DeviceIdentity } from '../devices/types.js';
 import type { Viewer } from '../people/types.js';
 import type { Services } from '../services.js';
 import type { Logger } from '../shared/logger.js';
+import type { ClientAddress } from './client-address.js';
 import { createLoaders } from './loaders.js';
 import type { GraphQLContext } from './context.js';
 
@@ -36,6 +37,7 @@ export function attachWebSocketServer(opts: {
   logger: Logger;
   keepAliveMs: number;
   maxPayloadBytes: number;
+  clientAddress: ClientAddress;
 }) {
   const { services, logger } = opts;
   // maxPayload: ws closes a socket sending a larger frame with 1009.
@@ -84,7 +86,7 @@ export function attachWebSocketServer(opts: {
           device: identity?.kind === 'device' ? identity.device : null,
           services,
           loaders: createLoaders(services),
-          client: ctx.extra.request.socket.remoteAddress ?? null,
+          client: opts.clientAddress(ctx.extra.request),
         };
       },
       // Errors before execution (validation, variables) get a code like over HTTP.

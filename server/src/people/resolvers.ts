@@ -25,8 +25,8 @@ export const peopleResolvers: Resolvers = {
       services.notify.updateSettings(viewer, input);
       return services.people.updatePreferences(viewer, input, (id) => !!services.lockers.store.getBank(id));
     },
-    requestSignInCode: (_, { email }, { services }) => services.people.requestSignInCode(email),
-    signIn: (_, { email, code }, { services }) => services.people.signIn(email, code),
+    requestSignInCode: (_, { email }, { services, client }) => services.people.requestSignInCode(email, client),
+    signIn: (_, { email, code }, { services, client }) => services.people.signIn(email, code, client),
     signOut: (_, __, { viewer, services }) => {
       if (!viewer) return false;
       services.people.revokeToken(viewer.tokenId);

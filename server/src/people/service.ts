@@ -3,6 +3,7 @@
  * with one-time codes. Tokens and codes are stored only as hashes.
  */
 import { z } from 'zod';
+import type { AttemptService } from '../attempts/service.js';
 import type { Db } from '../db/index.js';
 import type { Mailer } from '../notify/mailer.js';
 import type { Clock } from '../shared/clock.js';
@@ -17,8 +18,8 @@ import { ROLES } from '../../../drizzle/schema/people.js';
 import type { PersonRow, Role, Viewer } from './types.js';
 
 export const SIGN_IN_CODE_TTL_MS = 10 * 60_000;
-/** Wrong codes tolerated per issued code before it is burnt. */
-export const SIGN_IN_MAX_FAILURES = 5;
+/** Wrong tries one issued code takes before it is burnt. */
+export const SIGN_IN_TRIES_PER_CODE = 5;
 /** Codes one address may request per quarter hour; more are silently not sent. */
 export const SIGN_IN_CODES_PER_WINDOW = 5;
 const SIGN_IN_WINDOW_MS = 15 * 60_000;
@@ -36,9 +37,10 @@ export interface PeopleServiceDeps {
   mailer: Mailer;
   secret: string;
   sessionTtlMs: number;
+  attempts: AttemptService;
 }
 
-export function createPeopleService({ db, clock, logger, mailer, secret, sessionTtlMs }: PeopleServiceDeps) {
+export function createPeopleService({ db, clock, logger, mailer, secret, sessionTtlMs, attempts }: PeopleServiceDeps) {
   const store = createPeopleStore(db.orm);
 
   function parseEmail(email: string): string {
@@ -192,72 +194,107 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
     },
 
     /**
-     * Sends a code when the address belongs to someone. The answer is the same
-     * either way, so it never tells who has an account.
+     * Sends a code when the address belongs to someone. Everything else is the
+     * same either way — the answer, the row written (an unknown address gets a
+     * code nobody is sent), the limits — so neither the answer, nor a later
+     * sign-in, nor a lockout tells who has an account. Mail goes out after the
+     * answer, so its latency tells nothing either.
      */
-    async requestSignInCode(rawEmail: string): Promise<{ ok: true; expiresAt: Date }> {
+    requestSignInCode(rawEmail: string, client: string | null): { ok: true; expiresAt: Date } {
       const email = parseEmail(rawEmail);
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + SIGN_IN_CODE_TTL_MS);
-      const person = store.findByEmail(email);
+      // Per network client and service-wide: how many codes may be sent (a mail flood to many addresses).
+      const allowance = attempts.begin({
+        secret: 'SIGN_IN_REQUEST',
+        scopes: { global: 'all', ...(client ? { client } : {}) },
+        credential: 'anonymous',
+        client,
+      });
       const recent = store.recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS));
-      if (!person) {
-        logger.info({ email }, 'sign-in code requested for an unknown address; nothing sent');
+      if (!allowance.ok || recent.length >= SIGN_IN_CODES_PER_WINDOW) {
+        logger.warn({ client }, 'sign-in code request over its limit; nothing sent');
         return { ok: true, expiresAt };
       }
-      if (recent.length >= SIGN_IN_CODES_PER_WINDOW) {
-        logger.warn({ email }, 'sign-in code rate limit reached; nothing sent');
-        return { ok: true, expiresAt };
-      }
+      const person = store.findByEmail(email);
+      const sendable = person && !person.disabledAt ? person : null;
       const code = numericCode(6);
       store.insertSignInCode({
         id: newId('sic'),
         email,
-        codeHash: hmac(secret, `${email}:${code}`),
+        // An address without an account gets a code no one can know: it behaves the same from here on.
+        codeHash: sendable ? hmac(secret, `${email}:${code}`) : hmac(secret, `unsendable:${randomToken('x')}`),
         createdAt: now,
         expiresAt,
       });
-      await mailer.send({
-        to: email,
-        subject: `Your Baylight sign-in code: ${code}`,
-        text: `Hello ${person.name},\n\nyour Baylight sign-in code is ${code}. It works once, for 10 minutes.\n\nIf you did not ask for it, ignore this message.`,
-      });
+      if (sendable) {
+        mailer
+          .send({
+            to: email,
+            subject: `Your Baylight sign-in code: ${code}`,
+            text: `Hello ${sendable.name},\n\nyour Baylight sign-in code is ${code}. It works once, for 10 minutes.\n\nIf you did not ask for it, ignore this message.`,
+          })
+          .catch((err: unknown) => logger.error({ err }, 'sign-in code could not be sent'));
+      }
       return { ok: true, expiresAt };
     },
 
-    signIn(rawEmail: string, rawCode: string): SignInResult {
+    /**
+     * Checks a sign-in code. Each code takes SIGN_IN_TRIES_PER_CODE wrong tries,
+     * then it is burnt; a newly requested code starts afresh, so a lockout
+     * caused by someone else never stops the real person, who asks for a new
+     * code from their mailbox. Every try also passes the attempt mechanism per
+     * network client and service-wide.
+     */
+    signIn(rawEmail: string, rawCode: string, client: string | null): SignInResult {
       const email = parseEmail(rawEmail);
       const code = rawCode.replace(/\s+/g, '');
-      const now = clock.now();
       const notValid: SignInResult = {
         __typename: 'SignInFailure',
         reason: 'CODE_NOT_VALID',
         message: 'That code is not valid. Check it, or ask for a new one.',
       };
-      const candidates = store
-        .recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS))
-        .filter((c) => !c.usedAt && c.expiresAt > now);
-      const live = candidates.filter((c) => c.failedAttempts < SIGN_IN_MAX_FAILURES);
-      if (candidates.length > 0 && live.length === 0) {
-        return {
-          __typename: 'SignInFailure',
-          reason: 'LOCKED_OUT',
-          message: 'Too many wrong codes. Ask for a new code in a few minutes.',
-        };
+      const lockedOut = (message: string): SignInResult => ({
+        __typename: 'SignInFailure',
+        reason: 'LOCKED_OUT',
+        message,
+      });
+      const attempt = attempts.begin({
+        secret: 'SIGN_IN_CODE',
+        scopes: { global: 'all', ...(client ? { client } : {}) },
+        credential: 'anonymous',
+        client,
+      });
+      if (!attempt.ok) {
+        const minutes = Math.max(1, Math.ceil(attempt.retryAfterMs / 60_000));
+        return lockedOut(`Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
       }
-      if (!/^\d{6}$/.test(code) || live.length === 0) return notValid;
-      const expected = hmac(secret, `${email}:${code}`);
-      const match = live.find((c) => safeEqualHex(c.codeHash, expected));
-      if (!match) {
-        for (const c of live) store.recordFailedSignIn(c.id, c.failedAttempts + 1);
-        return notValid;
+      // One transaction: concurrent tries of one code (over several connections or processes) are serialised.
+      const outcome = db.withTx((tx) => {
+        const now = clock.now();
+        const candidates = store
+          .recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS), tx)
+          .filter((c) => !c.usedAt && c.expiresAt > now);
+        const live = candidates.filter((c) => c.failedAttempts < SIGN_IN_TRIES_PER_CODE);
+        if (candidates.length > 0 && live.length === 0) return 'burnt' as const;
+        const expected = /^\d{6}$/.test(code) ? hmac(secret, `${email}:${code}`) : null;
+        const match = expected ? live.find((c) => safeEqualHex(c.codeHash, expected)) : undefined;
+        const person = match ? store.findByEmail(email, tx) : undefined;
+        if (!match || !person || person.disabledAt) {
+          for (const c of live) store.recordFailedSignIn(c.id, tx);
+          return 'wrong' as const;
+        }
+        store.markSignInCodeUsed(match.id, now, tx);
+        return person;
+      });
+      if (outcome === 'burnt' || outcome === 'wrong') {
+        attempt.fail();
+        return outcome === 'burnt' ? lockedOut('Too many wrong codes. Ask for a new code: it will work.') : notValid;
       }
-      const person = store.findByEmail(email);
-      if (!person) return notValid;
-      store.markSignInCodeUsed(match.id, now);
-      const session = this.createSession(person.id);
-      logger.info({ personId: person.id }, 'signed in');
-      return { __typename: 'SignInSuccess', token: session.token, expiresAt: session.expiresAt, person };
+      attempt.succeed();
+      const session = this.createSession(outcome.id);
+      logger.info({ personId: outcome.id }, 'signed in');
+      return { __typename: 'SignInSuccess', token: session.token, expiresAt: session.expiresAt, person: outcome };
     },
   };
 }

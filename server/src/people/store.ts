@@ -11,8 +11,8 @@ export function createPeopleStore(db: Queryable) {
     findById(id: string): PersonRow | undefined {
       return db.select().from(people).where(eq(people.id, id)).get();
     },
-    findByEmail(email: string): PersonRow | undefined {
-      return db.select().from(people).where(eq(people.email, email)).get();
+    findByEmail(email: string, q: Queryable = db): PersonRow | undefined {
+      return q.select().from(people).where(eq(people.email, email)).get();
     },
     findByIds(ids: readonly string[]): PersonRow[] {
       if (ids.length === 0) return [];
@@ -83,19 +83,22 @@ export function createPeopleStore(db: Queryable) {
       db.insert(signInCodes).values(row).run();
     },
     /** Codes issued to `email` since `since`, newest first. */
-    recentSignInCodes(email: string, since: Date) {
-      return db
+    recentSignInCodes(email: string, since: Date, q: Queryable = db) {
+      return q
         .select()
         .from(signInCodes)
         .where(and(eq(signInCodes.email, email), gt(signInCodes.createdAt, since)))
         .orderBy(desc(signInCodes.createdAt))
         .all();
     },
-    recordFailedSignIn(id: string, failedAttempts: number) {
-      db.update(signInCodes).set({ failedAttempts }).where(eq(signInCodes.id, id)).run();
+    recordFailedSignIn(id: string, q: Queryable = db) {
+      q.update(signInCodes)
+        .set({ failedAttempts: sql`${signInCodes.failedAttempts} + 1` })
+        .where(eq(signInCodes.id, id))
+        .run();
     },
-    markSignInCodeUsed(id: string, at: Date) {
-      db.update(signInCodes).set({ usedAt: at }).where(eq(signInCodes.id, id)).run();
+    markSignInCodeUsed(id: string, at: Date, q: Queryable = db) {
+      q.update(signInCodes).set({ usedAt: at }).where(eq(signInCodes.id, id)).run();
     },
   };
 }
