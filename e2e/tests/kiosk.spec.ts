@@ -1,8 +1,9 @@
 /**
- * The kiosk keypad refuses without telling anything away and locks after
- * five wrong codes: a wrong code and a real code of a parcel waiting in
- * another bank get the very same answer; the fifth failure disables the
- * keypad with a countdown and alerts staff.
+ * The kiosk keypad refuses without telling anything away and locks when its
+ * credential's guess budget is spent (server/src/attempts/budgets.ts: ten wrong
+ * codes): a wrong code and a real code of a parcel waiting in another bank get
+ * the very same answer; the failure that fills the budget disables the keypad
+ * with a countdown and alerts staff.
  *
  * A fresh kiosk credential per run: the lockout is kept per credential and
  * doubles with each one, so the seeded kiosk (used by the pickup test) stays
@@ -14,7 +15,7 @@ import { expect, pairKiosk, test, typeOnKeypad } from '../fixtures.js';
 /** server/src/parcels/service.ts NOT_VALID: the one answer to every refused code. */
 const NOT_VALID = 'That code is not valid here. Check it and try again, or contact the mailroom.';
 
-test('wrong codes and another bank’s code get the same refusal; five failures lock the keypad with a countdown', async ({
+test('wrong codes and another bank’s code get the same refusal; a spent budget locks the keypad with a countdown', async ({
   seed,
   api,
   openPage,
@@ -48,8 +49,11 @@ test('wrong codes and another bank’s code get the same refusal; five failures 
     await expect(display).toHaveAttribute('data-length', '0');
     return (await result.innerText()).trim();
   };
-  // Codes that are certainly not the other parcel's.
-  const wrong = ['00000000', '11111111', '12345678', '87654321'].filter((c) => c !== elsewhere.code);
+  // Codes that are certainly not the other parcel's: as many as the kiosk credential's budget.
+  const KIOSK_BUDGET = 10;
+  const wrong = Array.from({ length: KIOSK_BUDGET + 1 }, (_, i) => String(11_111_111 * (i % 9) + i).padStart(8, '0'))
+    .filter((c) => c !== elsewhere.code)
+    .slice(0, KIOSK_BUDGET - 1);
 
   const otherBankAnswer = await tryCode(elsewhere.code);
   const wrongAnswer = await tryCode(wrong[0]!);
@@ -57,14 +61,14 @@ test('wrong codes and another bank’s code get the same refusal; five failures 
   expect(wrongAnswer).toBe(NOT_VALID);
   await expect(kiosk.getByTestId('kiosk-locked')).toHaveCount(0);
 
-  await tryCode(wrong[1]!);
-  await tryCode(wrong[2]!);
-  const fifth = await tryCode(wrong[3]!);
+  for (const code of wrong.slice(1, -1)) await tryCode(code);
+  await expect(kiosk.getByTestId('kiosk-locked')).toHaveCount(0);
+  const last = await tryCode(wrong.at(-1)!);
 
   // Locked: every key and Open are disabled, and a countdown runs.
   const locked = kiosk.getByTestId('kiosk-locked');
   await expect(locked).toHaveText(/^The keypad is locked for (1:00|0:[0-5]\d)\.$/);
-  expect(fifth).toContain('Too many attempts');
+  expect(last).toContain('Too many attempts');
   for (const key of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'clear', 'back'])
     await expect(kiosk.getByTestId(`kiosk-key-${key}`)).toBeDisabled();
   await expect(kiosk.getByTestId('kiosk-submit')).toBeDisabled();

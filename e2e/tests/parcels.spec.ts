@@ -139,14 +139,22 @@ test('the whole pickup: desk intake → locker deposit → student sees code and
     await screenshot(student, testInfo, 'my-parcels-390');
   });
 
-  await test.step('at the kiosk the code typed on the keypad opens the door', async () => {
+  await test.step('at the kiosk, after mistyping twice, the code typed on the keypad opens the door', async () => {
     const kiosk = await openPage(null);
     await pairKiosk(kiosk, seed.banks.Library.id, kioskToken!);
     await expect(kiosk.getByTestId('kiosk-bank-name')).toHaveText('Library');
+    const result = kiosk.getByTestId('kiosk-result');
+    // Two slips of the finger (each a code that is not this parcel's) hold nobody up.
+    for (const slip of [code.slice(0, 7) + ((Number(code[7]) + 1) % 10), code.slice(1) + code[0]]) {
+      if (slip === code) continue;
+      await typeOnKeypad(kiosk, slip);
+      await kiosk.getByTestId('kiosk-submit').click();
+      await expect(result).toHaveAttribute('data-outcome', 'refused');
+      await expect(kiosk.getByTestId('kiosk-locked')).toHaveCount(0);
+    }
     await typeOnKeypad(kiosk, code);
     const pickupCommand = waitForCommand(library, { kind: 'OPEN_COMPARTMENT', label });
     await kiosk.getByTestId('kiosk-submit').click();
-    const result = kiosk.getByTestId('kiosk-result');
     await expect(result).toHaveAttribute('data-outcome', 'opened');
     await expect(result).toHaveAttribute('data-label', label);
     await expect(result).toContainText(new RegExp(`Door ${label} is (open|opening)`));
