@@ -72,7 +72,7 @@ export const BUDGETS: Record<AttemptSecret, Partial<Record<AttemptScope, Budget>
   // address: SIGN_IN_CODES_PER_WINDOW (people/service.ts).
   SIGN_IN_REQUEST: {
     client: budget(10, 20, HOUR, HOUR),
-    global: budget(300, 1_200, HOUR, HOUR),
+    global: budget(300, 600, HOUR, HOUR),
   },
 };
 
