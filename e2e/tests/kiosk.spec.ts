@@ -101,7 +101,7 @@ test('wrong codes and another bank’s code get the same refusal; a spent budget
     staffAlerts: { id: string; kind: string; bankId: string; message: string }[];
   }>('query { staffAlerts { id kind bankId message } }', {}, { as: 'admin' });
   const alert = staffAlerts.find(
-    (a) => a.kind === 'LOCKOUT' && a.bankId === seed.banks.Library.id && a.message.includes('after 5 failed codes'),
+    (a) => a.kind === 'LOCKOUT' && a.bankId === seed.banks.Library.id && a.message.includes(`kiosk:${credential.id}`),
   );
   expect(alert, 'a LOCKOUT alert for the Library keypad').toBeTruthy();
   await api.request('mutation($id: ID!) { resolveStaffAlert(id: $id) { id } }', { id: alert!.id }, { as: 'admin' });

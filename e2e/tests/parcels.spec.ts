@@ -46,7 +46,7 @@ test('the whole pickup: desk intake → locker deposit → student sees code and
   controller,
   parcels,
 }, testInfo) => {
-  test.setTimeout(45_000);
+  test.setTimeout(60_000);
   const kioskToken = seed.banks.Library.kioskToken;
   expect(kioskToken, 'seed-demo wrote a kiosk token for the Library').toBeTruthy();
   const library = await controller('Library', { simulatePeople: true, closeAfterMs: 800 });
