@@ -34,6 +34,7 @@ export const SHELL_PAGES = [
   '/desk/recall',
   '/alerts',
   '/people',
+  '/admin/kiosks',
   '/dropoff',
   '/kiosk',
 ] as const;
