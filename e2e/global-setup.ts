@@ -174,6 +174,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   const serverEnv: Record<string, string> = {
     PORT: String(serverPort),
     DATABASE_FILE: databaseFile,
+    // The QR signing keys live outside the database; keep them in the run's temp directory too.
+    PICKUP_SIGNING_KEY_FILE: join(tempDir, 'pickup-signing-keys.json'),
     DEV_OUTBOX: 'true',
     WEB_ORIGINS: webUrl,
     DEVICE_OFFLINE_GRACE_MS: '1000',

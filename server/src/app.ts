@@ -58,6 +58,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     clock: opts.clock ?? systemClock,
     logger,
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
+  }).catch((err: unknown) => {
+    // E.g. a pickup key file others may read: refused before anything listens.
+    if (!opts.db) db.close();
+    throw err;
   });
   const schema = buildSchema();
   const clientAddress = clientAddressResolver(config.TRUST_PROXY);
@@ -124,6 +128,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   parcelSweeper.unref();
   services.devices.resumePresence();
   services.notify.start();
+  services.sockets.start();
+  const stopWatchingKeys = services.pickupKeys.watch();
 
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -141,6 +147,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(parcelSweeper);
+        stopWatchingKeys();
+        services.sockets.stop();
         services.devices.dispose();
         services.audit.dispose();
         await services.notify.stop();

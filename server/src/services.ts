@@ -6,6 +6,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { Bus } from './bus/index.js';
+import { RevocationCloseCode } from './bus/revocations.js';
 import type { Config } from './config/index.js';
 import { tables, type Db } from './db/index.js';
 import { createDeviceService } from './devices/service.js';
@@ -17,10 +18,12 @@ import { createPeopleService } from './people/service.js';
 import { createAuditService } from './audit/service.js';
 import { createAttemptService, describeLockout } from './attempts/service.js';
 import { createKioskService } from './devices/kiosks.js';
+import { createSocketRegistry } from './graphql/sockets.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyStore } from './notify/store.js';
 import { loadVapidKeys } from './notify/vapid.js';
-import { loadPickupSigner } from './parcels/credentials.js';
+import { createPickupSigner } from './parcels/credentials.js';
+import { openPickupKeyStore } from './parcels/signing-keys.js';
 import { createParcelService } from './parcels/service.js';
 import { createParcelStore } from './parcels/store.js';
 import { createPeopleStore } from './people/store.js';
@@ -51,7 +54,10 @@ export function serverSecret(db: Db, configured: string | undefined): string {
 export async function createServices({ db, bus, config, clock, logger, pushAgent }: ServiceDeps) {
   const mailer: Mailer = config.SMTP_URL
     ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
-    : createDevOutboxMailer(db, clock, logger.child({ domain: 'notify' }));
+    : createDevOutboxMailer(db, clock, logger.child({ domain: 'notify' }), {
+        // Subjects carry sign-in codes: on a developer's machine only.
+        logSubjects: config.NODE_ENV === 'development',
+      });
   const secret = serverSecret(db, config.SECRET_KEY);
   // Lockouts become staff alerts; `audit` and `lockers` are made below and only used once attempts run.
   const attempts = createAttemptService({
@@ -66,12 +72,14 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   });
   const people = createPeopleService({
     db,
+    bus,
     clock,
     logger: logger.child({ domain: 'people' }),
     mailer,
     secret,
     sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
     attempts,
+    apiTokenTtlMs: config.API_TOKEN_TTL_DAYS * 24 * 3_600_000,
   });
   const lockers = createLockerService({ db, store: createLockerStore(db), bus, clock });
   const devices = createDeviceService({
@@ -84,7 +92,13 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     batchLimit: config.DEVICE_BATCH_LIMIT,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
   });
-  const kiosks = createKioskService(db, clock);
+  const kiosks = createKioskService({
+    db,
+    clock,
+    bus,
+    attempts,
+    ttlMs: config.KIOSK_CREDENTIAL_TTL_DAYS * 24 * 3_600_000,
+  });
   const audit = createAuditService({
     db,
     bus,
@@ -104,7 +118,8 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),
   });
-  const signer = await loadPickupSigner(db);
+  const pickupKeys = await openPickupKeyStore({ config, db, clock, logger: logger.child({ domain: 'parcels' }) });
+  const signer = createPickupSigner(pickupKeys, clock);
   const parcels = createParcelService({
     db,
     store: createParcelStore(db),
@@ -129,6 +144,12 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     const bank = lockers.store.getBank(bankId);
     audit.onControllerEvents(bankId, bank?.name ?? bankId, events);
   });
+  const sockets = createSocketRegistry({ bus, logger: logger.child({ domain: 'ws' }) });
+  // Controllers learn the pickup keys from connection_ack only: after a rotation, ask them to reconnect.
+  // This instance's sockets only: each instance reloads its own keys.
+  pickupKeys.onChange(() =>
+    sockets.closeMatching({ kind: 'device' }, RevocationCloseCode.Reconnect, 'Pickup keys rotated: reconnect'),
+  );
   /** A bearer token as a viewer: a person's session or API token, or a kiosk's credential. */
   const authenticate = (token: string | null) => people.authenticate(token) ?? kiosks.authenticate(token);
   return {
@@ -144,8 +165,10 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     notify,
     parcels,
     attempts,
+    pickupKeys,
     signer,
     mailer,
+    sockets,
     authenticate,
   };
 }

@@ -171,6 +171,18 @@ describe('pickup-code guessing', () => {
     expect(app.data.openMyParcel.__typename).toBe('ParcelActionOk');
   });
 
+  it('rotating a locked-out kiosk credential does not reset its budget', async () => {
+    const { server, bank, student, parcelId } = await readyParcel({ TRUST_PROXY: 'true' });
+    const own = await pickupCodeOf(server, student, parcelId);
+    const kiosk = await kioskFor(server, bank.bankId);
+    for (let i = 0; i < BUDGETS.PICKUP_CODE.credential!.capacity; i++)
+      await post(server, REDEEM, { code: wrongCode([own], i) }, kiosk.token, '10.0.4.1');
+    const ROTATE = `mutation ($id: ID!) { rotateKioskCredential(id: $id) { token } }`;
+    const fresh = (await server.gql(ROTATE, { id: kiosk.id })).data.rotateKioskCredential.token as string;
+    const r = (await post(server, REDEEM, { code: own }, fresh, '10.0.4.2')).data.redeemPickupCode;
+    expect(r).toMatchObject({ __typename: 'PickupRefused', retryAfterSeconds: expect.any(Number) });
+  });
+
   it('counts a wrong code against the bank whether or not it names a door, so hints change nothing', async () => {
     const { server, bank, student, parcelId, label } = await readyParcel();
     const code = await pickupCodeOf(server, student, parcelId);

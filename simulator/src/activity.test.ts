@@ -15,6 +15,7 @@ function view(over: Partial<CompartmentView> & { label: string }): CompartmentVi
     faulted: false,
     jammed: false,
     inService: false,
+    depositId: null,
     ...over,
   };
 }

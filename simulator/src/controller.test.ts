@@ -3,6 +3,7 @@
  * (testing/fake-server.ts): connection, event delivery and replay, commands,
  * and the close-code policy.
  */
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedController, type ControllerStatus, type SimulatedControllerOptions } from './controller.js';
 import { FakeServer, type FakeBank } from './testing/fake-server.js';
@@ -331,5 +332,63 @@ describe('commands', () => {
     const next = c.nextCommand(3000);
     await c.reconnect();
     expect((await next).outcome).toBe('OPENED');
+  });
+});
+
+describe('offline pickup QR', () => {
+  async function signer() {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    bank.pickupKeys = [
+      { kid: 'k1', alg: 'EdDSA', jwk: { ...(await exportJWK(publicKey)), kid: 'k1' }, retiresAt: null },
+    ];
+    return (claims: { cmp: string; dep: string; jti: string }) =>
+      new SignJWT({ bank: bank.id, cmp: claims.cmp, dep: claims.dep })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'baylight-pickup+jwt' })
+        .setSubject('pcl_1')
+        .setJti(claims.jti)
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
+        .sign(privateKey);
+  }
+
+  it('opens offline only for the deposit in the compartment now: an earlier occupant’s QR is refused', async () => {
+    const sign = await signer();
+    bank.compartments[0]!.depositId = 'dep-1';
+    bank.compartments[1]!.depositId = 'dep-9';
+    const c = controller();
+    await c.start();
+    const earlier = await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-1' });
+    // Picked up, and a new deposit goes into A01 while the link is up: its opening names it.
+    server.issueOpen(bank, 'A01', { via: 'DEPOSIT', depositId: 'dep-2' });
+    expect((await c.nextCommand(3000)).outcome).toBe('OPENED');
+    await until(() => c.compartment('A01')?.door === 'CLOSED');
+    const current = await sign({ cmp: 'A01', dep: 'dep-2', jti: 'qr-2' });
+    const fromAck = await sign({ cmp: 'A02', dep: 'dep-9', jti: 'qr-9' });
+    const wrongDoor = await sign({ cmp: 'A03', dep: 'dep-9', jti: 'qr-10' });
+
+    await c.disconnect();
+    expect((await c.scanPickupQr(earlier)).__typename).toBe('PickupRefused');
+    expect((await c.scanPickupQr(wrongDoor)).__typename).toBe('PickupRefused');
+    expect(await c.scanPickupQr(current)).toEqual({ __typename: 'OfflinePickup', compartmentLabel: 'A01' });
+    expect(await c.scanPickupQr(fromAck)).toEqual({ __typename: 'OfflinePickup', compartmentLabel: 'A02' });
+    expect(c.queuedEvents.filter((e) => e.kind === 'PICKUP_QR_OFFLINE').map((e) => e.label)).toEqual(['A01', 'A02']);
+  });
+
+  it('refuses offline a QR revoked by a REVOKE_PICKUP_TOKEN command or listed in connection_ack', async () => {
+    const sign = await signer();
+    bank.compartments[0]!.depositId = 'dep-1';
+    bank.revokedPickupTokens = ['qr-listed'];
+    const c = controller();
+    await c.start();
+    server.issueRevoke(bank, 'qr-commanded');
+    expect((await c.nextCommand(3000)).outcome).toBe('DONE');
+    await until(() => bank.acks.length === 1);
+    expect(bank.acks[0]?.outcome).toBe('DONE');
+
+    await c.disconnect();
+    for (const jti of ['qr-listed', 'qr-commanded'])
+      expect((await c.scanPickupQr(await sign({ cmp: 'A01', dep: 'dep-1', jti }))).__typename).toBe('PickupRefused');
+    expect((await c.scanPickupQr(await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-fine' }))).__typename).toBe(
+      'OfflinePickup',
+    );
   });
 });

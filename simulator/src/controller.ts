@@ -99,6 +99,8 @@ export interface CompartmentView {
   jammed: boolean;
   /** Opened by a server command recently (a deposit or pickup under way, or a parcel in it): random activity leaves it alone. */
   inService: boolean;
+  /** The deposit the server says this door holds; an offline QR must name it. */
+  depositId: string | null;
 }
 
 export interface ControllerStats {
@@ -219,6 +221,7 @@ const LOCKER_COMMANDS = /* GraphQL */ `
       ttlMs
       status
       tokenId
+      depositId
       via
     }
   }
@@ -259,11 +262,23 @@ const ackSchema = z.object({
   bankName: z.string(),
   acceptedThroughSeq: z.number().int().min(0),
   compartments: z.array(
-    z.object({ label: z.string().min(1), size: z.enum(COMPARTMENT_SIZES), hasCharging: z.boolean() }),
+    z.object({
+      label: z.string().min(1),
+      size: z.enum(COMPARTMENT_SIZES),
+      hasCharging: z.boolean(),
+      depositId: z.string().nullish(),
+    }),
   ),
   // Optional so a server without parcel pickup still works with this controller.
   pickupKeys: z
-    .array(z.object({ kid: z.string(), alg: z.literal('EdDSA'), jwk: z.record(z.string(), z.unknown()) }))
+    .array(
+      z.object({
+        kid: z.string(),
+        alg: z.literal('EdDSA'),
+        jwk: z.record(z.string(), z.unknown()),
+        retiresAt: z.string().nullish(),
+      }),
+    )
     .optional(),
   revokedPickupTokens: z.array(z.string()).optional(),
 });
@@ -286,6 +301,7 @@ const commandSchema = z.object({
   ttlMs: z.number(),
   status: z.string(),
   tokenId: z.string().nullish(),
+  depositId: z.string().nullish(),
   via: z.string().nullish(),
 });
 
@@ -294,6 +310,8 @@ interface Compartment extends AckCompartment {
   occupied: boolean;
   charging: ChargingState;
   faulted: boolean;
+  /** The deposit this door holds, as the server said (connection_ack, a deposit's OPEN_COMPARTMENT). */
+  depositId: string | null;
 }
 
 interface Waiter {
@@ -994,8 +1012,10 @@ export class SimulatedController {
   /**
    * The QR reader. Online, the server decides (and sends OPEN_COMPARTMENT).
    * With the uplink down, the controller verifies the token itself with the
-   * public key from connection_ack, opens the door, and records
-   * PICKUP_QR_OFFLINE with the token so the server learns of it on reconnect.
+   * public keys from connection_ack (and refuses revoked tokens and tokens
+   * for a deposit that is not the one in the door now), opens the door, and
+   * records PICKUP_QR_OFFLINE with the token so the server learns of it on
+   * reconnect.
    */
   async scanPickupQr(token: string): Promise<PickupAnswer | OfflinePickup> {
     if (this.#connected) {
@@ -1005,7 +1025,8 @@ export class SimulatedController {
       });
       return d.redeemPickupQr;
     }
-    const check = await this.#pickup.verify(token, this.#bankId, new Set(this.#compartments.keys()));
+    const deposits = new Map([...this.#compartments.values()].map((c) => [c.label, c.depositId]));
+    const check = await this.#pickup.verify(token, this.#bankId, deposits);
     if (!check.ok) return { __typename: 'PickupRefused', message: check.reason, retryAfterSeconds: null };
     this.#pickup.markUsed(check.tokenId);
     this.record(check.label, 'PICKUP_QR_OFFLINE', token);
@@ -1283,6 +1304,9 @@ export class SimulatedController {
     if (outcome === 'OPENED') {
       this.#stats.opened++;
       const label = command.compartmentLabel;
+      // A deposit's opening says what the door holds from now on: only QRs for it open it offline.
+      const compartment = this.#compartments.get(label);
+      if (compartment && command.depositId) compartment.depositId = command.depositId;
       // Unlocking an open door changes nothing physically: no second DOOR_OPENED.
       this.#door(label, 'OPEN');
       if (this.#simulatePeople) this.#personAtDoor(label, command.via ?? null);
@@ -1360,11 +1384,13 @@ export class SimulatedController {
     const next = new Map<string, Compartment>();
     for (const spec of specs) {
       const known = this.#compartments.get(spec.label);
+      // The server's word on each door's deposit replaces ours on every connect.
+      const depositId = spec.depositId ?? null;
       next.set(
         spec.label,
         known
-          ? { ...known, size: spec.size, hasCharging: spec.hasCharging }
-          : { ...spec, door: 'CLOSED', occupied: false, charging: 'IDLE', faulted: false },
+          ? { ...known, size: spec.size, hasCharging: spec.hasCharging, depositId }
+          : { ...spec, depositId, door: 'CLOSED', occupied: false, charging: 'IDLE', faulted: false },
       );
     }
     this.#compartments = next;
@@ -1424,6 +1450,7 @@ export class SimulatedController {
       faulted: c.faulted,
       jammed: this.#jammed.has(c.label),
       inService: this.#inService.has(c.label),
+      depositId: c.depositId,
     };
   }
 }

@@ -1,10 +1,14 @@
 /**
  * Offline pickup QR verification, as a controller does it while its uplink is
- * down: the token is a JWS (EdDSA/Ed25519) from the server; the public keys
- * and the ids of revoked tokens arrive in connection_ack, and revocations also
- * as REVOKE_PICKUP_TOKEN commands. A token opens a door once.
+ * down. The token is a compact JWS from the server (header `alg: EdDSA`,
+ * `typ: baylight-pickup+jwt`, `kid`); the public keys, the ids of revoked
+ * tokens and each compartment's current deposit arrive in connection_ack,
+ * revocations also as REVOKE_PICKUP_TOKEN commands and new deposits with the
+ * deposit's OPEN_COMPARTMENT. A token opens a door once, and only the door
+ * holding the deposit it names (`dep`): an earlier occupant's token never
+ * opens a later parcel.
  */
-import { importJWK, jwtVerify, decodeProtectedHeader, type JWK } from 'jose';
+import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
 
 export interface PickupAnswer {
   __typename: 'PickupOpened' | 'PickupRefused';
@@ -20,16 +24,36 @@ export interface OfflinePickup {
 
 export type OfflineCheck = { ok: true; label: string; tokenId: string } | { ok: false; reason: string };
 
+/** The JWS header `typ` of a pickup QR token. */
+export const PICKUP_TOKEN_TYPE = 'baylight-pickup+jwt';
+
+/** A public key from connection_ack; a rotated-out one verifies until `retiresAt`. */
+export interface LearnedKey {
+  kid: string;
+  jwk: Record<string, unknown>;
+  retiresAt?: string | null;
+}
+
 const NOT_VALID = 'That code is not valid here.';
 
 export class OfflinePickupVerifier {
-  #keys = new Map<string, JWK>();
-  readonly #revoked = new Set<string>();
+  #keys = new Map<string, { jwk: JWK; retiresAt: number }>();
+  #revoked = new Set<string>();
   readonly #used = new Set<string>();
 
-  learn(keys: readonly { kid: string; jwk: Record<string, unknown> }[], revoked: readonly string[]): void {
-    this.#keys = new Map(keys.map((k) => [k.kid, k.jwk as JWK]));
-    for (const id of revoked) this.#revoked.add(id);
+  /**
+   * What a connection_ack says: the keys, and the revoked tokens that could
+   * still verify. Both replace what was known: the server lists every
+   * revocation that still matters on each connect.
+   */
+  learn(keys: readonly LearnedKey[], revoked: readonly string[]): void {
+    this.#keys = new Map(
+      keys.map((k) => [
+        k.kid,
+        { jwk: k.jwk, retiresAt: k.retiresAt ? Date.parse(k.retiresAt) : Number.POSITIVE_INFINITY },
+      ]),
+    );
+    this.#revoked = new Set(revoked);
   }
 
   revoke(tokenId: string): void {
@@ -44,22 +68,39 @@ export class OfflinePickupVerifier {
     return this.#keys.size;
   }
 
-  /** Checks signature, expiry, bank, door and single use, with no network. */
+  get revokedCount(): number {
+    return this.#revoked.size;
+  }
+
+  /**
+   * Checks, with no network: the signature with an unretired key of that kid,
+   * the type, the expiry (`exp`, seconds), the bank, that the door exists and
+   * holds the deposit the token names, and single use.
+   *
+   * @param deposits every door of this bank and the deposit it holds now (null: none).
+   */
   async verify(
     token: string,
     bankId: string | undefined,
-    labels: ReadonlySet<string>,
+    deposits: ReadonlyMap<string, string | null>,
     now = Date.now(),
   ): Promise<OfflineCheck> {
     try {
       const { kid } = decodeProtectedHeader(token);
-      const jwk = kid ? this.#keys.get(kid) : undefined;
-      if (!jwk) return { ok: false, reason: NOT_VALID };
-      const key = await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA');
-      const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], currentDate: new Date(now) });
+      const known = kid ? this.#keys.get(kid) : undefined;
+      if (!known || known.retiresAt <= now) return { ok: false, reason: NOT_VALID };
+      const key = await importJWK({ ...known.jwk, alg: 'EdDSA' }, 'EdDSA');
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: ['EdDSA'],
+        typ: PICKUP_TOKEN_TYPE,
+        currentDate: new Date(now),
+      });
       const label = typeof payload.cmp === 'string' ? payload.cmp : '';
       const jti = typeof payload.jti === 'string' ? payload.jti : '';
-      if (!jti || payload.bank !== bankId || !labels.has(label)) return { ok: false, reason: NOT_VALID };
+      const dep = typeof payload.dep === 'string' ? payload.dep : '';
+      if (!jti || !dep || payload.bank !== bankId || !deposits.has(label)) return { ok: false, reason: NOT_VALID };
+      // The door must hold the deposit the token was issued for, not an earlier or later one.
+      if (deposits.get(label) !== dep) return { ok: false, reason: NOT_VALID };
       if (this.#revoked.has(jti) || this.#used.has(jti)) return { ok: false, reason: NOT_VALID };
       return { ok: true, label, tokenId: jti };
     } catch {

@@ -37,6 +37,8 @@ export interface AckCompartment {
   label: string;
   size: CompartmentSize;
   hasCharging: boolean;
+  /** The deposit the compartment holds now (null: none); an offline QR must name it in `dep`. */
+  depositId?: string | null;
 }
 
 /** The server's `connection_ack` payload for a controller. */
@@ -45,6 +47,10 @@ export interface DeviceAckPayload {
   bankName: string;
   acceptedThroughSeq: number;
   compartments: AckCompartment[];
+  /** Public keys for offline QR checks; a rotated-out key has `retiresAt` (ISO 8601). */
+  pickupKeys?: { kid: string; alg: 'EdDSA'; jwk: Record<string, unknown>; retiresAt?: string | null }[];
+  /** Revoked pickup tokens that could still verify: refuse them offline. */
+  revokedPickupTokens?: string[];
 }
 
 /** `ReportLockerEventsPayload` of the schema. */
@@ -70,6 +76,8 @@ export interface LockerCommand {
   status: string;
   /** REVOKE_PICKUP_TOKEN: the pickup token's jti. */
   tokenId?: string | null;
+  /** OPEN_COMPARTMENT of a deposit: the deposit the compartment holds from now on. */
+  depositId?: string | null;
   /** Why the door opens (DEPOSIT, CODE, REMOTE …); null for other commands. */
   via?: string | null;
 }
@@ -82,6 +90,8 @@ export const CloseCodes = {
   BadRequest: 4400,
   /** Missing, wrong or revoked device token. Do not retry. */
   Forbidden: 4403,
+  /** What connection_ack said changed (pickup keys rotated): reconnect now for a fresh one. Retried. */
+  Reconnect: 4001,
   /** ws: a frame larger than the server accepts. */
   MessageTooBig: 1009,
 } as const;

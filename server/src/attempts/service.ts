@@ -20,11 +20,11 @@
  * one database share them; a Redis-backed implementation of this interface
  * can replace it.
  */
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { blockedUntil, charged, drained, failed, refunded, type BucketState } from './bucket.js';
-import { BUDGETS, budgetKey, type AttemptScope, type AttemptSecret, type Budget } from './budgets.js';
+import { ATTEMPT_SECRETS, BUDGETS, budgetKey, type AttemptScope, type AttemptSecret, type Budget } from './budgets.js';
 import { createAttemptStore, type AttemptLogRow } from './store.js';
 
 export interface AttemptRequest {
@@ -157,6 +157,19 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
           return { retryAfterMs: until ? until.getTime() - at.getTime() : null, bankTotal };
         },
       };
+    },
+
+    /**
+     * A credential replaced by a new one (a rotated kiosk) keeps its counters:
+     * rotating never resets a guess budget. Inside the caller's transaction.
+     */
+    carryOver(tx: Queryable, scope: AttemptScope, fromId: string, toId: string) {
+      const now = clock.now();
+      for (const secret of ATTEMPT_SECRETS) {
+        const state = store.counter(tx, budgetKey(secret, scope, fromId), now);
+        if (state.total > 0 || state.level > 0 || state.lockedUntil)
+          store.save(tx, budgetKey(secret, scope, toId), state);
+      }
     },
 
     /** Failures ever counted in one scope (a bank's, for a code's exposure). */

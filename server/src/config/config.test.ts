@@ -18,4 +18,13 @@ describe('config', () => {
       expect(problems.sort()).toEqual(['DEV_OUTBOX', 'LOG_LEVEL', 'PORT', 'SECRET_KEY']);
     }
   });
+
+  it('refuses production without SMTP (codes would be kept, not sent) or with the dev outbox on', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/SMTP_URL: required when NODE_ENV=production/);
+    expect(() => parseConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.uni.test', DEV_OUTBOX: 'true' })).toThrow(
+      /DEV_OUTBOX: must be false/,
+    );
+    expect(parseConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.uni.test' }).NODE_ENV).toBe('production');
+    expect(parseConfig({ NODE_ENV: 'test', DEV_OUTBOX: 'true' }).DEV_OUTBOX).toBe(true);
+  });
 });

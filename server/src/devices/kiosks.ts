@@ -3,23 +3,54 @@
  * a credential an admin pairs with that bank — never as a person — so it can
  * take keypad codes and QR scans for that bank only.
  */
-import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Bus } from '../bus/index.js';
+import { publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
+import type { AttemptService } from '../attempts/service.js';
+import type { Db, Queryable } from '../db/index.js';
 import { tables } from '../db/index.js';
 import { requireRole } from '../people/policy.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/crypto.js';
-import { badInput, notFound } from '../shared/errors.js';
+import { badInput, conflict, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 
 const { kiosks, lockerBanks } = tables;
 
 export const KIOSK_TOKEN_PREFIX = 'blk';
-/** A kiosk credential lasts a year; an admin rotates it before then. */
-export const KIOSK_CREDENTIAL_TTL_MS = 365 * 24 * 3_600_000;
 
-export function createKioskService(db: Db, clock: Clock) {
+export type KioskRow = typeof kiosks.$inferSelect;
+
+export interface KioskServiceDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  /** How long a credential lasts (KIOSK_CREDENTIAL_TTL_DAYS); an admin rotates it before then. */
+  ttlMs: number;
+  attempts: AttemptService;
+}
+
+export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskServiceDeps) {
+  const find = (id: string) => db.orm.select().from(kiosks).where(eq(kiosks.id, id)).get();
+
+  /** A new credential row for `bankId`: the token is shown once, only its hash kept. */
+  function issue(q: Queryable, bankId: string, name: string) {
+    const token = randomToken(KIOSK_TOKEN_PREFIX);
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    const row = q
+      .insert(kiosks)
+      .values({ id: newId('ksk'), bankId, name, tokenHash: sha256(token), createdAt: now, expiresAt })
+      .returning()
+      .get();
+    return { id: row.id, bankId, name: row.name, token, expiresAt };
+  }
+
+  /** Closes the credential's open sockets on every instance (after the commit). */
+  const closeSockets = (kioskId: string, reason: string) =>
+    publishRevocation(bus, { match: { kioskId }, code: RevocationCloseCode.Revoked, reason });
+
   return {
     createCredential(viewer: Viewer | null, bankId: string, name: string) {
       requireRole(viewer, ['ADMIN']);
@@ -28,15 +59,41 @@ export function createKioskService(db: Db, clock: Clock) {
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 80)
         throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
-      const token = randomToken(KIOSK_TOKEN_PREFIX);
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + KIOSK_CREDENTIAL_TTL_MS);
-      const row = db.orm
-        .insert(kiosks)
-        .values({ id: newId('ksk'), bankId, name: trimmed, tokenHash: sha256(token), createdAt: now, expiresAt })
-        .returning()
-        .get();
-      return { id: row.id, bankId, name: row.name, token, expiresAt };
+      return issue(db.orm, bankId, trimmed);
+    },
+
+    /** The credentials of one bank or all, newest first; never a token (only its hash is kept anyway). */
+    listCredentials(viewer: Viewer | null, bankId: string | null): KioskRow[] {
+      requireRole(viewer, ['ADMIN']);
+      return db.orm
+        .select()
+        .from(kiosks)
+        .where(bankId ? eq(kiosks.bankId, bankId) : undefined)
+        .orderBy(desc(kiosks.createdAt))
+        .all();
+    },
+
+    /**
+     * A new token for the same kiosk (bank and name) on a new credential row,
+     * the old one revoked in the same transaction: the old token stops working
+     * at once and its sockets close. A new row, so that the revocation names
+     * the old credential alone and never the socket the new token opens. A
+     * revoked credential (a lost screen) is not brought back this way.
+     */
+    rotateCredential(viewer: Viewer | null, id: string) {
+      requireRole(viewer, ['ADMIN']);
+      const rotated = db.withTx((tx) => {
+        const old = tx.select().from(kiosks).where(eq(kiosks.id, id)).get();
+        if (!old) throw notFound('Kiosk credential');
+        if (old.revokedAt) throw conflict('This kiosk credential was revoked; pair the screen again with a new one.');
+        tx.update(kiosks).set({ revokedAt: clock.now() }).where(eq(kiosks.id, id)).run();
+        const fresh = issue(tx, old.bankId, old.name);
+        // The same screen: its guess budget carries over, so rotating never resets it.
+        attempts.carryOver(tx, 'credential', `kiosk:${old.id}`, `kiosk:${fresh.id}`);
+        return fresh;
+      });
+      closeSockets(id, 'Kiosk credential rotated');
+      return rotated;
     },
 
     revokeCredential(viewer: Viewer | null, id: string): boolean {
@@ -47,11 +104,12 @@ export function createKioskService(db: Db, clock: Clock) {
         .where(and(eq(kiosks.id, id), isNull(kiosks.revokedAt)))
         .returning()
         .get();
-      if (!row && !db.orm.select().from(kiosks).where(eq(kiosks.id, id)).get()) throw notFound('Kiosk credential');
+      if (!row && !find(id)) throw notFound('Kiosk credential');
+      closeSockets(id, 'Kiosk credential revoked');
       return true;
     },
 
-    /** A kiosk token as a viewer scoped to its bank; null when unknown or revoked. */
+    /** A kiosk token as a viewer scoped to its bank; null when unknown, revoked or expired. */
     authenticate(token: string | null): Viewer | null {
       if (!token?.startsWith(`${KIOSK_TOKEN_PREFIX}_`)) return null;
       const kiosk = db.orm

@@ -19,14 +19,15 @@ export const deviceResolvers: Resolvers = {
       const bank = services.lockers.store.getBank(viewer.bankId);
       return bank ? { kioskId: viewer.tokenId, bank } : null;
     },
-    pickupKeys: (_, __, { services }) => [
-      { kid: services.signer.kid, alg: 'EdDSA', jwk: JSON.stringify(services.signer.publicJwk) },
-    ],
+    kioskCredentials: (_, { bankId }, { viewer, services }) => services.kiosks.listCredentials(viewer, bankId ?? null),
+    pickupKeys: (_, __, { services }) =>
+      services.signer.publicKeys().map((k) => ({ ...k, jwk: JSON.stringify(k.jwk) })),
   },
   Mutation: {
     createKioskCredential: (_, { bankId, name }, { viewer, services }) =>
       services.kiosks.createCredential(viewer, bankId, name),
     revokeKioskCredential: (_, { id }, { viewer, services }) => services.kiosks.revokeCredential(viewer, id),
+    rotateKioskCredential: (_, { id }, { viewer, services }) => services.kiosks.rotateCredential(viewer, id),
     rotateDeviceToken: (_, { bankId }, { viewer, services }) => services.devices.rotateDeviceToken(viewer, bankId),
     openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
     reportLockerEvents: (_, { events }, { device, services }) => services.devices.reportEvents(device, events),
@@ -43,6 +44,9 @@ export const deviceResolvers: Resolvers = {
   LockerCommand: {
     compartmentLabel: (c) => c.label,
     via: (c) => (DOOR_OPEN_VIAS.includes(c.via) ? (c.via as DoorOpenVia) : null),
+    // The deposit a deposit's opening puts in the compartment; the parcel id names it.
+    depositId: (c) =>
+      c.kind === 'OPEN_COMPARTMENT' && (c.via === 'DEPOSIT' || c.via === 'COURIER_DEPOSIT') ? c.parcelId : null,
     ttlMs: (c, _, { services }) => Math.max(0, c.expiresAt.getTime() - services.clock.now().getTime()),
   },
 };

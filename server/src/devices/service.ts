@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEVICE_EVENT_KINDS } from '../../../drizzle/schema/lockers.js';
 import type { Bus } from '../bus/index.js';
+import { deviceCredentialId, publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
 import type { LockerEventRow } from '../lockers/types.js';
@@ -342,6 +343,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         current.close(DeviceCloseCode.Forbidden, 'Device token revoked');
         scheduleOffline(bankId);
       }
+      // The old token's socket may be held by another instance.
+      publishRevocation(bus, {
+        match: { tokenId: deviceCredentialId(bankId, bank.deviceGeneration - 1) },
+        code: RevocationCloseCode.Revoked,
+        reason: 'Device token revoked',
+      });
       lockers.publishBank(bank);
       return { bank, deviceToken };
     },

@@ -2,8 +2,24 @@
  * One error policy for HTTP and WebSocket: every error leaves with an
  * `extensions.code`; unexpected ones are logged and masked.
  */
-import type { GraphQLFormattedError } from 'graphql';
+import { createRequire } from 'node:module';
+import type * as graphql from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+
+/**
+ * graphql-ws accepts errors from its onSubscribe hook only if they are
+ * `instanceof GraphQLError` of the copy of graphql it loaded: the CommonJS
+ * build (graphql has no exports map, so Node's ESM resolution takes `main`),
+ * which `require` reaches too. This module may see the ESM build (vitest
+ * resolves `module`), so the class is taken from there.
+ */
+const { GraphQLError: WsGraphQLError } = createRequire(import.meta.url)('graphql') as typeof graphql;
+
+/** An UNAUTHENTICATED error graphql-ws can send in answer to an operation it refuses before execution. */
+export const wsUnauthenticated = (message: string): GraphQLError =>
+  new WsGraphQLError(message, { extensions: { code: ErrorCode.Unauthenticated } });
 
 /**
  * Errors raised before execution (validation, variable coercion) carry no

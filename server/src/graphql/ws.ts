@@ -17,6 +17,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ClientAddress } from './client-address.js';
 import { createLoaders } from './loaders.js';
 import type { GraphQLContext } from './context.js';
+import { principalOfDevice, principalOfViewer, reauthenticate } from './sockets.js';
 
 type Identity =
   { kind: 'person'; viewer: Viewer } | { kind: 'device'; device: DeviceIdentity; connection: DeviceConnection };
@@ -59,26 +60,25 @@ export function attachWebSocketServer(opts: {
           const connection: DeviceConnection = { close: (code, reason) => extra.socket.close(code, reason) };
           extra.identity = { kind: 'device', device: found.identity, connection };
           services.devices.attach(found.bank.id, connection);
-          const compartments = services.lockers.store.compartmentsByBankIds([found.bank.id]);
-          const ack: DeviceAckPayload = {
-            bankId: found.bank.id,
-            bankName: found.bank.name,
-            acceptedThroughSeq: found.bank.lastSeq,
-            compartments: compartments.map((c) => ({ label: c.label, size: c.size, hasCharging: c.hasCharging })),
-            pickupKeys: [{ kid: services.signer.kid, alg: 'EdDSA', jwk: services.signer.publicJwk }],
-            revokedPickupTokens: services.parcels.store.revokedTokensForBank(found.bank.id, new Date()),
-          };
+          services.sockets.register(extra.socket, principalOfDevice(found.identity));
+          const ack: DeviceAckPayload = services.parcels.controllerAck(found.bank);
           return ack as unknown as Record<string, unknown>;
         }
         const viewer = services.authenticate(bearer(params.authorization));
         if (!viewer) return false; // 4403 Forbidden: no data without a valid token
         extra.identity = { kind: 'person', viewer };
+        services.sockets.register(extra.socket, principalOfViewer(viewer));
         return true;
       },
       onClose: (ctx) => {
         const identity = (ctx.extra as Extra).identity;
+        services.sockets.unregister(ctx.extra.socket);
         if (identity?.kind === 'device') services.devices.detach(identity.device.bankId, identity.connection);
       },
+      // Every operation authenticates again (one indexed lookup), so a credential revoked
+      // while the socket is open gets nothing more, even before the revocation closes it.
+      onSubscribe: (ctx) =>
+        reauthenticate(services, ctx.extra, bearer(ctx.connectionParams?.authorization), ctx.connectionParams ?? {}),
       context: (ctx): GraphQLContext => {
         const identity = (ctx.extra as Extra).identity;
         return {

@@ -32,7 +32,13 @@ export interface Notice {
   /** Same key, same notice: enqueueing it again does nothing. */
   dedupeKey: string;
   subject: string;
+  /** May hold `{secret}`, replaced by `secret` only when the notice is sent. */
   body: string;
+  /**
+   * A secret the notice carries (a pickup code). Kept apart from the text and
+   * deleted once the notice is sent or given up, so no code stays at rest.
+   */
+  secret?: string | null;
   url?: string | null;
   /** Time zone for quiet hours. */
   timeZone: string;
@@ -55,6 +61,13 @@ export interface NotifyServiceDeps {
   pushAgent?: HttpsAgent;
 }
 
+/** The placeholder a notice's text carries for its secret. */
+export const SECRET_PLACEHOLDER = '{secret}';
+
+/** The text as sent: the secret put in (a notice whose secret is gone points to the app instead). */
+const withSecret = (text: string, secret: string | null) =>
+  text.replaceAll(SECRET_PLACEHOLDER, secret ?? '(see the Baylight app)');
+
 export function createNotifyService(deps: NotifyServiceDeps) {
   const { db, store, people, clock, logger } = deps;
   let timer: NodeJS.Timeout | null = null;
@@ -70,8 +83,8 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       }
       await deps.mailer.send({
         to: person.email,
-        subject: n.subject,
-        text: `${n.body}${n.url ? `\n\n${n.url}` : ''}`,
+        subject: withSecret(n.subject, n.secret),
+        text: `${withSecret(n.body, n.secret)}${n.url ? `\n\n${n.url}` : ''}`,
         messageId: n.id,
       });
       store.markSent(n.id, clock.now());
@@ -85,7 +98,12 @@ export function createNotifyService(deps: NotifyServiceDeps) {
     try {
       await webpush.sendNotification(
         { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } },
-        JSON.stringify({ title: n.subject, body: n.body, url: n.url, tag: n.dedupeKey }),
+        JSON.stringify({
+          title: withSecret(n.subject, n.secret),
+          body: withSecret(n.body, n.secret),
+          url: n.url,
+          tag: n.dedupeKey,
+        }),
         {
           vapidDetails: {
             subject: deps.vapidSubject,
@@ -149,6 +167,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         personId: notice.personId,
         subject: notice.subject,
         body: notice.body,
+        secret: notice.secret ?? null,
         url: notice.url ?? null,
         notBefore,
         createdAt: now,

@@ -47,10 +47,11 @@ export function createNotifyStore(db: Db) {
       });
     },
 
+    // A notice that is sent or given up no longer needs its secret: none stays at rest.
     markSent: (id: string, at: Date) =>
       q
         .update(notificationOutbox)
-        .set({ status: 'SENT', sentAt: at, claimedUntil: null })
+        .set({ status: 'SENT', sentAt: at, claimedUntil: null, secret: null })
         .where(eq(notificationOutbox.id, id))
         .run(),
     markRetry: (id: string, attempts: number, notBefore: Date, error: string) =>
@@ -62,7 +63,7 @@ export function createNotifyStore(db: Db) {
     markFinal: (id: string, status: 'FAILED' | 'DROPPED', error: string) =>
       q
         .update(notificationOutbox)
-        .set({ status, lastError: error.slice(0, 500), claimedUntil: null })
+        .set({ status, lastError: error.slice(0, 500), claimedUntil: null, secret: null })
         .where(eq(notificationOutbox.id, id))
         .run(),
     countByStatus: (status: OutboxRow['status']) =>

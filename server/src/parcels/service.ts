@@ -13,12 +13,13 @@
 import type { AuditService } from '../audit/service.js';
 import type { Bus } from '../bus/index.js';
 import type { Db, Queryable, Tx } from '../db/index.js';
+import { PICKUP_QR_CLOCK_SKEW_SECONDS, type DeviceAckPayload } from '../devices/protocol.js';
 import type { DeviceService } from '../devices/service.js';
 import type { CommandRow } from '../devices/types.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
 import type { CompartmentRow, LockerEventRow } from '../lockers/types.js';
-import type { NotifyService } from '../notify/service.js';
+import { SECRET_PLACEHOLDER, type NotifyService } from '../notify/service.js';
 import { isOperator, requireRole, requireViewer } from '../people/policy.js';
 import type { PeopleService } from '../people/service.js';
 import type { PersonRow, Viewer } from '../people/types.js';
@@ -170,18 +171,31 @@ export function createParcelService(deps: ParcelServiceDeps) {
     return parcel;
   }
 
-  /** Revokes the parcel's QR token: recorded, and pushed to the controller if it is connected. */
-  function revokeQr(tx: Queryable, parcel: ParcelRow, at: Date): (() => void) | null {
-    if (!parcel.qrTokenId || !parcel.bankId) return null;
-    const expiresAt = parcel.expiresAt ?? at;
+  /**
+   * Revokes the parcel's current QR token, inside the caller's transaction: it
+   * is recorded (and so listed in every connection_ack while it could still
+   * verify), and the function returned, run after the commit, sends
+   * REVOKE_PICKUP_TOKEN to the controller if it is connected. An offline QR is
+   * a bearer credential until it expires: it must die at the controller the
+   * moment the parcel is collected or the people who may collect it change.
+   * Null when there is nothing to revoke, or it was revoked before.
+   */
+  function revokeQr(tx: Queryable, parcel: ParcelRow, at: Date, usedAt?: Date): (() => void) | null {
+    if (!parcel.qrTokenId) return null;
+    const known = store.token(tx, parcel.qrTokenId);
+    // A parcel at the desk has no bank any more; its token row remembers it.
+    const bankId = parcel.bankId ?? known?.bankId;
+    if (!bankId || known?.revokedAt) return null;
+    const expiresAt = known?.expiresAt ?? parcel.expiresAt ?? at;
     store.upsertToken(tx, {
       id: parcel.qrTokenId,
       parcelId: parcel.id,
-      bankId: parcel.bankId,
+      bankId,
       revokedAt: at,
+      ...(usedAt ? { usedAt } : {}),
       expiresAt,
     });
-    const { bankId, compartmentId, qrTokenId } = parcel;
+    const { compartmentId, qrTokenId } = parcel;
     return () => {
       const compartment = compartmentId ? lockers.store.getCompartment(compartmentId) : undefined;
       if (compartment) devices.sendRevocation(bankId, compartment.id, compartment.label, qrTokenId, expiresAt);
@@ -206,7 +220,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
         personId,
         dedupeKey: `parcel:${parcel.id}:${kind}:v${parcel.codeVersion}:${personId}`,
         subject: `${lead}: ${place}`,
-        body: `${lead} — ${place}. Pickup code ${deriveCode(secret, parcel.id, parcel.codeVersion)} (keypad), or show the QR in the Baylight app, or open it from the app at the locker. Collect by ${until}.`,
+        // The code stays out of the text at rest; the outbox puts it in when sending (then forgets it).
+        body: `${lead} — ${place}. Pickup code ${SECRET_PLACEHOLDER} (keypad), or show the QR in the Baylight app, or open it from the app at the locker. Collect by ${until}.`,
+        secret: deriveCode(secret, parcel.id, parcel.codeVersion),
         url: link(parcel.id),
         timeZone: timeZone(parcel.bankId),
       });
@@ -307,6 +323,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
       return { afterCommit: () => publish(updated) };
     }
     const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
+    // However the parcel left (code, QR, remote, recall), its QR dies at the controller now.
+    const revoked = revokeQr(tx, parcel, at, at);
     if (parcel.operation === 'RECALL') {
       const updated = store.update(tx, parcel.id, atDesk('RECALLED'), at);
       noticeDesk(tx, updated, 'recalled', 'Your parcel was not collected in time and is now at the mailroom desk.');
@@ -314,6 +332,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         compartment: freed,
         afterCommit: () => {
           publish(updated);
+          revoked?.();
           notify.kick();
         },
       };
@@ -332,15 +351,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
       },
       at,
     );
-    if (parcel.qrTokenId && parcel.bankId)
-      store.upsertToken(tx, {
-        id: parcel.qrTokenId,
-        parcelId: parcel.id,
-        bankId: parcel.bankId,
-        usedAt: at,
-        expiresAt: parcel.expiresAt ?? at,
-      });
-    return { compartment: freed, afterCommit: () => publish(updated) };
+    return {
+      compartment: freed,
+      afterCommit: () => {
+        publish(updated);
+        revoked?.();
+      },
+    };
   };
 
   /** A controller opened a door for a QR it verified itself while offline, and says so now. */
@@ -364,13 +381,15 @@ export function createParcelService(deps: ParcelServiceDeps) {
       ? 'a token the server cannot verify'
       : claims.bank !== compartment.bankId || claims.cmp !== compartment.label
         ? 'a token for another door'
-        : used?.usedAt
-          ? 'a token already used'
-          : used?.revokedAt || !parcel || parcel.status !== 'READY_FOR_PICKUP' || parcel.qrTokenId !== claims.jti
-            ? 'a revoked token'
-            : claims.exp * 1000 < event.occurredAt.getTime() - 5 * 60_000
-              ? 'an expired token'
-              : null;
+        : claims.dep !== store.activeInCompartment(tx, compartment.id)?.id
+          ? 'a token for an earlier deposit in this compartment'
+          : used?.usedAt
+            ? 'a token already used'
+            : used?.revokedAt || !parcel || parcel.status !== 'READY_FOR_PICKUP' || parcel.qrTokenId !== claims.jti
+              ? 'a revoked token'
+              : claims.exp * 1000 < event.occurredAt.getTime() - PICKUP_QR_CLOCK_SKEW_SECONDS * 1000
+                ? 'an expired token'
+                : null;
     if (problem || !claims || !parcel) {
       return {
         afterCommit: () =>
@@ -504,6 +523,33 @@ export function createParcelService(deps: ParcelServiceDeps) {
     return updated;
   }
 
+  /**
+   * Sets who else may collect the parcel. When a proxy is removed or
+   * replaced, what they saved must open nothing: the code is re-issued (its
+   * collectors are sent the new one) and the QR revoked at the controller,
+   * with a new token id for the people who still may collect.
+   */
+  function setProxy(parcel: ParcelRow, proxyId: string | null, now: Date): ParcelRow {
+    let revoked: (() => void) | null = null;
+    const updated = db.withTx((tx) => {
+      const fresh = store.getIn(tx, parcel.id) ?? parcel;
+      const withdrawn = !!fresh.proxyId && fresh.proxyId !== proxyId;
+      if (!withdrawn || fresh.status !== 'READY_FOR_PICKUP') {
+        const u = store.update(tx, fresh.id, { proxyId }, now);
+        if (proxyId && u.status === 'READY_FOR_PICKUP')
+          noticeReady(tx, u, `proxy-${proxyId}`, 'A parcel was shared with you');
+        return u;
+      }
+      revoked = revokeQr(tx, fresh, now);
+      const u = store.update(tx, fresh.id, { proxyId, qrTokenId: newId('qr') }, now);
+      return proxyId
+        ? reissueCode(tx, u, `proxy-${proxyId}`, 'A parcel was shared with you')
+        : reissueCode(tx, u, 'proxy-removed', 'Your parcel has a new pickup code');
+    });
+    (revoked as (() => void) | null)?.();
+    return updated;
+  }
+
   /** The bank's failure count now: a newly issued code's exposure starts here. */
   const codeExposureNow = (bankId: string | null) => (bankId ? attempts.total('PICKUP_CODE', 'bank', bankId) : 0);
 
@@ -614,6 +660,29 @@ export function createParcelService(deps: ParcelServiceDeps) {
     onControllerEvent,
     sweep,
 
+    /** The connection_ack for a controller of `bank` (PROTOCOL.md, 1). */
+    controllerAck(bank: { id: string; name: string; lastSeq: number }): DeviceAckPayload {
+      const deposits = store.depositsInBank(bank.id);
+      return {
+        bankId: bank.id,
+        bankName: bank.name,
+        acceptedThroughSeq: bank.lastSeq,
+        compartments: lockers.store.compartmentsByBankIds([bank.id]).map((c) => ({
+          label: c.label,
+          size: c.size,
+          hasCharging: c.hasCharging,
+          depositId: deposits.get(c.id) ?? null,
+        })),
+        pickupKeys: signer.publicKeys().map((k) => ({
+          kid: k.kid,
+          alg: k.alg,
+          jwk: k.jwk,
+          retiresAt: k.retiresAt?.toISOString() ?? null,
+        })),
+        revokedPickupTokens: store.revokedTokensForBank(bank.id, clock.now(), PICKUP_QR_CLOCK_SKEW_SECONDS * 1000),
+      };
+    },
+
     /** Verifies the offline-QR tokens in a batch before it is stored (see verifiedOffline). */
     async prepareControllerEvents(events: readonly { kind: string; detail?: string | null }[]) {
       for (const e of events) {
@@ -640,6 +709,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
       if (!compartment || !parcel.qrTokenId || !parcel.expiresAt) return null;
       return signer.sign({
         sub: parcel.id,
+        // One deposit per parcel: the parcel id names the deposit.
+        dep: parcel.id,
         bank: compartment.bankId,
         cmp: compartment.label,
         jti: parcel.qrTokenId,
@@ -863,6 +934,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       if (
         !claims ||
         !redeemable(parcel, bankId) ||
+        claims.dep !== parcel.id ||
         parcel.qrTokenId !== claims.jti ||
         tokenRow?.usedAt ||
         tokenRow?.revokedAt
@@ -936,19 +1008,17 @@ export function createParcelService(deps: ParcelServiceDeps) {
       if (parcel.status === 'PICKED_UP') return refused('NOT_IN_LOCKER', 'This parcel was collected already.');
       const now = clock.now();
       if (!email) {
-        const updated = store.update(db.orm, parcel.id, { proxyId: null }, now);
+        const updated = setProxy(parcel, null, now);
         publish(parcel);
         publish(updated);
+        notify.kick();
         return ok(updated);
       }
       const proxy = people.findByEmail(email);
       if (!proxy) return refused('UNKNOWN_PERSON', 'No one with that e-mail address uses Baylight.');
       if (proxy.id === parcel.recipientId) return refused('NOT_ALLOWED', 'That is you.');
-      const updated = db.withTx((tx) => {
-        const u = store.update(tx, parcel.id, { proxyId: proxy.id }, now);
-        if (u.status === 'READY_FOR_PICKUP') noticeReady(tx, u, `proxy-${proxy.id}`, 'A parcel was shared with you');
-        return u;
-      });
+      const updated = setProxy(parcel, proxy.id, now);
+      if (parcel.proxyId && parcel.proxyId !== proxy.id) publish(parcel);
       publish(updated);
       notify.kick();
       return ok(updated);
@@ -985,12 +1055,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
       const v = requireRole(viewer, ['MAILROOM', 'ADMIN']);
       const parcel = visibleParcel(v, parcelId);
       if (parcel.status !== 'AT_DESK') return refused('NOT_ALLOWED', 'Only parcels at the desk are handed over there.');
-      const updated = store.update(
-        db.orm,
-        parcel.id,
-        { status: 'PICKED_UP', pickedUpAt: clock.now(), pickupMethod: 'DESK' },
-        clock.now(),
-      );
+      const now = clock.now();
+      let revoked: (() => void) | null = null;
+      const updated = db.withTx((tx) => {
+        // A recalled parcel's QR died at expiry; this makes sure whatever path led here.
+        revoked = revokeQr(tx, parcel, now, now);
+        return store.update(tx, parcel.id, { status: 'PICKED_UP', pickedUpAt: now, pickupMethod: 'DESK' }, now);
+      });
+      (revoked as (() => void) | null)?.();
       publish(updated);
       return ok(updated);
     },

@@ -216,14 +216,21 @@ export function createParcelStore(db: Db) {
     upsertToken(tx: Queryable, row: typeof pickupTokens.$inferInsert) {
       tx.insert(pickupTokens)
         .values(row)
+        // A used token stays used and a revoked one revoked, whatever is recorded later.
         .onConflictDoUpdate({
           target: pickupTokens.id,
-          set: { usedAt: row.usedAt ?? null, revokedAt: row.revokedAt ?? null },
+          set: {
+            usedAt: sql`coalesce(${pickupTokens.usedAt}, excluded.used_at)`,
+            revokedAt: sql`coalesce(${pickupTokens.revokedAt}, excluded.revoked_at)`,
+          },
         })
         .run();
     },
-    /** Revoked tokens not yet expired, which a controller must refuse offline. */
-    revokedTokensForBank: (bankId: string, now: Date) =>
+    /**
+     * Revoked tokens a controller could still accept (expiry plus the clock
+     * skew it may allow not passed), which it must refuse offline.
+     */
+    revokedTokensForBank: (bankId: string, now: Date, skewMs: number) =>
       q
         .select({ id: pickupTokens.id })
         .from(pickupTokens)
@@ -231,11 +238,28 @@ export function createParcelStore(db: Db) {
           and(
             eq(pickupTokens.bankId, bankId),
             isNotNull(pickupTokens.revokedAt),
-            sql`${pickupTokens.expiresAt} > ${now.getTime()}`,
+            sql`${pickupTokens.expiresAt} > ${now.getTime() - skewMs}`,
           ),
         )
         .all()
         .map((r) => r.id),
+
+    /** The deposit each compartment of a bank holds (or is about to): compartment id → parcel id. */
+    depositsInBank(bankId: string): Map<string, string> {
+      const rows = q
+        .select({ id: parcels.id, compartmentId: parcels.compartmentId })
+        .from(parcels)
+        .where(
+          and(
+            eq(parcels.bankId, bankId),
+            inArray(parcels.status, ['AWAITING_DEPOSIT', 'READY_FOR_PICKUP', 'RECALL_PENDING']),
+          ),
+        )
+        .orderBy(asc(parcels.createdAt))
+        .all();
+      // Newest last, so it wins, as in activeInCompartment.
+      return new Map(rows.filter((r) => r.compartmentId).map((r) => [r.compartmentId!, r.id]));
+    },
 
     /** Parcels waiting at a bank whose code was issued when the bank's failure count was at most `base`. */
     overexposed: (bankId: string, base: number) =>

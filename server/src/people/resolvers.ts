@@ -8,6 +8,7 @@ export const peopleResolvers: Resolvers = {
       if (p.role !== 'COURIER' || !viewer || (viewer.personId !== p.id && viewer.role !== 'ADMIN')) return [];
       return services.lockers.store.banksByIds(services.parcels.store.courierBankIds(p.id));
     },
+    disabled: (p) => p.disabledAt !== null,
     preferredBank: async (p, _, { loaders }) =>
       p.preferredBankId ? ((await loaders.bank.load(p.preferredBankId)) ?? null) : null,
   },
@@ -27,10 +28,9 @@ export const peopleResolvers: Resolvers = {
     },
     requestSignInCode: (_, { email }, { services, client }) => services.people.requestSignInCode(email, client),
     signIn: (_, { email, code }, { services, client }) => services.people.signIn(email, code, client),
-    signOut: (_, __, { viewer, services }) => {
-      if (!viewer) return false;
-      services.people.revokeToken(viewer.tokenId);
-      return true;
-    },
+    signOut: (_, __, { viewer, services }) => services.people.signOut(viewer),
+    setPersonRole: (_, { personId, role }, { viewer, services }) => services.people.setRole(viewer, personId, role),
+    setPersonDisabled: (_, { personId, disabled }, { viewer, services }) =>
+      services.people.setDisabled(viewer, personId, disabled),
   },
 };

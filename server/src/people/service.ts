@@ -4,11 +4,13 @@
  */
 import { z } from 'zod';
 import type { AttemptService } from '../attempts/service.js';
+import type { Bus } from '../bus/index.js';
+import { publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { Db } from '../db/index.js';
 import type { Mailer } from '../notify/mailer.js';
 import type { Clock } from '../shared/clock.js';
 import { hmac, numericCode, safeEqualHex, sha256 } from '../shared/crypto.js';
-import { badInput, conflict } from '../shared/errors.js';
+import { badInput, conflict, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { parseCsv } from './csv.js';
@@ -32,15 +34,19 @@ export type SignInResult =
 
 export interface PeopleServiceDeps {
   db: Db;
+  /** Revocations are published here, so every instance closes the sockets they concern. */
+  bus: Bus;
   clock: Clock;
   logger: Logger;
   mailer: Mailer;
   secret: string;
   sessionTtlMs: number;
   attempts: AttemptService;
+  apiTokenTtlMs: number;
 }
 
-export function createPeopleService({ db, clock, logger, mailer, secret, sessionTtlMs, attempts }: PeopleServiceDeps) {
+export function createPeopleService(deps: PeopleServiceDeps) {
+  const { db, bus, clock, logger, mailer, secret, sessionTtlMs, apiTokenTtlMs, attempts } = deps;
   const store = createPeopleStore(db.orm);
 
   function parseEmail(email: string): string {
@@ -49,18 +55,13 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
     return parsed.data;
   }
 
-  function issueToken(personId: string, kind: 'SESSION' | 'API', name: string, expiresAt: Date | null) {
+  /** A new bearer token that ends `ttlMs` from now; only its hash is kept. */
+  function issueToken(personId: string, kind: 'SESSION' | 'API', name: string, ttlMs: number) {
     const token = randomToken(kind === 'SESSION' ? 'bls' : 'blt');
-    store.insertToken({
-      id: newId('tok'),
-      personId,
-      kind,
-      name,
-      hash: sha256(token),
-      createdAt: clock.now(),
-      expiresAt,
-    });
-    return token;
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    store.insertToken({ id: newId('tok'), personId, kind, name, hash: sha256(token), createdAt: now, expiresAt });
+    return { token, expiresAt };
   }
 
   return {
@@ -68,7 +69,7 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
     findByIds: (ids: readonly string[]) => store.findByIds(ids),
     findByEmail: (email: string) => store.findByEmail(email.trim().toLowerCase()),
 
-    /** Resolves a bearer token to a viewer; null for unknown, revoked or expired tokens. */
+    /** Resolves a bearer token to a viewer; null for unknown, revoked or expired tokens, and disabled people. */
     authenticate(token: string | null | undefined): Viewer | null {
       if (!token) return null;
       const found = store.findActiveToken(sha256(token), clock.now());
@@ -147,13 +148,18 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
         const fields = { name, role, studentId: get('studentid') || null, department: get('department') || null };
         if (existing) {
           // Only the columns the file has: a short export does not wipe student ids.
+          // Never the role: a role changes through setPersonRole alone, which re-authorises open sockets.
           store.updatePerson(existing.id, {
             name,
-            ...(col('role') >= 0 ? { role } : {}),
             ...(col('studentid') >= 0 ? { studentId: fields.studentId } : {}),
             ...(col('department') >= 0 ? { department: fields.department } : {}),
           });
           result.updated++;
+          if (col('role') >= 0 && role !== existing.role)
+            result.errors.push({
+              line,
+              message: `role left at ${existing.role} (file says ${role}): roles change through setPersonRole only`,
+            });
         } else {
           store.insertPerson({ id: newId('per'), email: email.data, ...fields });
           result.created++;
@@ -178,19 +184,72 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
       return Object.keys(patch).length ? store.updatePerson(v.personId, patch) : store.findById(v.personId)!;
     },
 
-    /** An API token that does not expire until revoked (admin CLI, integrations). */
-    createApiToken(personId: string, name: string): string {
-      return issueToken(personId, 'API', name, null);
+    /**
+     * An API token (admin CLI, integrations). It ends after `days`
+     * (API_TOKEN_TTL_DAYS unless given): a forgotten token must not work forever.
+     */
+    createApiToken(personId: string, name: string, days?: number): string {
+      const ttlMs = days !== undefined ? days * 24 * 3_600_000 : apiTokenTtlMs;
+      if (!(ttlMs > 0)) throw badInput('An API token lasts at least one day.', { field: 'days' });
+      return issueToken(personId, 'API', name, ttlMs).token;
     },
 
     /** A web session token (also used by the e2e tests' seed). */
     createSession(personId: string): { token: string; expiresAt: Date } {
-      const expiresAt = new Date(clock.now().getTime() + sessionTtlMs);
-      return { token: issueToken(personId, 'SESSION', 'web session', expiresAt), expiresAt };
+      return issueToken(personId, 'SESSION', 'web session', sessionTtlMs);
     },
 
     revokeToken(tokenId: string) {
       store.revokeToken(tokenId, clock.now());
+      publishRevocation(bus, { match: { tokenId }, code: RevocationCloseCode.Revoked, reason: 'Signed out' });
+    },
+
+    /** Ends the session (or API token) the request was made with; its open sockets close. */
+    signOut(viewer: Viewer | null): boolean {
+      if (!viewer || viewer.role === 'KIOSK') return false;
+      this.revokeToken(viewer.tokenId);
+      return true;
+    },
+
+    /**
+     * ADMIN: the one way a role changes. The person's open sockets are closed
+     * with 4001 so their clients reconnect and are authorised afresh; each
+     * operation already sees the new role (sockets re-authenticate per
+     * operation).
+     */
+    setRole(viewer: Viewer | null, personId: string, role: Role): PersonRow {
+      const v = requireRole(viewer, ['ADMIN']);
+      const person = store.findById(personId);
+      if (!person) throw notFound('Person');
+      if (person.role === role) return person;
+      if (person.id === v.personId) throw badInput('You cannot change your own role; ask another admin.');
+      const updated = store.updatePerson(person.id, { role });
+      logger.info({ personId, from: person.role, to: role, by: v.personId }, 'role changed');
+      publishRevocation(bus, { match: { personId }, code: RevocationCloseCode.Reconnect, reason: 'Role changed' });
+      return updated;
+    },
+
+    /**
+     * ADMIN: disables (or enables) a person. Disabling revokes every token
+     * they hold and closes their sockets (4403); they cannot sign in until
+     * enabled again, and are told nothing different from a wrong code.
+     */
+    setDisabled(viewer: Viewer | null, personId: string, disabled: boolean): PersonRow {
+      const v = requireRole(viewer, ['ADMIN']);
+      const person = store.findById(personId);
+      if (!person) throw notFound('Person');
+      if (person.id === v.personId) throw badInput('You cannot disable yourself; ask another admin.');
+      if (!disabled) return person.disabledAt ? store.updatePerson(person.id, { disabledAt: null }) : person;
+      if (person.disabledAt) return person;
+      const now = clock.now();
+      const updated = db.withTx((tx) => {
+        const txStore = createPeopleStore(tx);
+        txStore.revokeTokensOf(person.id, now);
+        return txStore.updatePerson(person.id, { disabledAt: now });
+      });
+      logger.info({ personId, by: v.personId }, 'person disabled');
+      publishRevocation(bus, { match: { personId }, code: RevocationCloseCode.Revoked, reason: 'Account disabled' });
+      return updated;
     },
 
     /**

@@ -69,6 +69,7 @@ export function createPeopleStore(db: Queryable) {
             eq(personTokens.hash, hash),
             isNull(personTokens.revokedAt),
             or(isNull(personTokens.expiresAt), gt(personTokens.expiresAt, now)),
+            isNull(people.disabledAt),
           ),
         )
         .get();
@@ -78,6 +79,13 @@ export function createPeopleStore(db: Queryable) {
     },
     revokeToken(id: string, at: Date) {
       db.update(personTokens).set({ revokedAt: at }).where(eq(personTokens.id, id)).run();
+    },
+    /** Every token of a person not yet revoked. */
+    revokeTokensOf(personId: string, at: Date) {
+      db.update(personTokens)
+        .set({ revokedAt: at })
+        .where(and(eq(personTokens.personId, personId), isNull(personTokens.revokedAt)))
+        .run();
     },
     insertSignInCode(row: typeof signInCodes.$inferInsert) {
       db.insert(signInCodes).values(row).run();

@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/app.js';
 import { parseConfig } from '../../src/config/index.js';
 import { demoLayout } from '../../src/demo/seed.js';
 import type { Role } from '../../src/people/types.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { track } from './disposables.js';
 
 export interface GqlResponse<T = Record<string, unknown>> {
@@ -37,6 +38,8 @@ export interface TestServer extends RunningServer {
     siteId: string;
     deviceToken: string;
   }>;
+  /** The temporary directory holding the database and the key file; removed after the test. */
+  dir: string;
   /** A graphql-ws client with the given connectionParams; closed after the test. */
   wsClient(connectionParams: Record<string, unknown>, opts?: Partial<Parameters<typeof createClient>[0]>): Client;
 }
@@ -54,13 +57,15 @@ export class TestClock {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  opts: { clock?: TestClock; pushAgent?: HttpsAgent } = {},
+  opts: { clock?: TestClock; pushAgent?: HttpsAgent; logger?: Logger } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'baylight-test-'));
   const config = parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_FILE: join(dir, 'baylight.db'),
+    // Keys live outside the database, and tests never write into data/.
+    PICKUP_SIGNING_KEY_FILE: join(dir, 'pickup-signing-keys.json'),
     LOG_LEVEL: 'silent',
     DEV_OUTBOX: 'true',
     DEVICE_OFFLINE_GRACE_MS: '300',
@@ -70,6 +75,10 @@ export async function startTestServer(
     config,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
   track(server, async () => {
     await server.close();
@@ -132,7 +141,7 @@ export async function startTestServer(
     return track(client, () => client.dispose());
   };
 
-  return Object.assign(server, { gql, tokenFor, adminToken, createBank, wsClient });
+  return Object.assign(server, { gql, tokenFor, adminToken, createBank, wsClient, dir });
 }
 
 /** Runs one operation over a graphql-ws client and returns its single result. */

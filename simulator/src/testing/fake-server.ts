@@ -26,6 +26,9 @@ export interface FakeBank {
   acks: { id: string; outcome: string }[];
   /** Commands not yet delivered (no subscriber when issued). */
   undelivered: LockerCommand[];
+  /** What connection_ack lists for offline QR checks; tests set them. */
+  pickupKeys: { kid: string; alg: 'EdDSA'; jwk: Record<string, unknown>; retiresAt: string | null }[];
+  revokedPickupTokens: string[];
 }
 
 interface Connection {
@@ -85,11 +88,14 @@ export class FakeServer {
         label,
         size: 'M',
         hasCharging: opts.charging?.includes(label) ?? false,
+        depositId: null,
       })),
       log,
       duplicateSeqs: [],
       acks: [],
       undelivered: [],
+      pickupKeys: [],
+      revokedPickupTokens: [],
     };
     this.banks.set(opts.token, bank);
     return bank;
@@ -104,7 +110,7 @@ export class FakeServer {
   issueOpen(
     bank: FakeBank,
     label: string,
-    opts: { id?: string; ttlMs?: number; expiresInMs?: number } = {},
+    opts: { id?: string; ttlMs?: number; expiresInMs?: number; via?: string; depositId?: string } = {},
   ): LockerCommand {
     const now = Date.now();
     const command: LockerCommand = {
@@ -116,6 +122,26 @@ export class FakeServer {
       expiresAt: new Date(now + (opts.expiresInMs ?? 30_000)).toISOString(),
       ttlMs: opts.ttlMs ?? 30_000,
       status: 'PENDING',
+      via: opts.via ?? null,
+      depositId: opts.depositId ?? null,
+    };
+    this.#deliver(bank, command);
+    return command;
+  }
+
+  /** Issues a REVOKE_PICKUP_TOKEN command. */
+  issueRevoke(bank: FakeBank, tokenId: string, label = bank.compartments[0]?.label ?? 'A01'): LockerCommand {
+    const now = Date.now();
+    const command: LockerCommand = {
+      id: `cmd_${Math.random().toString(36).slice(2, 10)}`,
+      kind: 'REVOKE_PICKUP_TOKEN',
+      bankId: bank.id,
+      compartmentLabel: label,
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+      ttlMs: 3_600_000,
+      status: 'PENDING',
+      tokenId,
     };
     this.#deliver(bank, command);
     return command;
@@ -188,6 +214,8 @@ export class FakeServer {
             bankName: bank.name,
             acceptedThroughSeq: bank.log.length,
             compartments: bank.compartments,
+            pickupKeys: bank.pickupKeys,
+            revokedPickupTokens: bank.revokedPickupTokens,
           };
         },
         onClose: (ctx) => {
