@@ -7,7 +7,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider as UrqlProvider } from 'urql';
-import { SignOutMutation } from '@/lib/documents';
+import { MeQuery, SignOutMutation } from '@/lib/documents';
 import { clearSession, saveSession, useStoredSession, type Session } from '@/lib/session';
 import { createAnonymousClient, createAuthedClient, createOneShotClient, type AuthedClient } from '@/lib/urql';
 import {
@@ -94,6 +94,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
     const next = createAuthedClient(stored, {
       onUnauthenticated: () => void signOutRef.current('expired'),
+      // A role change: keep the session with the person as they are now, and reload into their pages.
+      onReauthorise: () =>
+        void next.client
+          .query(MeQuery, {}, { requestPolicy: 'network-only' })
+          .toPromise()
+          .then(({ data }) => {
+            if (!data?.me) return void signOutRef.current('expired');
+            if (data.me.role === stored.person.role) return;
+            saveSession({ ...stored, person: { ...stored.person, ...data.me } });
+            window.location.replace('/');
+          }),
     });
     setCreated({ token: stored.token, authed: next });
     return () => next.dispose();

@@ -51,6 +51,8 @@ export function isUnauthenticated(error: CombinedError): boolean {
 
 /** The graphql-ws close code the server uses for a missing or invalid token. */
 const WS_FORBIDDEN = 4403;
+/** server/src/bus/revocations.ts: "reconnect and re-authorise" (a role change). */
+const WS_REAUTHORISE = 4001;
 
 export interface AuthedClient {
   client: Client;
@@ -64,6 +66,8 @@ export interface AuthedClient {
 export interface AuthedClientHooks {
   /** The server no longer accepts the token: end the session. */
   onUnauthenticated: () => void;
+  /** The person's role changed (the server closed the socket with 4001): read who they are now. */
+  onReauthorise: () => void;
 }
 
 /**
@@ -159,9 +163,9 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
       closed: (event) => {
         if (disposed) return;
         live.setSocket(connectedBefore ? 'reconnecting' : 'connecting');
-        if (typeof event === 'object' && event !== null && (event as CloseEvent).code === WS_FORBIDDEN) {
-          hooks.onUnauthenticated();
-        }
+        const code = typeof event === 'object' && event !== null ? (event as CloseEvent).code : null;
+        if (code === WS_FORBIDDEN) hooks.onUnauthenticated();
+        else if (code === WS_REAUTHORISE) hooks.onReauthorise();
       },
     },
   });
