@@ -91,6 +91,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     clock,
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),
+    devOutbox: config.DEV_OUTBOX,
   });
   const attempts = createAttemptService({
     db,

@@ -3,10 +3,10 @@
  * a credential an admin pairs with that bank — never as a person — so it can
  * take keypad codes and QR scans for that bank only.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { tables } from '../db/index.js';
-import { requireRole } from '../people/policy.js';
+import { authorize, checkAccess } from '../access/authorize.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/crypto.js';
@@ -22,7 +22,7 @@ export const KIOSK_CREDENTIAL_TTL_MS = 365 * 24 * 3_600_000;
 export function createKioskService(db: Db, clock: Clock) {
   return {
     createCredential(viewer: Viewer | null, bankId: string, name: string) {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.createKioskCredential');
       const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
       if (!bank) throw notFound('Locker bank');
       const trimmed = name.trim();
@@ -39,8 +39,33 @@ export function createKioskService(db: Db, clock: Clock) {
       return { id: row.id, bankId, name: row.name, token, expiresAt };
     },
 
+    /** The kiosk credentials of one bank or all, newest first; never a token (only its hash is kept). */
+    listCredentials(viewer: Viewer | null, bankId: string | null) {
+      authorize(viewer, 'Query.kioskCredentials');
+      const q = db.orm
+        .select({
+          id: kiosks.id,
+          bankId: kiosks.bankId,
+          name: kiosks.name,
+          createdAt: kiosks.createdAt,
+          expiresAt: kiosks.expiresAt,
+          lastUsedAt: kiosks.lastUsedAt,
+          revokedAt: kiosks.revokedAt,
+        })
+        .from(kiosks);
+      return (bankId ? q.where(eq(kiosks.bankId, bankId)) : q).orderBy(desc(kiosks.createdAt)).all();
+    },
+
+    /** The bank a kiosk credential acts for; null for every other caller (its screen learns it was revoked). */
+    session(viewer: Viewer | null) {
+      checkAccess(viewer, 'Query.kioskSession');
+      if (viewer?.role !== 'KIOSK' || !viewer.bankId) return null;
+      const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, viewer.bankId)).get();
+      return bank ? { kioskId: viewer.tokenId, bank } : null;
+    },
+
     revokeCredential(viewer: Viewer | null, id: string): boolean {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.revokeKioskCredential');
       const row = db.orm
         .update(kiosks)
         .set({ revokedAt: clock.now() })

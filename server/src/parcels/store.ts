@@ -5,7 +5,15 @@ import { tables } from '../db/index.js';
 import type { CompartmentRow } from '../lockers/types.js';
 import { fittingSizes, type ParcelRow } from './types.js';
 
-const { parcels, compartments, pickupTokens, courierBanks, people } = tables;
+const { parcels, compartments, pickupTokens, courierBanks, people, serverSettings } = tables;
+
+/**
+ * The address a recipient shared pickup with when it has no account (nothing
+ * is shared then, but the recipient sees what it entered: see shareWithProxy).
+ * Kept in the key-value settings table until parcels get a proxy_email column
+ * (a migration, outside the access work that needed it).
+ */
+const pendingProxyKey = (parcelId: string) => `parcel-proxy-address:${parcelId}`;
 
 export type ReserveOutcome =
   | { kind: 'reserved'; parcel: ParcelRow; compartment: CompartmentRow }
@@ -253,6 +261,23 @@ export function createParcelStore(db: Db) {
         .all(),
 
     // --- couriers -------------------------------------------------
+    pendingProxyAddress: (parcelId: string): string | null =>
+      q
+        .select()
+        .from(serverSettings)
+        .where(eq(serverSettings.key, pendingProxyKey(parcelId)))
+        .get()?.value ?? null,
+
+    setPendingProxyAddress(parcelId: string, address: string | null) {
+      const key = pendingProxyKey(parcelId);
+      if (!address) q.delete(serverSettings).where(eq(serverSettings.key, key)).run();
+      else
+        q.insert(serverSettings)
+          .values({ key, value: address })
+          .onConflictDoUpdate({ target: serverSettings.key, set: { value: address } })
+          .run();
+    },
+
     courierBankIds: (personId: string) =>
       q
         .select({ bankId: courierBanks.bankId })

@@ -10,8 +10,8 @@ import { hmac, numericCode, safeEqualHex, sha256 } from '../shared/crypto.js';
 import { badInput, conflict } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
+import { authorize, checkAccess, grantOf } from '../access/authorize.js';
 import { parseCsv } from './csv.js';
-import { requireRole, requireViewer } from './policy.js';
 import { createPeopleStore } from './store.js';
 import { ROLES } from '../../../drizzle/schema/people.js';
 import type { PersonRow, Role, Viewer } from './types.js';
@@ -22,8 +22,25 @@ export const SIGN_IN_MAX_FAILURES = 5;
 /** Codes one address may request per quarter hour; more are silently not sent. */
 export const SIGN_IN_CODES_PER_WINDOW = 5;
 const SIGN_IN_WINDOW_MS = 15 * 60_000;
+/** A courier's exact lookup answers at most this many people (namesakes). */
+export const COURIER_SEARCH_LIMIT = 3;
 
 const emailSchema = z.string().trim().toLowerCase().email().max(254);
+
+/**
+ * Why an import line goes beyond contact details (a mailroom's scope): it
+ * gives someone a role other than STUDENT, changes a role, or moves an existing
+ * person to another department. Null when it does not.
+ */
+function beyondContacts(existing: PersonRow | undefined, role: Role | null, department: string | null): string | null {
+  if (!existing)
+    return role && role !== 'STUDENT'
+      ? `only an ADMIN assigns roles: ${role} refused (new people are added as STUDENT)`
+      : null;
+  if (role && role !== existing.role) return `only an ADMIN changes roles: ${existing.role} to ${role} refused`;
+  if (department && department !== existing.department) return 'only an ADMIN changes a department: refused';
+  return null;
+}
 
 export type SignInResult =
   | { __typename: 'SignInSuccess'; token: string; expiresAt: Date; person: PersonRow }
@@ -62,6 +79,8 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
   }
 
   return {
+    /** A well-formed address, trimmed and lower-cased; BAD_USER_INPUT otherwise. */
+    parseEmail,
     findById: (id: string) => store.findById(id),
     findByIds: (ids: readonly string[]) => store.findByIds(ids),
     findByEmail: (email: string) => store.findByEmail(email.trim().toLowerCase()),
@@ -105,10 +124,32 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
       });
     },
 
-    /** Recipient lookup for the intake desk: name, e-mail or student id. */
+    /** The signed-in person; null for anyone else (anonymous, a kiosk, a controller). */
+    me(viewer: Viewer | null): PersonRow | null {
+      checkAccess(viewer, 'Query.me');
+      return viewer && viewer.role !== 'KIOSK' ? (store.findById(viewer.personId) ?? null) : null;
+    },
+
+    /** Revokes the token the request came with; false when there was none that works. */
+    signOut(viewer: Viewer | null): boolean {
+      checkAccess(viewer, 'Mutation.signOut');
+      if (!viewer) return false;
+      store.revokeToken(viewer.tokenId, clock.now());
+      return true;
+    },
+
+    /**
+     * Recipient lookup for the intake desk: staff find by part of a name,
+     * e-mail or student id. A courier finds only what a parcel label shows, in
+     * full (an exact e-mail address, student id or full name, any case), a few
+     * at most: never the directory.
+     */
     search(viewer: Viewer | null, term: string, limit: number): PersonRow[] {
-      requireRole(viewer, ['MAILROOM', 'COURIER', 'ADMIN', 'IT', 'STAFF']);
-      const t = term.trim();
+      const v = authorize(viewer, 'Query.people');
+      const t = term.trim().replace(/\s+/g, ' ').slice(0, 254);
+      if (grantOf(v, 'Query.people') === 'exact-match') {
+        return t.length < 3 ? [] : store.findExact(t, Math.min(Math.max(limit, 1), COURIER_SEARCH_LIMIT));
+      }
       if (t.length < 2) return [];
       return store.search(t.slice(0, 100), Math.min(Math.max(limit, 1), 50));
     },
@@ -117,9 +158,16 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
      * Imports a people directory from CSV (header: email,name,role,studentId,department).
      * Each line is answered on its own: good lines are created or updated, bad
      * ones listed with their line number; nothing is half-written.
+     *
+     * Only an ADMIN assigns roles. A MAILROOM import (scope `contacts`) adds
+     * new people as STUDENT and corrects existing people's name and student id;
+     * a line that would give anyone another role, or move an existing person
+     * to another department (which decides what DEPARTMENT viewers see), is
+     * refused with its reason. An empty role cell never changes a role.
      */
     importCsv(viewer: Viewer | null, csv: string) {
-      requireRole(viewer, ['ADMIN', 'MAILROOM']);
+      const v = authorize(viewer, 'Mutation.importPeople');
+      const assignsRoles = grantOf(v, 'Mutation.importPeople') === 'all';
       if (csv.length > 5_000_000) throw badInput('The file is larger than 5 MB; split it.');
       const rows = parseCsv(csv);
       const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
@@ -135,40 +183,55 @@ export function createPeopleService({ db, clock, logger, mailer, secret, session
         if (!email.success) return result.errors.push({ line, message: `not a valid e-mail: "${get('email')}"` });
         const name = get('name');
         if (!name) return result.errors.push({ line, message: 'name is empty' });
-        const roleText = (get('role') || 'STUDENT').toUpperCase();
-        if (!(ROLES as readonly string[]).includes(roleText))
-          return result.errors.push({ line, message: `unknown role ${roleText}` });
-        const role = roleText as Role;
-        if (role === 'ADMIN' && viewer?.role !== 'ADMIN')
-          return result.errors.push({ line, message: 'only an ADMIN may import admins' });
+        const roleCell = get('role').toUpperCase();
+        if (roleCell && !(ROLES as readonly string[]).includes(roleCell))
+          return result.errors.push({ line, message: `unknown role ${roleCell}` });
+        const role = (roleCell || null) as Role | null;
+        const studentId = get('studentid') || null;
+        const department = get('department') || null;
         const existing = store.findByEmail(email.data);
-        const fields = { name, role, studentId: get('studentid') || null, department: get('department') || null };
+
+        const refusal = assignsRoles ? null : beyondContacts(existing, role, department);
+        if (refusal) return result.errors.push({ line, message: refusal });
+
         if (existing) {
           // Only the columns the file has: a short export does not wipe student ids.
           store.updatePerson(existing.id, {
             name,
-            ...(col('role') >= 0 ? { role } : {}),
-            ...(col('studentid') >= 0 ? { studentId: fields.studentId } : {}),
-            ...(col('department') >= 0 ? { department: fields.department } : {}),
+            ...(col('studentid') >= 0 ? { studentId } : {}),
+            ...(assignsRoles && role ? { role } : {}),
+            ...(assignsRoles && col('department') >= 0 ? { department } : {}),
           });
           result.updated++;
         } else {
-          store.insertPerson({ id: newId('per'), email: email.data, ...fields });
+          store.insertPerson({
+            id: newId('per'),
+            email: email.data,
+            name,
+            role: role ?? 'STUDENT',
+            studentId,
+            department,
+          });
           result.created++;
         }
       });
       return result;
     },
 
+    /**
+     * The signed-in person's own preferences. `bankVisible` answers whether
+     * the viewer may see a bank: a department prefers only its own banks, and
+     * an unknown bank and one out of scope are refused alike.
+     */
     updatePreferences(
       viewer: Viewer | null,
       input: { preferredBankId?: string | null; needsAccessible?: boolean | null },
-      bankExists: (id: string) => boolean,
+      bankVisible: (id: string) => boolean,
     ) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Mutation.updateMyPreferences');
       const patch: Partial<PersonRow> = {};
       if (input.preferredBankId !== undefined) {
-        if (input.preferredBankId && !bankExists(input.preferredBankId))
+        if (input.preferredBankId && !bankVisible(input.preferredBankId))
           throw badInput('Unknown bank.', { field: 'preferredBankId' });
         patch.preferredBankId = input.preferredBankId || null;
       }
