@@ -44,6 +44,7 @@ import {
   readDevices,
   readState,
   saveDeviceToken,
+  seedAdminToken,
   webUrl,
   wsUrl,
   type Role,
@@ -172,12 +173,14 @@ export interface Api {
 }
 
 function createApi(seed: Seed): Api {
+  // The dev outbox is an admin's to read.
+  const outboxToken = seedAdminToken(readState().secretsFile);
   const cache = new Map<string, Session>(Object.values(seed.people).map((p) => [p.email, p.session]));
   const session = async (who: Who) => {
     const email = demoEmail(who);
     let s = cache.get(email);
     if (!s) {
-      s = await signInThroughApi(email);
+      s = await signInThroughApi(email, outboxToken);
       cache.set(email, s);
     }
     return s;
@@ -191,8 +194,8 @@ function createApi(seed: Seed): Api {
     raw: async (query, variables = {}, options) => graphqlRaw(query, variables, await tokenFor(options)),
     session,
     token: async (who) => (await session(who)).token,
-    signIn: (who) => signInThroughApi(demoEmail(who)),
-    latestSignInCode: async (who) => (await latestSignInCode(demoEmail(who)))?.code ?? null,
+    signIn: (who) => signInThroughApi(demoEmail(who), outboxToken),
+    latestSignInCode: async (who) => (await latestSignInCode(demoEmail(who), outboxToken))?.code ?? null,
   };
 }
 

@@ -26,6 +26,7 @@ import {
   apiUrl,
   e2eDir,
   rootDir,
+  seedAdminToken,
   serverDir,
   serverPort,
   serverUrl,
@@ -245,7 +246,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     await checkWebConfig();
 
     const sessions: Record<string, Session> = {};
-    for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email);
+    const adminToken = seedAdminToken(secretsFile);
+    for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email, adminToken);
 
     const statePath = join(tempDir, 'state.json');
     const state: StackState = { serverPort, webPort, tempDir, databaseFile, devicesFile, secretsFile, sessions };

@@ -29,6 +29,12 @@ export const parcels = sqliteTable(
       .notNull()
       .references(() => people.id),
     proxyId: text('proxy_id').references(() => people.id),
+    /**
+     * The address the recipient shared pickup with, as typed, whether or not
+     * it belongs to an account: the recipient sees only this, so sharing never
+     * tells them who has an account (proxyId is set only when one does).
+     */
+    proxyEmail: text('proxy_email'),
     size: text('size', { enum: COMPARTMENT_SIZES }).notNull(),
     status: text('status', { enum: PARCEL_STATUSES }).notNull(),
     deskReason: text('desk_reason', { enum: DESK_REASONS }),

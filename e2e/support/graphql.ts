@@ -100,11 +100,19 @@ const SIGN_IN = /* GraphQL */ `
   }
 `;
 
-/** The 6-digit code of the newest dev-outbox message to this address, and the message id. */
-export async function latestSignInCode(email: string): Promise<{ id: string; code: string } | null> {
-  const { devOutbox } = await graphql<{ devOutbox: { id: string; subject: string; text: string }[] }>(DEV_OUTBOX, {
-    to: email,
-  });
+/**
+ * The 6-digit code of the newest dev-outbox message to this address, and the
+ * message id. The outbox is an admin's to read (`adminToken`, see seedAdminToken).
+ */
+export async function latestSignInCode(
+  email: string,
+  adminToken: string,
+): Promise<{ id: string; code: string } | null> {
+  const { devOutbox } = await graphql<{ devOutbox: { id: string; subject: string; text: string }[] }>(
+    DEV_OUTBOX,
+    { to: email },
+    adminToken,
+  );
   const message = devOutbox[0];
   const code = message && /\b(\d{6})\b/.exec(`${message.subject}\n${message.text}`)?.[1];
   return message && code ? { id: message.id, code } : null;
@@ -115,10 +123,10 @@ export async function latestSignInCode(email: string): Promise<{ id: string; cod
  * it from the dev outbox (DEV_OUTBOX=true in e2e), redeem it. Each call uses one
  * of the address's 5 codes per quarter hour, so callers cache the session.
  */
-export async function signInThroughApi(email: string): Promise<Session> {
-  const before = await latestSignInCode(email);
+export async function signInThroughApi(email: string, adminToken: string): Promise<Session> {
+  const before = await latestSignInCode(email, adminToken);
   await graphql(REQUEST_CODE, { email });
-  const after = await latestSignInCode(email);
+  const after = await latestSignInCode(email, adminToken);
   if (!after || after.id === before?.id) {
     throw new Error(
       `no new sign-in code for ${email} in the dev outbox (unknown person, or rate limit of 5 codes per 15 min reached)`,

@@ -81,6 +81,16 @@ export function writeState(path: string, state: StackState): void {
   writeFileSync(path, JSON.stringify(state, null, 2), { mode: 0o600 });
 }
 
+/**
+ * The demo admin's API token from seed-demo's secrets: the dev outbox holds
+ * everyone's mail, so only an admin may read it.
+ */
+export function seedAdminToken(secretsFile: string): string {
+  const token = (JSON.parse(readFileSync(secretsFile, 'utf8')) as { tokens?: { admin?: string } }).tokens?.admin;
+  if (!token) throw new Error(`no admin token in ${secretsFile} (seed-demo --secrets-out)`);
+  return token;
+}
+
 /** The banks' current device tokens (seed-demo's output, updated when a test rotates one). */
 export function readDevices(): DeviceEntry[] {
   return JSON.parse(readFileSync(readState().devicesFile, 'utf8')) as DeviceEntry[];

@@ -41,8 +41,9 @@ test('the courier may drop off only at its banks, and a drop-off there works end
   await page.getByTestId('dropoff-bank-Student Union').click();
   await page.getByTestId('intake-tracking').fill(tracking);
   await page.getByTestId('intake-tracking').press('Enter');
-  await page.keyboard.type('Sam Stu');
-  await page.getByTestId(`intake-recipient-option-${seed.student.email}`).click();
+  // A courier finds a recipient only by exactly what the label shows.
+  await page.keyboard.type(seed.student.name);
+  await page.getByTestId(`intake-recipient-option-${seed.student.id}`).click();
   await expect(page.getByTestId('intake-recipient-selected')).toContainText(seed.student.name);
 
   const setCourierBanks = (banks: string[]) =>

@@ -30,8 +30,9 @@ test('a courier signs in on the kiosk, drops a parcel off at this bank, and is s
   const opening = waitForCommand(library, { kind: 'OPEN_COMPARTMENT', via: 'COURIER_DEPOSIT' });
   await kiosk.getByTestId('intake-tracking').fill(uniqueTracking());
   await kiosk.getByTestId('intake-tracking').press('Enter');
-  await kiosk.keyboard.type('Sam Stu');
-  await kiosk.getByTestId(`intake-recipient-option-${seed.student.email}`).click();
+  // A courier finds a recipient only by exactly what the label shows.
+  await kiosk.keyboard.type(seed.student.name);
+  await kiosk.getByTestId(`intake-recipient-option-${seed.student.id}`).click();
   await kiosk.getByTestId('intake-submit').click();
   const result = kiosk.getByTestId('intake-result');
   await expect(result).toHaveAttribute('data-result', 'ParcelReserved');

@@ -78,7 +78,7 @@ test('the whole pickup: desk intake → locker deposit → student sees code and
     const recipient = page.getByTestId('intake-recipient-search');
     await expect(recipient).toBeFocused();
     await page.keyboard.type('Sam Stu');
-    await expect(page.getByTestId(`intake-recipient-option-${seed.student.email}`)).toBeVisible();
+    await expect(page.getByTestId(`intake-recipient-option-${seed.student.id}`)).toBeVisible();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('intake-recipient-selected')).toContainText(seed.student.name);

@@ -20,14 +20,12 @@ test('an anonymous visitor is sent to sign-in, signs in with the e-mailed code a
   const codeInput = page.getByLabel('Sign-in code');
   await expect(codeInput).toBeVisible();
 
-  // The newest message in the dev outbox carries the code the server just issued.
+  // The newest message in the dev outbox carries the code the server just issued. The outbox holds
+  // everyone's mail, so only an admin reads it: the anonymous sign-in page does not show it.
   const code = await api.latestSignInCode('admin');
   expect(code).toMatch(/^\d{6}$/);
-  const outbox = page.getByTestId('dev-outbox');
-  await outbox.getByText('Demo: open dev outbox').click();
-  const newest = outbox.getByTestId('dev-outbox-message').first();
-  await expect(newest).toContainText(code!);
-  await newest.getByRole('button', { name: `Use code ${code}` }).click();
+  await expect(page.getByTestId('dev-outbox')).toHaveCount(0);
+  await codeInput.fill(code!);
   await expect(codeInput).toHaveValue(code!);
 
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();

@@ -117,6 +117,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     clock,
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),
+    devOutbox: config.DEV_OUTBOX,
   });
   const pickupKeys = await openPickupKeyStore({ config, db, clock, logger: logger.child({ domain: 'parcels' }) });
   const signer = createPickupSigner(pickupKeys, clock);

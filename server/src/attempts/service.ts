@@ -20,7 +20,9 @@
  * one database share them; a Redis-backed implementation of this interface
  * can replace it.
  */
+import { authorize } from '../access/authorize.js';
 import type { Db, Queryable } from '../db/index.js';
+import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { blockedUntil, charged, drained, failed, refunded, type BucketState } from './bucket.js';
@@ -178,6 +180,12 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
     },
 
     recent: (filter: { bankId?: string | null }, limit: number) => store.recent(filter, limit),
+
+    /** The attempt log for operators (`Query.credentialAttempts`), newest first. */
+    list(viewer: Viewer | null, filter: { bankId?: string | null }, limit: number) {
+      authorize(viewer, 'Query.credentialAttempts');
+      return store.recent(filter, Math.min(Math.max(limit, 1), 500));
+    },
 
     /** Keeps the attempt log for 90 days and forgets idle network clients after a week. */
     prune() {

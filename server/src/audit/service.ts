@@ -5,7 +5,7 @@
 import type { Bus } from '../bus/index.js';
 import type { Db, Queryable } from '../db/index.js';
 import type { LockerEventRow } from '../lockers/types.js';
-import { OPERATOR_ROLES, requireRole } from '../people/policy.js';
+import { authorize } from '../access/authorize.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
 import { notFound } from '../shared/errors.js';
@@ -101,13 +101,14 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
       }
     },
 
+    /** Operators only (scope all): an alert's message names its bank, so no narrower scope is offered. */
     listAlerts(viewer: Viewer | null, includeResolved: boolean, limit: number) {
-      requireRole(viewer, OPERATOR_ROLES);
+      authorize(viewer, 'Query.staffAlerts');
       return store.listAlerts(includeResolved, Math.min(Math.max(limit, 1), 500));
     },
 
     resolveAlert(viewer: Viewer | null, id: string) {
-      const v = requireRole(viewer, OPERATOR_ROLES);
+      const v = authorize(viewer, 'Mutation.resolveStaffAlert');
       const alert = store.getAlert(id);
       if (!alert) throw notFound('Alert');
       if (alert.resolvedAt) return alert;
@@ -117,7 +118,7 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
     },
 
     subscribeAlerts(viewer: Viewer | null) {
-      requireRole(viewer, OPERATOR_ROLES);
+      authorize(viewer, 'Subscription.staffAlertUpdated');
       return bus.subscribe<StaffAlertRow>(alertTopic);
     },
 

@@ -9,7 +9,7 @@ import { publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { AttemptService } from '../attempts/service.js';
 import type { Db, Queryable } from '../db/index.js';
 import { tables } from '../db/index.js';
-import { requireRole } from '../people/policy.js';
+import { authorize, checkAccess } from '../access/authorize.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/crypto.js';
@@ -53,24 +53,13 @@ export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskSer
 
   return {
     createCredential(viewer: Viewer | null, bankId: string, name: string) {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.createKioskCredential');
       const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
       if (!bank) throw notFound('Locker bank');
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 80)
         throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
       return issue(db.orm, bankId, trimmed);
-    },
-
-    /** The credentials of one bank or all, newest first; never a token (only its hash is kept anyway). */
-    listCredentials(viewer: Viewer | null, bankId: string | null): KioskRow[] {
-      requireRole(viewer, ['ADMIN']);
-      return db.orm
-        .select()
-        .from(kiosks)
-        .where(bankId ? eq(kiosks.bankId, bankId) : undefined)
-        .orderBy(desc(kiosks.createdAt))
-        .all();
     },
 
     /**
@@ -81,7 +70,7 @@ export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskSer
      * revoked credential (a lost screen) is not brought back this way.
      */
     rotateCredential(viewer: Viewer | null, id: string) {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.rotateKioskCredential');
       const rotated = db.withTx((tx) => {
         const old = tx.select().from(kiosks).where(eq(kiosks.id, id)).get();
         if (!old) throw notFound('Kiosk credential');
@@ -96,8 +85,33 @@ export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskSer
       return rotated;
     },
 
+    /** The kiosk credentials of one bank or all, newest first; never a token (only its hash is kept). */
+    listCredentials(viewer: Viewer | null, bankId: string | null) {
+      authorize(viewer, 'Query.kioskCredentials');
+      const q = db.orm
+        .select({
+          id: kiosks.id,
+          bankId: kiosks.bankId,
+          name: kiosks.name,
+          createdAt: kiosks.createdAt,
+          expiresAt: kiosks.expiresAt,
+          lastUsedAt: kiosks.lastUsedAt,
+          revokedAt: kiosks.revokedAt,
+        })
+        .from(kiosks);
+      return (bankId ? q.where(eq(kiosks.bankId, bankId)) : q).orderBy(desc(kiosks.createdAt)).all();
+    },
+
+    /** The bank a kiosk credential acts for; null for every other caller (its screen learns it was revoked). */
+    session(viewer: Viewer | null) {
+      checkAccess(viewer, 'Query.kioskSession');
+      if (viewer?.role !== 'KIOSK' || !viewer.bankId) return null;
+      const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, viewer.bankId)).get();
+      return bank ? { kioskId: viewer.tokenId, bank } : null;
+    },
+
     revokeCredential(viewer: Viewer | null, id: string): boolean {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.revokeKioskCredential');
       const row = db.orm
         .update(kiosks)
         .set({ revokedAt: clock.now() })

@@ -14,11 +14,7 @@ import type { CommandRow } from './types.js';
 
 export const deviceResolvers: Resolvers = {
   Query: {
-    kioskSession: (_, __, { viewer, services }) => {
-      if (viewer?.role !== 'KIOSK' || !viewer.bankId) return null;
-      const bank = services.lockers.store.getBank(viewer.bankId);
-      return bank ? { kioskId: viewer.tokenId, bank } : null;
-    },
+    kioskSession: (_, __, { viewer, services }) => services.kiosks.session(viewer),
     kioskCredentials: (_, { bankId }, { viewer, services }) => services.kiosks.listCredentials(viewer, bankId ?? null),
     pickupKeys: (_, __, { services }) =>
       services.signer.publicKeys().map((k) => ({ ...k, jwk: JSON.stringify(k.jwk) })),
@@ -30,14 +26,15 @@ export const deviceResolvers: Resolvers = {
     rotateKioskCredential: (_, { id }, { viewer, services }) => services.kiosks.rotateCredential(viewer, id),
     rotateDeviceToken: (_, { bankId }, { viewer, services }) => services.devices.rotateDeviceToken(viewer, bankId),
     openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
-    reportLockerEvents: (_, { events }, { device, services }) => services.devices.reportEvents(device, events),
-    acknowledgeCommand: (_, { id, outcome, detail }, { device, services }) => ({
-      command: services.devices.acknowledge(device, id, outcome, detail),
+    reportLockerEvents: (_, { events }, { viewer, device, services }) =>
+      services.devices.reportEvents(device ?? viewer, events),
+    acknowledgeCommand: (_, { id, outcome, detail }, { viewer, device, services }) => ({
+      command: services.devices.acknowledge(device ?? viewer, id, outcome, detail),
     }),
   },
   Subscription: {
     lockerCommands: {
-      subscribe: (_, __, { device, services }) => services.devices.commandStream(device),
+      subscribe: (_, __, { viewer, device, services }) => services.devices.commandStream(device ?? viewer),
       resolve: (command: CommandRow) => command,
     },
   },

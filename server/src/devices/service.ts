@@ -9,12 +9,13 @@ import { deviceCredentialId, publishRevocation, RevocationCloseCode } from '../b
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
 import type { LockerEventRow } from '../lockers/types.js';
-import { requireRole } from '../people/policy.js';
+import { authorize, authorizeController, type Principal } from '../access/authorize.js';
+import { bankScopeOf, inScope } from '../access/scope.js';
 import type { Viewer } from '../people/types.js';
 import { transformIterator } from '../shared/async-iter.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/crypto.js';
-import { badInput, forbidden, notFound } from '../shared/errors.js';
+import { badInput, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { DeviceCloseCode } from './protocol.js';
@@ -159,8 +160,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       hooks.push(hook);
     },
 
-    async reportEvents(device: DeviceIdentity | null, input: unknown[]) {
-      if (!device) throw forbidden('Only a locker controller may report events (connect with a deviceToken).');
+    async reportEvents(principal: Principal, input: unknown[]) {
+      const device = authorizeController(principal, 'Mutation.reportLockerEvents');
       if (input.length === 0) throw badInput('Send at least one event.');
       if (input.length > deps.batchLimit) {
         throw badInput(`At most ${deps.batchLimit} events per call; split the batch.`, { limit: deps.batchLimit });
@@ -266,10 +267,11 @@ export function createDeviceService(deps: DeviceServiceDeps) {
 
     /** Staff override: opens a door now, with a reason kept in the audit trail. */
     staffOpen(viewer: Viewer | null, input: { bankId: string; label: string; reason: string }): OpenResult {
-      const v = requireRole(viewer, ['ADMIN', 'IT', 'MAILROOM']);
+      const v = authorize(viewer, 'Mutation.openCompartment');
       const reason = input.reason.trim();
       if (reason.length < 3) throw badInput('Give a reason (at least 3 characters).', { field: 'reason' });
-      if (!lockers.findBank(v, input.bankId)) throw notFound('Locker bank');
+      const bank = lockers.store.getBank(input.bankId);
+      if (!bank || !inScope(bankScopeOf(v, 'Mutation.openCompartment'), bank)) throw notFound('Locker bank');
       return this.requestOpen({
         bankId: input.bankId,
         label: input.label.trim().toUpperCase(),
@@ -285,8 +287,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      * (e.g. issued just before a reconnect), then new ones. A command past its
      * expiry is marked EXPIRED and never sent.
      */
-    commandStream(device: DeviceIdentity | null): AsyncIterableIterator<CommandRow> {
-      if (!device) throw forbidden('Only a locker controller may subscribe to commands.');
+    commandStream(principal: Principal): AsyncIterableIterator<CommandRow> {
+      const device = authorizeController(principal, 'Subscription.lockerCommands');
       // Subscribe before reading the pending ones, so a command issued in
       // between is not missed; the id set drops the one seen twice.
       const live = bus.subscribe<CommandRow>(commandTopic(device.bankId));
@@ -304,13 +306,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       );
     },
 
-    acknowledge(
-      device: DeviceIdentity | null,
-      id: string,
-      outcome: CommandRow['outcome'] & string,
-      detail?: string | null,
-    ) {
-      if (!device) throw forbidden('Only a locker controller may acknowledge commands.');
+    acknowledge(principal: Principal, id: string, outcome: CommandRow['outcome'] & string, detail?: string | null) {
+      const device = authorizeController(principal, 'Mutation.acknowledgeCommand');
       const cmd = commands.get(id);
       if (!cmd || cmd.bankId !== device.bankId) throw notFound('Command');
       const status = outcome === 'OPENED' || outcome === 'DONE' ? 'DONE' : outcome === 'EXPIRED' ? 'EXPIRED' : 'FAILED';
@@ -333,7 +330,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     },
 
     rotateDeviceToken(viewer: Viewer | null, bankId: string) {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.rotateDeviceToken');
       const deviceToken = randomToken('bld');
       const bank = lockers.store.rotateDeviceToken(bankId, sha256(deviceToken), clock.now());
       if (!bank) throw notFound('Locker bank');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { attemptResolvers } from '../attempts/resolvers.js';
 import { auditResolvers } from '../audit/resolvers.js';
 import { deviceResolvers } from '../devices/resolvers.js';
 import { notifyResolvers } from '../notify/resolvers.js';
@@ -34,6 +35,7 @@ export function buildSchema() {
       parcelResolvers,
       notifyResolvers,
       auditResolvers,
+      attemptResolvers,
     ] as never,
   });
 }

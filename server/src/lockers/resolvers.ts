@@ -1,4 +1,6 @@
+import { bankScope, grantBeyondScope, inScope, isGrantedBeyondScope } from '../access/scope.js';
 import type { Resolvers } from '../generated/graphql.js';
+import { forbidden } from '../shared/errors.js';
 import { countCompartments } from './service.js';
 import type { BankRow, CompartmentRow } from './types.js';
 
@@ -15,7 +17,7 @@ export const lockerResolvers: Resolvers = {
     setCompartmentOutOfService: (_, args, { viewer, services }) => services.lockers.setOutOfService(viewer, args),
   },
   Site: {
-    banks: (site, _, { viewer, services }) => services.lockers.listBanks(viewer, site.id),
+    banks: (site, _, { viewer, services }) => services.lockers.visibleBanks(viewer, site.id),
   },
   LockerBank: {
     site: async (bank, _, { loaders }) => {
@@ -29,9 +31,12 @@ export const lockerResolvers: Resolvers = {
     events: (bank, { limit }, { viewer, services }) => services.lockers.events(viewer, bank.id, limit ?? 50),
   },
   Compartment: {
-    bank: async (c, _, { loaders }) => {
+    // Paths to a compartment are scoped already; this is the backstop (the field cannot be null).
+    bank: async (c, _, { viewer, loaders }) => {
       const bank = await loaders.bank.load(c.bankId);
       if (!bank) throw new Error(`compartment ${c.id} has no bank`);
+      if (isGrantedBeyondScope(c)) return grantBeyondScope(bank);
+      if (!inScope(bankScope(viewer), bank)) throw forbidden('This bank is not yours to see.');
       return bank;
     },
   },

@@ -5,14 +5,14 @@
 import { z } from 'zod';
 import type { Bus } from '../bus/index.js';
 import type { Db } from '../db/index.js';
-import { requireRole, requireViewer } from '../people/policy.js';
+import { authorize } from '../access/authorize.js';
+import { bankScope, bankScopeOf, canReadEvents, inScope } from '../access/scope.js';
 import type { Viewer } from '../people/types.js';
 import { transformIterator } from '../shared/async-iter.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/crypto.js';
 import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
-import { bankScope, canReadEvents, inScope } from './policy.js';
 import type { LockerStore } from './store.js';
 import { topics, type BankRow, type CompartmentRow } from './types.js';
 
@@ -95,11 +95,10 @@ export function countCompartments(list: readonly CompartmentRow[]): CompartmentC
 }
 
 export function createLockerService({ db, store, bus, clock }: { db: Db; store: LockerStore; bus: Bus; clock: Clock }) {
-  function visibleBank(viewer: Viewer | null, id: string): BankRow {
-    const v = requireViewer(viewer);
+  /** A bank the viewer may see (through any path), or null: one out of scope looks like one that does not exist. */
+  function visibleBank(viewer: Viewer | null, id: string): BankRow | null {
     const bank = store.getBank(id);
-    if (!bank || !inScope(bankScope(v), bank)) throw notFound('Locker bank');
-    return bank;
+    return bank && inScope(bankScope(viewer), bank) ? bank : null;
   }
 
   /** Whether a booking (a parcel, later a loan) holds the compartment; set by the domains that book. */
@@ -122,26 +121,43 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       bus.publish(topics.bankAll, bank);
     },
 
+    visibleBank,
+
+    /** Sites with a bank the viewer may see (all sites for those who see every bank). */
     listSites(viewer: Viewer | null) {
-      requireViewer(viewer);
-      return store.listSites();
+      const v = authorize(viewer, 'Query.sites');
+      const scope = bankScopeOf(v, 'Query.sites');
+      if (scope.kind === 'all') return store.listSites();
+      const siteIds = new Set(
+        store
+          .listBanks()
+          .filter((b) => inScope(scope, b))
+          .map((b) => b.siteId),
+      );
+      return store.listSites().filter((s) => siteIds.has(s.id));
     },
 
     listBanks(viewer: Viewer | null, siteId?: string | null): BankRow[] {
-      const scope = bankScope(requireViewer(viewer));
+      const v = authorize(viewer, 'Query.lockerBanks');
+      return this.visibleBanks(v, siteId);
+    },
+
+    /** The banks of a site (or all) the viewer may see: for fields that lead to banks (Site.banks). */
+    visibleBanks(viewer: Viewer | null, siteId?: string | null): BankRow[] {
+      const scope = bankScope(viewer);
       return store.listBanks(siteId).filter((b) => inScope(scope, b));
     },
 
     /** Null rather than an error: a bank you may not see looks like one that does not exist. */
     findBank(viewer: Viewer | null, id: string): BankRow | null {
-      const scope = bankScope(requireViewer(viewer));
-      const bank = store.getBank(id);
-      return bank && inScope(scope, bank) ? bank : null;
+      return visibleBank(authorize(viewer, 'Query.lockerBank'), id);
     },
 
+    /** The event log of a bank: operators, and a department for its own banks. */
     events(viewer: Viewer | null, bankId: string, limit: number) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Query.lockerEvents');
       const bank = visibleBank(v, bankId);
+      if (!bank) throw notFound('Locker bank');
       if (!canReadEvents(v, bank)) throw forbidden('Only operators and the owning department read the event log.');
       return store.recentEvents(bankId, Math.min(Math.max(limit, 1), 500));
     },
@@ -150,7 +166,7 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       viewer: Viewer | null,
       input: { name: string; timezone?: string | null; pickupHoldHours?: number | null },
     ) {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.createSite');
       const data = parse(createSiteSchema, input);
       return store.insertSite({
         id: newId('site'),
@@ -169,8 +185,9 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       viewer: Viewer | null,
       input: { bankId: string; label: string; outOfService: boolean; reason: string },
     ) {
-      const v = requireRole(viewer, ['ADMIN', 'IT', 'MAILROOM', 'STAFF']);
-      if (!this.findBank(v, input.bankId)) throw notFound('Locker bank');
+      const v = authorize(viewer, 'Mutation.setCompartmentOutOfService');
+      const bank = store.getBank(input.bankId);
+      if (!bank || !inScope(bankScopeOf(v, 'Mutation.setCompartmentOutOfService'), bank)) throw notFound('Locker bank');
       const compartment = store.findCompartment(input.bankId, input.label.trim().toUpperCase());
       if (!compartment) throw notFound('Compartment');
       const reason = input.reason.trim();
@@ -194,7 +211,7 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
 
     /** Creates a bank and its compartments; the device token is returned once and only its hash kept. */
     createLockerBank(viewer: Viewer | null, input: unknown): { bank: BankRow; deviceToken: string } {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.createLockerBank');
       const data = parse(createBankSchema, input);
       if (!store.getSite(data.siteId)) throw badInput('Unknown site.', { field: 'siteId' });
       const labels = data.compartments.map((c) => c.label.toUpperCase());
@@ -236,7 +253,10 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
      * DESIGN-NOTES: fan-out cost).
      */
     subscribeCompartments(viewer: Viewer | null, bankId?: string | null): AsyncIterableIterator<CompartmentRow> {
-      const scope = bankScope(requireViewer(viewer));
+      const scope = bankScopeOf(
+        authorize(viewer, 'Subscription.compartmentUpdated'),
+        'Subscription.compartmentUpdated',
+      );
       const visible = new Map<string, boolean>();
       const isVisible = (id: string) => {
         let ok = visible.get(id);
@@ -253,7 +273,7 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
     },
 
     subscribeBanks(viewer: Viewer | null, siteId?: string | null): AsyncIterableIterator<BankRow> {
-      const scope = bankScope(requireViewer(viewer));
+      const scope = bankScopeOf(authorize(viewer, 'Subscription.lockerBankUpdated'), 'Subscription.lockerBankUpdated');
       const source = bus.subscribe<BankRow>(topics.bankAll);
       return transformIterator(source, (bank) =>
         inScope(scope, bank) && (!siteId || bank.siteId === siteId) ? bank : undefined,

@@ -12,14 +12,14 @@
 import type { Agent as HttpsAgent } from 'node:https';
 import webpush from 'web-push';
 import type { Db, Queryable } from '../db/index.js';
-import { requireViewer } from '../people/policy.js';
+import { authorize } from '../access/authorize.js';
 import type { PeopleStore } from '../people/store.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
-import { badInput, notFound } from '../shared/errors.js';
+import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import type { Mailer } from './mailer.js';
+import { listDevOutbox, type Mailer } from './mailer.js';
 import { afterQuietHours, isHhmm } from './quiet-hours.js';
 import type { NotifyStore } from './store.js';
 import type { OutboxRow } from './types.js';
@@ -59,6 +59,8 @@ export interface NotifyServiceDeps {
   leaseMs: number;
   /** Agent for push requests (tests use a local HTTPS push service). */
   pushAgent?: HttpsAgent;
+  /** DEV_OUTBOX: unsent mail may be read over the API (by admins). */
+  devOutbox?: boolean;
 }
 
 /** The placeholder a notice's text carries for its secret. */
@@ -212,8 +214,15 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       await running;
     },
 
+    /** Mail the server would have sent (development and demo only): every address's, so admins only. */
+    devOutbox(viewer: Viewer | null, to: string | null, limit: number) {
+      authorize(viewer, 'Query.devOutbox');
+      if (!deps.devOutbox) throw forbidden('The dev outbox is off (DEV_OUTBOX=false).');
+      return listDevOutbox(db, to, limit);
+    },
+
     settings(viewer: Viewer | null) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Query.myNotificationSettings');
       return { ...store.settings(db.orm, v.personId), devices: store.pushDevices(db.orm, v.personId) };
     },
 
@@ -226,7 +235,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         quietHoursEnd?: string | null;
       },
     ) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Mutation.updateMyPreferences');
       const current = store.settings(db.orm, v.personId);
       for (const field of ['quietHoursStart', 'quietHoursEnd'] as const) {
         const value = input[field];
@@ -247,7 +256,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       viewer: Viewer | null,
       input: { endpoint: string; p256dh: string; auth: string; label?: string | null },
     ) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Mutation.registerPushSubscription');
       let url: URL;
       try {
         url = new URL(input.endpoint);
@@ -271,7 +280,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
     },
 
     removePushDevice(viewer: Viewer | null, id: string) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Mutation.removePushDevice');
       const device = store.getPushDevice(id);
       if (!device || device.personId !== v.personId) throw notFound('Push device');
       store.deletePushDevice(id);

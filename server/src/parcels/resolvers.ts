@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { isOperator } from '../people/policy.js';
+import { isOperator } from '../access/scope.js';
 import type { ParcelRow } from './types.js';
 
 export const parcelResolvers: Resolvers = {
@@ -36,20 +36,30 @@ export const parcelResolvers: Resolvers = {
       resolve: (p: ParcelRow) => p,
     },
   },
+  // Every field that leads from a parcel elsewhere shows only what the viewer may see (access/).
   Parcel: {
-    recipient: async (p, _, { loaders }) => (await loaders.person.load(p.recipientId))!,
-    proxy: async (p, _, { loaders }) => (p.proxyId ? ((await loaders.person.load(p.proxyId)) ?? null) : null),
-    bank: async (p, _, { loaders }) => (p.bankId ? ((await loaders.bank.load(p.bankId)) ?? null) : null),
-    compartment: async (p, _, { loaders }) =>
-      p.compartmentId ? ((await loaders.compartment.load(p.compartmentId)) ?? null) : null,
+    recipient: async (p, _, { viewer, loaders, services }) =>
+      services.parcels.recipientFor(viewer, p, (await loaders.person.load(p.recipientId))!),
+    proxy: async (p, _, { viewer, loaders, services }) =>
+      services.parcels.proxyFor(viewer, p, p.proxyId ? ((await loaders.person.load(p.proxyId)) ?? null) : null),
+    bank: async (p, _, { viewer, loaders, services }) => {
+      const bank = p.bankId ? await loaders.bank.load(p.bankId) : undefined;
+      return bank ? services.parcels.placeFor(viewer, p, bank, bank) : null;
+    },
+    compartment: async (p, _, { viewer, loaders, services }) => {
+      const compartment = p.compartmentId ? await loaders.compartment.load(p.compartmentId) : undefined;
+      const bank = compartment ? await loaders.bank.load(compartment.bankId) : undefined;
+      return compartment && bank ? services.parcels.placeFor(viewer, p, bank, compartment) : null;
+    },
     pickupCode: (p, _, { viewer, services }) => services.parcels.pickupCode(viewer, p),
     pickupQrToken: (p, _, { viewer, services }) => services.parcels.pickupQrToken(viewer, p),
-    doorOpenings: (p, _, { viewer, services }) => services.parcels.doorOpenings(viewer, { parcelId: p.id }, 50),
+    doorOpenings: (p, _, { viewer, services }) => services.parcels.parcelDoorOpenings(viewer, p, 50),
   },
   DoorOpening: {
     via: (o) => o.via as never,
     status: (o) => (o.status as never) ?? null,
+    // Who asked: operators only (the opening's bank and parcel were scoped by the list it came in).
     person: async (o, _, { viewer, loaders }) =>
-      o.personId && viewer && isOperator(viewer) ? ((await loaders.person.load(o.personId)) ?? null) : null,
+      o.personId && isOperator(viewer) ? ((await loaders.person.load(o.personId)) ?? null) : null,
   },
 };

@@ -15,14 +15,19 @@ import type { Bus } from '../bus/index.js';
 import type { Db, Queryable, Tx } from '../db/index.js';
 import { PICKUP_QR_CLOCK_SKEW_SECONDS, type DeviceAckPayload } from '../devices/protocol.js';
 import type { DeviceService } from '../devices/service.js';
-import type { CommandRow } from '../devices/types.js';
+import type { CommandRow, DeviceIdentity } from '../devices/types.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
 import type { CompartmentRow, LockerEventRow } from '../lockers/types.js';
 import { SECRET_PLACEHOLDER, type NotifyService } from '../notify/service.js';
-import { isOperator, requireRole, requireViewer } from '../people/policy.js';
+import { authorize, grantOf, type Principal } from '../access/authorize.js';
+import { viewAs, personView } from '../access/person-view.js';
+import { bankScope, bankScopeOf, grantBeyondScope, inScope, isOperator } from '../access/scope.js';
+import type { DoorOpeningView } from '../audit/types.js';
+import type { BankRow } from '../lockers/types.js';
 import type { PeopleService } from '../people/service.js';
 import type { PersonRow, Viewer } from '../people/types.js';
+import { transformIterator } from '../shared/async-iter.js';
 import type { Clock } from '../shared/clock.js';
 import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -52,7 +57,7 @@ export type IntakeResult =
     }
   | { __typename: 'ParcelSentToDesk'; parcel: ParcelRow; reason: 'LOCKERS_FULL' | 'DEPOSIT_FAILED'; message: string }
   | { __typename: 'ParcelTooBig'; parcel: ParcelRow; message: string }
-  | { __typename: 'DuplicateTracking'; existing: ParcelRow; message: string };
+  | { __typename: 'DuplicateTracking'; existing: ParcelRow | null; message: string };
 
 export type PickupResult =
   | { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow }
@@ -94,6 +99,20 @@ const atDesk = (deskReason: NonNullable<ParcelRow['deskReason']>) => ({
   codeLookup: null,
   bankId: null,
   compartmentId: null,
+});
+
+/** The proxy as its recipient sees it: the address they entered, under an id of the parcel's (never the person's). */
+const addressOnly = (parcel: ParcelRow, address: string): PersonRow => ({
+  id: `${parcel.id}:proxy`,
+  email: address,
+  name: address,
+  role: 'STUDENT',
+  department: null,
+  studentId: null,
+  preferredBankId: null,
+  needsAccessible: false,
+  disabledAt: null,
+  createdAt: parcel.createdAt,
 });
 
 const refused = (reason: ActionRefusal, message: string): ActionResult => ({
@@ -154,21 +173,59 @@ export function createParcelService(deps: ParcelServiceDeps) {
     return viewer.personId === parcel.recipientId || viewer.personId === parcel.proxyId;
   }
 
+  /**
+   * Whether the viewer may see a parcel, by its `Query.parcel` scope: all;
+   * its department's people's; its own (as recipient or proxy, or, for a
+   * courier, the one that took it in). Its collectors always may.
+   */
   function canSee(viewer: Viewer, parcel: ParcelRow, recipient?: PersonRow) {
-    if (canActAsCollector(viewer, parcel) || isOperator(viewer)) return true;
-    if (viewer.role === 'COURIER') return parcel.createdBy === viewer.personId;
-    if (viewer.role === 'DEPARTMENT' && viewer.department) {
-      const r = recipient ?? people.findById(parcel.recipientId);
-      return r?.department === viewer.department;
+    if (canActAsCollector(viewer, parcel)) return true;
+    switch (grantOf(viewer, 'Query.parcel')) {
+      case 'all':
+        return true;
+      case 'department': {
+        if (!viewer.department) return false;
+        const r = recipient ?? people.findById(parcel.recipientId);
+        return r?.department === viewer.department;
+      }
+      case 'own':
+        return parcel.createdBy === viewer.personId;
+      default:
+        return false;
     }
-    return false;
   }
 
-  function visibleParcel(viewer: Viewer | null, id: string): ParcelRow {
-    const v = requireViewer(viewer);
+  /** A parcel the viewer may see, or NOT_FOUND: one out of reach looks like one that does not exist. */
+  function findVisible(v: Viewer, id: string): ParcelRow {
     const parcel = store.get(id);
     if (!parcel || !canSee(v, parcel)) throw notFound('Parcel');
     return parcel;
+  }
+
+  /**
+   * Door openings the viewer may see: all of a parcel's for its collectors
+   * (and operators); otherwise those at banks in the viewer's scope, with the
+   * parcel left out where the viewer may not see the parcel.
+   */
+  function visibleOpenings(v: Viewer, rows: DoorOpeningView[], parcel?: ParcelRow): DoorOpeningView[] {
+    if (isOperator(v) || (parcel && canActAsCollector(v, parcel))) return rows;
+    const scope = bankScope(v);
+    const banks = new Map<string, boolean>();
+    const bankVisible = (id: string) => {
+      let ok = banks.get(id);
+      if (ok === undefined) {
+        const bank = lockers.store.getBank(id);
+        banks.set(id, (ok = !!bank && inScope(scope, bank)));
+      }
+      return ok;
+    };
+    return rows
+      .filter((o) => bankVisible(o.bankId))
+      .map((o) => {
+        if (!o.parcelId || o.parcelId === parcel?.id) return o;
+        const of = store.get(o.parcelId);
+        return of && canSee(v, of) ? o : { ...o, parcelId: null };
+      });
   }
 
   /**
@@ -426,12 +483,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
   // --- pickup at the locker ---------------------------------------------------
 
-  /** Who is trying a pickup secret: a kiosk or a controller, never a person or an anonymous client. */
-  function pickupCredential(viewer: Viewer | null, device: { bankId: string } | null) {
-    if (device) return { credential: `device:${device.bankId}`, bankId: device.bankId };
-    if (viewer?.role === 'KIOSK' && viewer.bankId)
-      return { credential: `kiosk:${viewer.tokenId}`, bankId: viewer.bankId };
-    throw forbidden('Only a locker controller or a kiosk may redeem pickup codes.');
+  /** Who is trying a pickup secret: a kiosk or a controller for its own bank (the matrix grants no one else). */
+  function pickupCredential(principal: Principal, op: 'Mutation.redeemPickupCode' | 'Mutation.redeemPickupQr') {
+    const p = authorize(principal, op);
+    const scope = bankScopeOf(p, op);
+    if (scope.kind !== 'bank') throw forbidden('Only a locker controller or a kiosk may redeem pickup codes.');
+    const credential = 'role' in p ? `kiosk:${p.tokenId}` : `device:${scope.bankId}`;
+    return { credential, bankId: scope.bankId };
   }
 
   function refuse(retryAfterMs: number | null = null): PickupResult {
@@ -449,10 +507,11 @@ export function createParcelService(deps: ParcelServiceDeps) {
   function beginPickupAttempt(
     secret: 'PICKUP_CODE' | 'PICKUP_QR',
     viewer: Viewer | null,
-    device: { bankId: string } | null,
+    device: DeviceIdentity | null,
     client: string | null,
   ) {
-    const { credential, bankId } = pickupCredential(viewer, device);
+    const op = secret === 'PICKUP_CODE' ? 'Mutation.redeemPickupCode' : 'Mutation.redeemPickupQr';
+    const { credential, bankId } = pickupCredential(device ?? viewer, op);
     if (!devices.isConnected(bankId)) {
       // Said before looking at the code, so it reveals nothing about it.
       return {
@@ -693,9 +752,54 @@ export function createParcelService(deps: ParcelServiceDeps) {
       }
     },
 
-    visibleParcel,
+    /** `Query.parcel`: a parcel the viewer may see, or NOT_FOUND. */
+    visibleParcel(viewer: Viewer | null, id: string): ParcelRow {
+      return findVisible(authorize(viewer, 'Query.parcel'), id);
+    },
     canSee,
     canActAsCollector,
+
+    /**
+     * What a field leading from a parcel to its bank or compartment shows:
+     * the row when the bank is in the viewer's scope; a collector always
+     * learns where its own parcel is (the notice it got names the place);
+     * null otherwise.
+     */
+    placeFor<T extends object>(viewer: Viewer | null, parcel: ParcelRow, bank: BankRow, row: T): T | null {
+      if (inScope(bankScope(viewer), bank)) return row;
+      return viewer && canActAsCollector(viewer, parcel) ? grantBeyondScope(row) : null;
+    },
+
+    /** The recipient as this viewer may see them: the other party of a shared parcel sees the name. */
+    recipientFor(viewer: Viewer | null, parcel: ParcelRow, recipient: PersonRow): PersonRow {
+      const view = personView(viewer, recipient);
+      return view === 'none' && viewer && canActAsCollector(viewer, parcel) ? viewAs(recipient, 'name') : recipient;
+    },
+
+    /**
+     * The proxy as this viewer may see them. The recipient sees only the
+     * address they entered, under an id of the parcel's, whether or not it
+     * belongs to an account (shareWithProxy answers the same either way), so
+     * sharing never tells them who has an account or what role. A proxy sees
+     * itself; operators see the person; a department only its own people.
+     * (A recipient who is an operator too sees it as a recipient: the card
+     * they see is the same as everyone's.)
+     */
+    proxyFor(viewer: Viewer | null, parcel: ParcelRow, proxy: PersonRow | null): PersonRow | null {
+      if (viewer && viewer.personId === parcel.recipientId && viewer.personId !== parcel.proxyId) {
+        const address = parcel.proxyEmail ?? proxy?.email ?? null;
+        return address ? viewAs(addressOnly(parcel, address), 'address') : null;
+      }
+      if (!proxy) return null;
+      const view = personView(viewer, proxy);
+      return view === 'none' ? null : proxy;
+    },
+
+    /** `Parcel.doorOpenings`: the parcel's openings the viewer may see (the parcel was reached already). */
+    parcelDoorOpenings(viewer: Viewer | null, parcel: ParcelRow, limit: number) {
+      if (!viewer || !canSee(viewer, parcel)) return [];
+      return visibleOpenings(viewer, audit.store.doorOpenings({ parcelId: parcel.id }, limit), parcel);
+    },
 
     pickupCode(viewer: Viewer | null, parcel: ParcelRow): string | null {
       if (!viewer || !canActAsCollector(viewer, parcel) || parcel.status !== 'READY_FOR_PICKUP' || !parcel.codeLookup)
@@ -718,22 +822,29 @@ export function createParcelService(deps: ParcelServiceDeps) {
       });
     },
 
-    /** Who opened which door, how, when: staff see all; a collector sees their parcel's; a department its banks'. */
+    /**
+     * Who opened which door, how, when: operators see all; a collector their
+     * parcel's; a department one of its banks' (and its people's parcels'
+     * openings at its banks).
+     */
     doorOpenings(viewer: Viewer | null, filter: { bankId?: string | null; parcelId?: string | null }, limit: number) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Query.doorOpenings');
+      const scope = grantOf(v, 'Query.doorOpenings');
       const capped = Math.min(Math.max(limit, 1), 500);
       if (filter.parcelId) {
-        visibleParcel(v, filter.parcelId);
-        return audit.store.doorOpenings(filter, capped);
+        const parcel = findVisible(v, filter.parcelId);
+        return visibleOpenings(v, audit.store.doorOpenings(filter, capped), parcel);
       }
-      if (isOperator(v)) return audit.store.doorOpenings(filter, capped);
-      if (v.role === 'DEPARTMENT' && filter.bankId && lockers.findBank(v, filter.bankId))
-        return audit.store.doorOpenings(filter, capped);
-      throw forbidden('Only staff, or the owning department for one bank, see door openings.');
+      if (scope === 'all') return audit.store.doorOpenings(filter, capped);
+      if (scope === 'department' && filter.bankId) {
+        if (!lockers.visibleBank(v, filter.bankId)) throw notFound('Locker bank');
+        return visibleOpenings(v, audit.store.doorOpenings(filter, capped));
+      }
+      throw badInput(scope === 'department' ? 'Say which bank (bankId).' : 'Say which parcel (parcelId).');
     },
 
     myParcels(viewer: Viewer | null) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Query.myParcels');
       return store.forPerson(v.personId);
     },
 
@@ -742,11 +853,12 @@ export function createParcelService(deps: ParcelServiceDeps) {
       filter: { status?: ParcelRow['status'] | null; bankId?: string | null; search?: string | null },
       limit: number,
     ) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Query.parcels');
       const capped = Math.min(Math.max(limit, 1), 500);
-      if (isOperator(v)) return store.search(filter, capped);
-      if (v.role === 'DEPARTMENT' && v.department) return store.search({ ...filter, department: v.department }, capped);
-      throw forbidden('Only staff and departments list parcels.');
+      if (grantOf(v, 'Query.parcels') === 'all') return store.search(filter, capped);
+      // A department: its people's parcels, and none "at" a bank it may not see.
+      if (!v.department || (filter.bankId && !lockers.visibleBank(v, filter.bankId))) return [];
+      return store.search({ ...filter, department: v.department }, capped);
     },
 
     /** Takes a parcel in: reserves a compartment and opens its door, or sends the parcel to the desk. */
@@ -760,7 +872,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
         bankId?: string | null;
       },
     ): IntakeResult {
-      const v = requireRole(viewer, ['MAILROOM', 'ADMIN', 'COURIER']);
+      const v = authorize(viewer, 'Mutation.intakeParcel');
+      // A courier (scope own) drops off only at the banks an admin assigned it.
+      const ownBanksOnly = grantOf(v, 'Mutation.intakeParcel') === 'own';
       const tracking = input.tracking.trim().replace(/\s+/g, ' ');
       if (!tracking || tracking.length > 80)
         throw badInput('Scan or type a tracking number (at most 80 characters).', { field: 'tracking' });
@@ -769,7 +883,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       const size: Size = input.size ?? 'M';
 
       let bankIds: string[];
-      if (v.role === 'COURIER') {
+      if (ownBanksOnly) {
         if (!input.bankId) throw badInput('Couriers drop off at one bank: choose it.', { field: 'bankId' });
         if (!store.courierBankIds(v.personId).includes(input.bankId))
           throw forbidden('You may not drop off at this bank.');
@@ -789,6 +903,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         carrier: detectCarrier(tracking),
         recipientId: recipient.id,
         proxyId: null,
+        proxyEmail: null,
         size,
         createdBy: v.personId,
         createdAt: now,
@@ -838,10 +953,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
         at: now,
       });
       if (outcome.kind === 'duplicate') {
+        // Someone else's parcel (a courier's view of another's intake) is not shown: only that it exists.
+        const existing = canSee(v, outcome.existing) ? outcome.existing : null;
+        const status = existing ? ` (${existing.status.toLowerCase().replaceAll('_', ' ')})` : '';
         return {
           __typename: 'DuplicateTracking',
-          existing: outcome.existing,
-          message: `Tracking ${tracking} was taken in already (${outcome.existing.status.toLowerCase().replaceAll('_', ' ')}). Take it in again only if it is really a second parcel.`,
+          existing,
+          message: `Tracking ${tracking} was taken in already${status}. Take it in again only if it is really a second parcel.`,
         };
       }
       if (outcome.kind === 'desk') {
@@ -901,7 +1019,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
     redeemCode(
       viewer: Viewer | null,
-      device: { bankId: string } | null,
+      device: DeviceIdentity | null,
       rawCode: string,
       client: string | null,
     ): PickupResult {
@@ -921,7 +1039,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
     async redeemQr(
       viewer: Viewer | null,
-      device: { bankId: string } | null,
+      device: DeviceIdentity | null,
       token: string,
       client: string | null,
     ): Promise<PickupResult> {
@@ -956,8 +1074,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     openMyParcel(viewer: Viewer | null, parcelId: string): ActionResult {
-      const v = requireViewer(viewer);
-      const parcel = visibleParcel(v, parcelId);
+      const v = authorize(viewer, 'Mutation.openMyParcel');
+      const parcel = findVisible(v, parcelId);
       if (!canActAsCollector(v, parcel))
         return refused('NOT_ALLOWED', 'Only the recipient or their proxy can open it.');
       if (!redeemable(parcel, parcel.bankId ?? ''))
@@ -974,8 +1092,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     extendHold(viewer: Viewer | null, parcelId: string): ActionResult {
-      const v = requireViewer(viewer);
-      const parcel = visibleParcel(v, parcelId);
+      const v = authorize(viewer, 'Mutation.extendParcelHold');
+      const parcel = findVisible(v, parcelId);
       if (v.personId !== parcel.recipientId) return refused('NOT_ALLOWED', 'Only the recipient can extend the hold.');
       if (parcel.status !== 'READY_FOR_PICKUP' || !parcel.expiresAt)
         return refused('NOT_IN_LOCKER', 'This parcel is not waiting in a locker.');
@@ -1002,11 +1120,18 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     shareWithProxy(viewer: Viewer | null, parcelId: string, email: string | null): ActionResult {
-      const v = requireViewer(viewer);
-      const parcel = visibleParcel(v, parcelId);
+      const v = authorize(viewer, 'Mutation.shareParcelPickup');
+      const parcel = findVisible(v, parcelId);
       if (v.personId !== parcel.recipientId) return refused('NOT_ALLOWED', 'Only the recipient can share pickup.');
       if (parcel.status === 'PICKED_UP') return refused('NOT_IN_LOCKER', 'This parcel was collected already.');
       const now = clock.now();
+      // The answer is the same whether or not the address has an account: with
+      // none, nothing is shared, and either way the recipient sees only the
+      // address it entered (proxyFor), so sharing never tells who has an account.
+      const address = email ? people.parseEmail(email) : null;
+      const proxy = address ? people.findByEmail(address) : undefined;
+      if (proxy?.id === parcel.recipientId) return refused('NOT_ALLOWED', 'That is you.');
+      store.setProxyEmail(parcel.id, address);
       if (!email) {
         const updated = setProxy(parcel, null, now);
         publish(parcel);
@@ -1014,9 +1139,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
         notify.kick();
         return ok(updated);
       }
-      const proxy = people.findByEmail(email);
-      if (!proxy) return refused('UNKNOWN_PERSON', 'No one with that e-mail address uses Baylight.');
-      if (proxy.id === parcel.recipientId) return refused('NOT_ALLOWED', 'That is you.');
+      if (!proxy) {
+        // No account: no one may collect it but the recipient (a previous proxy neither).
+        const updated = setProxy(parcel, null, now);
+        publish(parcel);
+        publish(updated);
+        notify.kick();
+        return ok(updated);
+      }
       const updated = setProxy(parcel, proxy.id, now);
       if (parcel.proxyId && parcel.proxyId !== proxy.id) publish(parcel);
       publish(updated);
@@ -1025,8 +1155,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     openForRecall(viewer: Viewer | null, parcelId: string): ActionResult {
-      const v = requireRole(viewer, ['MAILROOM', 'ADMIN']);
-      const parcel = visibleParcel(v, parcelId);
+      const v = authorize(viewer, 'Mutation.openForRecall');
+      const parcel = findVisible(v, parcelId);
       if (parcel.status !== 'RECALL_PENDING' || !parcel.bankId || !parcel.compartmentId)
         return refused('NOT_IN_LOCKER', 'Only expired parcels still in a locker are recalled.');
       const compartment = lockers.store.getCompartment(parcel.compartmentId);
@@ -1052,8 +1182,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     handOverAtDesk(viewer: Viewer | null, parcelId: string): ActionResult {
-      const v = requireRole(viewer, ['MAILROOM', 'ADMIN']);
-      const parcel = visibleParcel(v, parcelId);
+      const v = authorize(viewer, 'Mutation.handOverAtDesk');
+      const parcel = findVisible(v, parcelId);
       if (parcel.status !== 'AT_DESK') return refused('NOT_ALLOWED', 'Only parcels at the desk are handed over there.');
       const now = clock.now();
       let revoked: (() => void) | null = null;
@@ -1076,17 +1206,21 @@ export function createParcelService(deps: ParcelServiceDeps) {
         note?: string | null;
       },
     ) {
-      const v = requireViewer(viewer);
-      let bankId = v.role === 'KIOSK' ? (v.bankId ?? null) : (input.bankId ?? null);
+      const v = authorize(viewer, 'Mutation.reportDoorDidNotOpen');
+      // all: any door; bank: a kiosk, for its own bank; own: a person, for a parcel they collect.
+      const scope = grantOf(v, 'Mutation.reportDoorDidNotOpen');
+      let bankId = scope === 'bank' ? (v.bankId ?? null) : (input.bankId ?? null);
       let label = input.compartmentLabel?.trim().toUpperCase() || null;
       let parcelRef: string | null = null;
       if (input.parcelId) {
-        const parcel = visibleParcel(v, input.parcelId);
-        if (v.role !== 'KIOSK' && !canActAsCollector(v, parcel) && !isOperator(v)) throw forbidden('Not your parcel.');
+        const parcel = findVisible(v, input.parcelId);
+        if (scope === 'own' && !canActAsCollector(v, parcel)) throw notFound('Parcel');
         parcelRef = parcel.id;
         bankId = parcel.bankId ?? bankId;
         const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
         label = compartment?.label ?? label;
+      } else if (scope === 'own') {
+        throw badInput('Say which parcel did not open (parcelId).', { field: 'parcelId' });
       }
       if (!bankId) throw badInput('Say which locker: a parcel, or a bank and compartment.');
       const bank = lockers.store.getBank(bankId);
@@ -1101,18 +1235,26 @@ export function createParcelService(deps: ParcelServiceDeps) {
       });
     },
 
+    /**
+     * The viewer's parcels as they change. Checked again for every event: a
+     * proxy removed since the event was published (the old row still names
+     * them) is sent nothing more, pickup code least of all.
+     */
     subscribeMine(viewer: Viewer | null) {
-      const v = requireViewer(viewer);
-      return bus.subscribe<ParcelRow>(parcelTopics.person(v.personId));
+      const v = authorize(viewer, 'Subscription.myParcelUpdated');
+      return transformIterator(bus.subscribe<ParcelRow>(parcelTopics.person(v.personId)), (p) => {
+        const now = store.get(p.id);
+        return now && canActAsCollector(v, now) ? p : undefined;
+      });
     },
 
     subscribeAll(viewer: Viewer | null) {
-      requireRole(viewer, ['ADMIN', 'IT', 'STAFF', 'MAILROOM']);
+      authorize(viewer, 'Subscription.parcelUpdated');
       return bus.subscribe<ParcelRow>(parcelTopics.all);
     },
 
     setCourierBanks(viewer: Viewer | null, personId: string, bankIds: readonly string[]) {
-      requireRole(viewer, ['ADMIN']);
+      authorize(viewer, 'Mutation.setCourierBanks');
       const person = people.findById(personId);
       if (!person) throw notFound('Person');
       if (person.role !== 'COURIER') throw badInput('Only couriers have drop-off banks.');

@@ -7,6 +7,13 @@ import { fittingSizes, type ParcelRow } from './types.js';
 
 const { parcels, compartments, pickupTokens, courierBanks, people } = tables;
 
+/**
+ * The address a recipient shared pickup with when it has no account (nothing
+ * is shared then, but the recipient sees what it entered: see shareWithProxy).
+ * Kept in the key-value settings table until parcels get a proxy_email column
+ * (a migration, outside the access work that needed it).
+ */
+
 export type ReserveOutcome =
   | { kind: 'reserved'; parcel: ParcelRow; compartment: CompartmentRow }
   | { kind: 'desk'; parcel: ParcelRow }
@@ -277,6 +284,11 @@ export function createParcelStore(db: Db) {
         .all(),
 
     // --- couriers -------------------------------------------------
+    /** The address a recipient shared pickup with, as typed (see parcels.proxyEmail). */
+    setProxyEmail(parcelId: string, address: string | null) {
+      q.update(parcels).set({ proxyEmail: address }).where(eq(parcels.id, parcelId)).run();
+    },
+
     courierBankIds: (personId: string) =>
       q
         .select({ bankId: courierBanks.bankId })

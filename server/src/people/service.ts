@@ -13,8 +13,8 @@ import { hmac, numericCode, safeEqualHex, sha256 } from '../shared/crypto.js';
 import { badInput, conflict, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
+import { authorize, checkAccess, grantOf } from '../access/authorize.js';
 import { parseCsv } from './csv.js';
-import { requireRole, requireViewer } from './policy.js';
 import { createPeopleStore } from './store.js';
 import { ROLES } from '../../../drizzle/schema/people.js';
 import type { PersonRow, Role, Viewer } from './types.js';
@@ -25,8 +25,25 @@ export const SIGN_IN_TRIES_PER_CODE = 5;
 /** Codes one address may request per quarter hour; more are silently not sent. */
 export const SIGN_IN_CODES_PER_WINDOW = 5;
 const SIGN_IN_WINDOW_MS = 15 * 60_000;
+/** A courier's exact lookup answers at most this many people (namesakes). */
+export const COURIER_SEARCH_LIMIT = 3;
 
 const emailSchema = z.string().trim().toLowerCase().email().max(254);
+
+/**
+ * Why an import line goes beyond contact details (a mailroom's scope): it
+ * gives someone a role other than STUDENT, changes a role, or moves an existing
+ * person to another department. Null when it does not.
+ */
+function beyondContacts(existing: PersonRow | undefined, role: Role | null, department: string | null): string | null {
+  if (!existing)
+    return role && role !== 'STUDENT'
+      ? `only an ADMIN assigns roles: ${role} refused (new people are added as STUDENT)`
+      : null;
+  if (role && role !== existing.role) return `only an ADMIN changes roles: ${existing.role} to ${role} refused`;
+  if (department && department !== existing.department) return 'only an ADMIN changes a department: refused';
+  return null;
+}
 
 export type SignInResult =
   | { __typename: 'SignInSuccess'; token: string; expiresAt: Date; person: PersonRow }
@@ -65,6 +82,8 @@ export function createPeopleService(deps: PeopleServiceDeps) {
   }
 
   return {
+    /** A well-formed address, trimmed and lower-cased; BAD_USER_INPUT otherwise. */
+    parseEmail,
     findById: (id: string) => store.findById(id),
     findByIds: (ids: readonly string[]) => store.findByIds(ids),
     findByEmail: (email: string) => store.findByEmail(email.trim().toLowerCase()),
@@ -108,10 +127,24 @@ export function createPeopleService(deps: PeopleServiceDeps) {
       });
     },
 
-    /** Recipient lookup for the intake desk: name, e-mail or student id. */
+    /** The signed-in person; null for anyone else (anonymous, a kiosk, a controller). */
+    me(viewer: Viewer | null): PersonRow | null {
+      checkAccess(viewer, 'Query.me');
+      return viewer && viewer.role !== 'KIOSK' ? (store.findById(viewer.personId) ?? null) : null;
+    },
+
+    /**
+     * Recipient lookup for the intake desk: staff find by part of a name,
+     * e-mail or student id. A courier finds only what a parcel label shows, in
+     * full (an exact e-mail address, student id or full name, any case), a few
+     * at most: never the directory.
+     */
     search(viewer: Viewer | null, term: string, limit: number): PersonRow[] {
-      requireRole(viewer, ['MAILROOM', 'COURIER', 'ADMIN', 'IT', 'STAFF']);
-      const t = term.trim();
+      const v = authorize(viewer, 'Query.people');
+      const t = term.trim().replace(/\s+/g, ' ').slice(0, 254);
+      if (grantOf(v, 'Query.people') === 'exact-match') {
+        return t.length < 3 ? [] : store.findExact(t, Math.min(Math.max(limit, 1), COURIER_SEARCH_LIMIT));
+      }
       if (t.length < 2) return [];
       return store.search(t.slice(0, 100), Math.min(Math.max(limit, 1), 50));
     },
@@ -120,9 +153,16 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * Imports a people directory from CSV (header: email,name,role,studentId,department).
      * Each line is answered on its own: good lines are created or updated, bad
      * ones listed with their line number; nothing is half-written.
+     *
+     * Only an ADMIN assigns roles. A MAILROOM import (scope `contacts`) adds
+     * new people as STUDENT and corrects existing people's name and student id;
+     * a line that would give anyone another role, or move an existing person
+     * to another department (which decides what DEPARTMENT viewers see), is
+     * refused with its reason. An empty role cell never changes a role.
      */
     importCsv(viewer: Viewer | null, csv: string) {
-      requireRole(viewer, ['ADMIN', 'MAILROOM']);
+      const v = authorize(viewer, 'Mutation.importPeople');
+      const assignsRoles = grantOf(v, 'Mutation.importPeople') === 'all';
       if (csv.length > 5_000_000) throw badInput('The file is larger than 5 MB; split it.');
       const rows = parseCsv(csv);
       const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
@@ -138,45 +178,65 @@ export function createPeopleService(deps: PeopleServiceDeps) {
         if (!email.success) return result.errors.push({ line, message: `not a valid e-mail: "${get('email')}"` });
         const name = get('name');
         if (!name) return result.errors.push({ line, message: 'name is empty' });
-        const roleText = (get('role') || 'STUDENT').toUpperCase();
-        if (!(ROLES as readonly string[]).includes(roleText))
-          return result.errors.push({ line, message: `unknown role ${roleText}` });
-        const role = roleText as Role;
-        if (role === 'ADMIN' && viewer?.role !== 'ADMIN')
-          return result.errors.push({ line, message: 'only an ADMIN may import admins' });
+        const roleCell = get('role').toUpperCase();
+        if (roleCell && !(ROLES as readonly string[]).includes(roleCell))
+          return result.errors.push({ line, message: `unknown role ${roleCell}` });
+        const role = (roleCell || null) as Role | null;
+        const studentId = get('studentid') || null;
+        const department = get('department') || null;
         const existing = store.findByEmail(email.data);
-        const fields = { name, role, studentId: get('studentid') || null, department: get('department') || null };
+
+        const refusal = assignsRoles ? null : beyondContacts(existing, role, department);
+        if (refusal) return result.errors.push({ line, message: refusal });
+
         if (existing) {
           // Only the columns the file has: a short export does not wipe student ids.
-          // Never the role: a role changes through setPersonRole alone, which re-authorises open sockets.
-          store.updatePerson(existing.id, {
-            name,
-            ...(col('studentid') >= 0 ? { studentId: fields.studentId } : {}),
-            ...(col('department') >= 0 ? { department: fields.department } : {}),
-          });
+          const changes = {
+            ...(col('studentid') >= 0 ? { studentId } : {}),
+            ...(assignsRoles && role ? { role } : {}),
+            ...(assignsRoles && col('department') >= 0 ? { department } : {}),
+          };
+          store.updatePerson(existing.id, { name, ...changes });
           result.updated++;
-          if (col('role') >= 0 && role !== existing.role)
-            result.errors.push({
-              line,
-              message: `role left at ${existing.role} (file says ${role}): roles change through setPersonRole only`,
+          // What decided this person's scope changed: their open sockets re-authorise, as for setPersonRole.
+          if (
+            (changes.role && changes.role !== existing.role) ||
+            ('department' in changes && department !== existing.department)
+          )
+            publishRevocation(bus, {
+              match: { personId: existing.id },
+              code: RevocationCloseCode.Reconnect,
+              reason: 'Role or department changed',
             });
         } else {
-          store.insertPerson({ id: newId('per'), email: email.data, ...fields });
+          store.insertPerson({
+            id: newId('per'),
+            email: email.data,
+            name,
+            role: role ?? 'STUDENT',
+            studentId,
+            department,
+          });
           result.created++;
         }
       });
       return result;
     },
 
+    /**
+     * The signed-in person's own preferences. `bankVisible` answers whether
+     * the viewer may see a bank: a department prefers only its own banks, and
+     * an unknown bank and one out of scope are refused alike.
+     */
     updatePreferences(
       viewer: Viewer | null,
       input: { preferredBankId?: string | null; needsAccessible?: boolean | null },
-      bankExists: (id: string) => boolean,
+      bankVisible: (id: string) => boolean,
     ) {
-      const v = requireViewer(viewer);
+      const v = authorize(viewer, 'Mutation.updateMyPreferences');
       const patch: Partial<PersonRow> = {};
       if (input.preferredBankId !== undefined) {
-        if (input.preferredBankId && !bankExists(input.preferredBankId))
+        if (input.preferredBankId && !bankVisible(input.preferredBankId))
           throw badInput('Unknown bank.', { field: 'preferredBankId' });
         patch.preferredBankId = input.preferredBankId || null;
       }
@@ -206,6 +266,7 @@ export function createPeopleService(deps: PeopleServiceDeps) {
 
     /** Ends the session (or API token) the request was made with; its open sockets close. */
     signOut(viewer: Viewer | null): boolean {
+      checkAccess(viewer, 'Mutation.signOut');
       if (!viewer || viewer.role === 'KIOSK') return false;
       this.revokeToken(viewer.tokenId);
       return true;
@@ -218,7 +279,7 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * operation).
      */
     setRole(viewer: Viewer | null, personId: string, role: Role): PersonRow {
-      const v = requireRole(viewer, ['ADMIN']);
+      const v = authorize(viewer, 'Mutation.setPersonRole');
       const person = store.findById(personId);
       if (!person) throw notFound('Person');
       if (person.role === role) return person;
@@ -235,7 +296,7 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * enabled again, and are told nothing different from a wrong code.
      */
     setDisabled(viewer: Viewer | null, personId: string, disabled: boolean): PersonRow {
-      const v = requireRole(viewer, ['ADMIN']);
+      const v = authorize(viewer, 'Mutation.setPersonDisabled');
       const person = store.findById(personId);
       if (!person) throw notFound('Person');
       if (person.id === v.personId) throw badInput('You cannot disable yourself; ask another admin.');

@@ -52,6 +52,23 @@ export function createPeopleStore(db: Queryable) {
         .limit(limit)
         .all();
     },
+    /** People whose e-mail, student id or whole name is `term`, ignoring case: a label's recipient. */
+    findExact(term: string, limit: number): PersonRow[] {
+      const t = term.toLowerCase();
+      return db
+        .select()
+        .from(people)
+        .where(
+          or(
+            eq(people.email, t),
+            eq(sql`lower(coalesce(${people.studentId}, ''))`, t),
+            eq(sql`lower(trim(${people.name}))`, t),
+          ),
+        )
+        .orderBy(people.name)
+        .limit(limit)
+        .all();
+    },
     updatePerson(id: string, patch: Partial<PersonRow>): PersonRow {
       return db.update(people).set(patch).where(eq(people.id, id)).returning().get();
     },

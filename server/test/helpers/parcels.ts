@@ -52,6 +52,8 @@ export async function onlineBank(
     count?: number;
     closeAfterMs?: number;
     commandDelayMs?: number;
+    /** The owning department: DEPARTMENT viewers of it see this bank. */
+    department?: string | null;
     compartments?: Parameters<TestServer['createBank']>[0] extends infer O
       ? O extends { compartments?: infer C }
         ? C
@@ -62,6 +64,7 @@ export async function onlineBank(
   const bank = await server.createBank({
     name: opts.name ?? `Bank ${++n}`,
     count: opts.count ?? 8,
+    department: opts.department ?? null,
     ...(opts.compartments ? { compartments: opts.compartments } : {}),
   });
   const controller = new SimulatedController({

@@ -115,6 +115,7 @@ export function CourierDropoffPage() {
           <IntakeForm
             bankId={chosen ? chosen.id : null}
             requireBank
+            exactRecipientMatch={courier}
             bankField={bankField}
             forbiddenText={`You are not allowed to drop off at ${chosen?.name ?? 'this bank'}. Choose another of your banks, or ask the mailroom to add this one to your account.`}
           />

@@ -34,6 +34,8 @@ interface Props {
   /** Called after each successful intake (e.g. to refresh a list). */
   onTakenIn?: (outcome: IntakeOutcome) => void;
   submitLabel?: string;
+  /** A courier finds a recipient only by exactly what the label shows (the server answers nothing else). */
+  exactRecipientMatch?: boolean;
 }
 
 type FieldErrors = { tracking?: string; recipient?: string; bank?: string; form?: string };
@@ -52,6 +54,7 @@ export function IntakeForm({
   doorFor,
   onTakenIn,
   submitLabel = 'Take in',
+  exactRecipientMatch = false,
 }: Props) {
   const id = useId();
   const [tracking, setTracking] = useState('');
@@ -225,6 +228,7 @@ export function IntakeForm({
           }}
           error={errors.recipient}
           onActivity={onActivity}
+          exactMatch={exactRecipientMatch}
         />
 
         <fieldset className={styles.sizes}>
@@ -283,7 +287,11 @@ export function IntakeForm({
       <div ref={resultRef} aria-live="polite" className={styles.resultArea}>
         {outcome && (
           <IntakeResult
-            key={outcome.__typename === 'DuplicateTracking' ? outcome.existing.id : outcome.parcel.id}
+            key={
+              outcome.__typename === 'DuplicateTracking'
+                ? `duplicate:${outcome.existing?.id ?? lastInput?.tracking ?? ''}`
+                : outcome.parcel.id
+            }
             outcome={outcome}
             doorFor={doorFor}
             onForce={force}

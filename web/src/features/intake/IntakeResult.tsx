@@ -80,14 +80,15 @@ export function IntakeResult({ outcome, doorFor, onForce, forcing, forceRef }: P
       );
     }
     case 'DuplicateTracking': {
+      // Null when the parcel taken in already is not one this account may see (e.g. another courier's).
       const p = outcome.existing;
       return (
         <section
           className={styles.result}
           data-testid="intake-result"
           data-result={outcome.__typename}
-          data-label={p.compartment?.label ?? ''}
-          data-parcel={p.id}
+          data-label={p?.compartment?.label ?? ''}
+          data-parcel={p?.id ?? ''}
           data-tone="warn"
           aria-label="Intake result"
         >
@@ -95,32 +96,34 @@ export function IntakeResult({ outcome, doorFor, onForce, forcing, forceRef }: P
             <Icon name="alert" /> Already taken in
           </p>
           <p className={styles.reason}>{outcome.message}</p>
-          <dl className={styles.existing} data-testid="intake-existing">
-            <div>
-              <dt>Tracking</dt>
-              <dd>{p.tracking}</dd>
-            </div>
-            <div>
-              <dt>Recipient</dt>
-              <dd>
-                {p.recipient.name} ({p.recipient.email})
-              </dd>
-            </div>
-            <div>
-              <dt>Status</dt>
-              <dd>
-                {STATUS_LABEL[p.status]}
-                {p.bank ? ` · ${p.bank.name}` : ''}
-                {p.compartment ? ` ${p.compartment.label}` : ''}
-              </dd>
-            </div>
-            <div>
-              <dt>Taken in</dt>
-              <dd>
-                <time dateTime={p.createdAt}>{formatDeadline(p.createdAt)}</time>
-              </dd>
-            </div>
-          </dl>
+          {p && (
+            <dl className={styles.existing} data-testid="intake-existing">
+              <div>
+                <dt>Tracking</dt>
+                <dd>{p.tracking}</dd>
+              </div>
+              <div>
+                <dt>Recipient</dt>
+                <dd>
+                  {p.recipient.name} ({p.recipient.email})
+                </dd>
+              </div>
+              <div>
+                <dt>Status</dt>
+                <dd>
+                  {STATUS_LABEL[p.status]}
+                  {p.bank ? ` · ${p.bank.name}` : ''}
+                  {p.compartment ? ` ${p.compartment.label}` : ''}
+                </dd>
+              </div>
+              <div>
+                <dt>Taken in</dt>
+                <dd>
+                  <time dateTime={p.createdAt}>{formatDeadline(p.createdAt)}</time>
+                </dd>
+              </div>
+            </dl>
+          )}
           {onForce && (
             <button
               ref={forceRef}

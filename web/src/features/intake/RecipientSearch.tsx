@@ -29,13 +29,19 @@ interface Props {
   /** Shown under the field (e.g. the server said the recipient does not exist). */
   error?: string | null;
   onActivity?: () => void;
+  /**
+   * Couriers: the server finds someone only by an exact e-mail address,
+   * student id or full name (what a label shows) and shows just their name.
+   */
+  exactMatch?: boolean;
 }
 
 /**
  * Combobox over `people(search)`: by name, e-mail or student id. Arrow keys
- * move, Enter chooses, Escape closes. Choosing shows name, e-mail and student id.
+ * move, Enter chooses, Escape closes. Choosing shows name, e-mail and student id
+ * (for a courier, the name and a masked e-mail: all the server tells it).
  */
-export function RecipientSearch({ inputRef, selected, onSelect, error, onActivity }: Props) {
+export function RecipientSearch({ inputRef, selected, onSelect, error, onActivity, exactMatch = false }: Props) {
   const id = useId();
   const listId = `${id}-list`;
   const [text, setText] = useState('');
@@ -107,7 +113,7 @@ export function RecipientSearch({ inputRef, selected, onSelect, error, onActivit
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? errorId : `${id}-hint`}
           value={text}
-          placeholder="Name, e-mail or student id"
+          placeholder={exactMatch ? 'Full name, e-mail or student id, as on the label' : 'Name, e-mail or student id'}
           onChange={(e) => {
             setText(e.target.value);
             setOpen(true);
@@ -121,7 +127,9 @@ export function RecipientSearch({ inputRef, selected, onSelect, error, onActivit
           data-testid="intake-recipient-search"
         />
         <p id={`${id}-hint`} className="hint">
-          Type at least {MIN_CHARS} characters; ↑ ↓ to move, Enter to choose.
+          {exactMatch
+            ? 'Type the recipient’s full name, e-mail address or student id exactly as the label shows it; ↑ ↓ to move, Enter to choose.'
+            : `Type at least ${MIN_CHARS} characters; ↑ ↓ to move, Enter to choose.`}
         </p>
       </div>
       <ul id={listId} role="listbox" aria-label="Matching people" className={styles.options} hidden={!showList}>
@@ -136,7 +144,7 @@ export function RecipientSearch({ inputRef, selected, onSelect, error, onActivit
               data-active={index === active || undefined}
               onMouseDown={(e) => e.preventDefault()}
               onClick={() => choose(p)}
-              data-testid={`intake-recipient-option-${p.email}`}
+              data-testid={`intake-recipient-option-${p.id}`}
             >
               <span className={styles.optionName}>{p.name}</span>
               <span className={styles.optionMeta}>
@@ -151,7 +159,9 @@ export function RecipientSearch({ inputRef, selected, onSelect, error, onActivit
       </p>
       {showList && !result.fetching && !result.error && people.length === 0 && (
         <p className="hint" data-testid="intake-recipient-none">
-          No one matches “{term}”. Check the spelling, or search by e-mail or student id.
+          {exactMatch
+            ? `No one is “${term}” exactly. Type the whole name, e-mail address or student id from the label.`
+            : `No one matches “${term}”. Check the spelling, or search by e-mail or student id.`}
         </p>
       )}
       {showList && result.error && (

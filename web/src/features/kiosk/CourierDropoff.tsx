@@ -22,6 +22,8 @@ const MAY_DROP_OFF: readonly Role[] = ['COURIER', 'MAILROOM', 'ADMIN'];
 interface CourierSession {
   token: string;
   name: string;
+  /** A courier finds recipients only by exactly what the label shows; mailroom staff search. */
+  courier: boolean;
   client: MemoryClient;
 }
 
@@ -115,6 +117,7 @@ export function CourierDropoff({ bankId, bankName, doorFor, onExit }: Props) {
             bankId={bankId}
             doorFor={doorFor}
             onActivity={onActivity}
+            exactRecipientMatch={session.courier}
             forbiddenText={`You are not allowed to drop off at ${bankName}. Ask the mailroom to add this bank to your account.`}
           />
         </Provider>
@@ -122,8 +125,13 @@ export function CourierDropoff({ bankId, bankName, doorFor, onExit }: Props) {
         <Provider value={anonymous}>
           <CourierSignIn
             onActivity={onActivity}
-            onSignedIn={(token, name) =>
-              setSession({ token, name, client: createMemoryClient(token, { socket: false }) })
+            onSignedIn={(token, name, role) =>
+              setSession({
+                token,
+                name,
+                courier: role === 'COURIER',
+                client: createMemoryClient(token, { socket: false }),
+              })
             }
           />
         </Provider>
@@ -158,7 +166,7 @@ function CourierSignIn({
   onSignedIn,
   onActivity,
 }: {
-  onSignedIn: (token: string, name: string) => void;
+  onSignedIn: (token: string, name: string, role: Role) => void;
   onActivity: () => void;
 }) {
   const id = useId();
@@ -172,7 +180,7 @@ function CourierSignIn({
           void createOneShotClient(token).mutation(SignOutMutation, {}).toPromise();
           return 'This account cannot drop off parcels. Couriers and mailroom staff only.';
         }
-        onSignedIn(token, person.name);
+        onSignedIn(token, person.name, person.role);
         return null;
       },
     });

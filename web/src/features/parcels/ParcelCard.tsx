@@ -167,9 +167,7 @@ function ReadyForPickup({
         {parcel.proxy && (
           <div>
             <dt>Can also collect</dt>
-            <dd>
-              {parcel.proxy.name} ({parcel.proxy.email})
-            </dd>
+            <dd>{personLabel(parcel.proxy)}</dd>
           </div>
         )}
       </dl>
@@ -405,6 +403,14 @@ function ExtendButton({ parcel, onNotice }: { parcel: Parcel; onNotice: (n: Noti
   );
 }
 
+/**
+ * A person on a parcel card. The recipient sees the person they shared with as
+ * just the address they entered (name and e-mail alike), so it is shown once.
+ */
+function personLabel(p: { name: string; email: string }): string {
+  return p.name === p.email ? p.email : `${p.name} (${p.email})`;
+}
+
 function ShareForm({ parcel, onDone }: { parcel: Parcel; onDone: (n: Notice) => void }) {
   const [email, setEmail] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -429,7 +435,7 @@ function ShareForm({ parcel, onDone }: { parcel: Parcel; onDone: (n: Notice) => 
       onDone({
         tone: 'ok',
         text: proxy
-          ? `${proxy.name} can now collect this parcel with their own code.`
+          ? `Shared with ${proxy.email}. When they sign in to Baylight with that address, they can collect it too.`
           : 'Sharing removed: only you can collect it.',
       });
     } else if (outcome?.__typename === 'ParcelActionRefused') {
@@ -452,7 +458,7 @@ function ShareForm({ parcel, onDone }: { parcel: Parcel; onDone: (n: Notice) => 
     <form className={styles.subForm} onSubmit={submit} noValidate aria-label="Share pickup">
       {parcel.proxy && (
         <p>
-          <strong>{parcel.proxy.name}</strong> ({parcel.proxy.email}) can collect it now.{' '}
+          <strong>{personLabel(parcel.proxy)}</strong> may collect it too.{' '}
           <button
             type="button"
             className="button-link"
@@ -481,7 +487,8 @@ function ShareForm({ parcel, onDone }: { parcel: Parcel; onDone: (n: Notice) => 
           data-testid="share-email"
         />
         <p className="hint" id={`${id}-hint`}>
-          They sign in to Baylight with this address and see the code and QR code too.
+          They sign in to Baylight with this address and see the code and QR code too. Only an address with a Baylight
+          account can: to keep everyone’s privacy, Baylight never says whether an address has one.
         </p>
       </div>
       {error && (

@@ -1,0 +1,1 @@
+ALTER TABLE `parcels` ADD `proxy_email` text;
