@@ -82,7 +82,10 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
   const [digits, setDigits] = useState('');
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [lastOpened, setLastOpened] = useState<string | null>(null);
+  // Codes and QR scans have separate guess budgets on the server (a keypad flood never stops QR pickup): separate locks.
   const [lockedUntil, setLockedUntil] = useState<number | null>(null);
+  const [qrLockedUntil, setQrLockedUntil] = useState<number | null>(null);
+  const qrLocked = useCountdown(qrLockedUntil) > 0;
   const [scanning, setScanning] = useState(false);
   const lockSeconds = useCountdown(lockedUntil);
   const locked = lockSeconds > 0;
@@ -104,14 +107,15 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     mode !== 'courier' && (mode !== 'keypad' || digits !== '' || outcome !== null || scanning),
   );
 
-  const showPickup = useCallback((answer: PickupAnswer | undefined) => {
+  const showPickup = useCallback((answer: PickupAnswer | undefined, secret: 'code' | 'qr') => {
     if (!answer) return;
     if (answer.__typename === 'PickupOpened') {
       setOutcome({ kind: 'opened', label: answer.compartmentLabel, sawOpen: false });
       setLastOpened(answer.compartmentLabel);
     } else if (answer.__typename === 'PickupRefused') {
       setOutcome({ kind: 'refused', message: answer.message });
-      if (answer.retryAfterSeconds) setLockedUntil(Date.now() + answer.retryAfterSeconds * 1000);
+      if (answer.retryAfterSeconds)
+        (secret === 'code' ? setLockedUntil : setQrLockedUntil)(Date.now() + answer.retryAfterSeconds * 1000);
     }
     setTimeout(() => resultRef.current?.focus(), 0);
   }, []);
@@ -151,7 +155,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     const answer = await redeemCode({ code: digits });
     setDigits('');
     if (answer.error) requestFailed(answer.error);
-    else showPickup(answer.data?.redeemPickupCode);
+    else showPickup(answer.data?.redeemPickupCode, 'code');
   }, [digits, locked, busy, redeemCode, requestFailed, showPickup]);
 
   const onKeypad = useCallback((action: KeypadAction) => {
@@ -187,7 +191,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     setOutcome(null);
     const answer = await redeemQr({ token });
     if (answer.error) requestFailed(answer.error);
-    else showPickup(answer.data?.redeemPickupQr);
+    else showPickup(answer.data?.redeemPickupQr, 'qr');
   };
 
   const onCourierExit = useCallback((message?: string) => {
@@ -284,7 +288,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
           {/* The lockout is read out when it starts, with 10 s left and when it ends, not every second. */}
           <p className="visually-hidden" role="status">
             {lockMilestone.milestone === 'start'
-              ? `The keypad and the QR scan are locked for ${formatCountdown(lockMilestone.seconds)}.`
+              ? `The keypad is locked for ${formatCountdown(lockMilestone.seconds)}. A pickup QR can still be scanned.`
               : lockMilestone.milestone === 'last-seconds'
                 ? `${lockMilestone.seconds} seconds until you can try again.`
                 : lockMilestone.milestone === 'over'
@@ -302,7 +306,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
                 type="button"
                 className={`button button-secondary ${styles.big}`}
                 onClick={() => setScanning(true)}
-                disabled={busy || locked}
+                disabled={busy || qrLocked}
                 data-testid="kiosk-scan"
               >
                 Scan QR code
