@@ -33,11 +33,9 @@ describe('expiry and recall', () => {
     expect(after).toMatchObject({ status: 'RECALL_PENDING', codeLookup: null });
     expect((await revocation).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
     expect((await bank.controller.redeemPickupCode(code)).__typename).toBe('PickupRefused');
-    const outbox = await server.gql(
-      `query ($to: String) { devOutbox(to: $to) { subject text } }`,
-      { to: student.email },
-      null,
-    );
+    const outbox = await server.gql(`query ($to: String) { devOutbox(to: $to) { subject text } }`, {
+      to: student.email,
+    });
     expect(outbox.data.devOutbox.map((m: { subject: string }) => m.subject)).toContain(
       'Your parcel is at the mailroom desk',
     );
@@ -75,11 +73,7 @@ describe('expiry and recall', () => {
     await depositParcel(server, bank, clerk, student);
     const subjects = async () =>
       (
-        await server.gql(
-          `query ($to: String) { devOutbox(to: $to, limit: 50) { subject } }`,
-          { to: student.email },
-          null,
-        )
+        await server.gql(`query ($to: String) { devOutbox(to: $to, limit: 50) { subject } }`, { to: student.email })
       ).data.devOutbox.map((m: { subject: string }) => m.subject.split(':')[0]);
     await eventually(async () => (await subjects()).length === 1);
     clock.advance(25 * HOUR);

@@ -13,7 +13,7 @@ const SIGN_IN = `mutation ($email: String!, $code: String!) {
 const OUTBOX = `query ($to: String) { devOutbox(to: $to) { subject text } }`;
 
 async function codeFor(server: Awaited<ReturnType<typeof startTestServer>>, email: string) {
-  const box = await server.gql(OUTBOX, { to: email }, null);
+  const box = await server.gql(OUTBOX, { to: email });
   const subject: string = box.data.devOutbox[0]?.subject ?? '';
   return /(\d{6})/.exec(subject)?.[1] ?? null;
 }
@@ -44,7 +44,7 @@ describe('sign-in', () => {
     const server = await startTestServer();
     const res = await server.gql(REQUEST, { email: 'nobody@uni.test' }, null);
     expect(res.data.requestSignInCode.ok).toBe(true);
-    expect((await server.gql(OUTBOX, { to: 'nobody@uni.test' }, null)).data.devOutbox).toEqual([]);
+    expect((await server.gql(OUTBOX, { to: 'nobody@uni.test' })).data.devOutbox).toEqual([]);
   });
 
   it('refuses a malformed address with BAD_USER_INPUT', async () => {
@@ -80,5 +80,17 @@ describe('sign-in', () => {
     const server = await startTestServer({ DEV_OUTBOX: 'false' });
     const res = await server.gql(OUTBOX, {}, null);
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('shows the dev outbox (sign-in codes) to an admin only, even in development', async () => {
+    const server = await startTestServer({ NODE_ENV: 'development' });
+    server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
+    await server.gql(REQUEST, { email: 'lee@uni.test' }, null);
+    expect((await server.gql(OUTBOX, { to: 'lee@uni.test' }, null)).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    const student = server.tokenFor('STUDENT');
+    expect((await server.gql(OUTBOX, { to: 'lee@uni.test' }, student)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(OUTBOX, { to: 'lee@uni.test' })).data.devOutbox).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/graphql.js';
 import { listDevOutbox } from '../notify/mailer.js';
 import { forbidden } from '../shared/errors.js';
+import { requireRole } from './policy.js';
 
 export const peopleResolvers: Resolvers = {
   Person: {
@@ -14,9 +15,11 @@ export const peopleResolvers: Resolvers = {
   Query: {
     me: (_, __, { viewer, services }) => (viewer ? (services.people.findById(viewer.personId) ?? null) : null),
     people: (_, { search, limit }, { viewer, services }) => services.people.search(viewer, search, limit ?? 10),
-    devOutbox: (_, { to, limit }, { services }) => {
+    devOutbox: (_, { to, limit }, { viewer, services }) => {
       if (!services.config.DEV_OUTBOX) throw forbidden('The dev outbox is off (DEV_OUTBOX=false).');
-      return listDevOutbox(services.db, to ?? null, limit ?? 20);
+      // It holds sign-in and pickup codes: an admin's view even in development (the demo prints codes in its terminal).
+      requireRole(viewer, ['ADMIN']);
+      return listDevOutbox(services.db, to ?? null, Math.min(Math.max(limit ?? 20, 1), 100));
     },
   },
   Mutation: {
