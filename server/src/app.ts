@@ -29,7 +29,7 @@ import {
   apiSecurityHeaders,
   bodyErrors,
   jsonBody,
-  operationPolicyPlugin,
+  operationChecksPlugin,
   publicError,
   requestGate,
   type GateLocals,
@@ -120,7 +120,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
-      operationPolicyPlugin(limits),
+      operationChecksPlugin(limits),
       // The default landing page loads Apollo's JavaScript from a CDN: none in production.
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],

@@ -51,7 +51,9 @@ export function serverSecret(db: Db, configured: string | undefined): string {
 export async function createServices({ db, bus, config, clock, logger, pushAgent }: ServiceDeps) {
   const mailer: Mailer = config.SMTP_URL
     ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
-    : createDevOutboxMailer(db, clock, logger.child({ domain: 'notify' }));
+    : createDevOutboxMailer(db, clock, logger.child({ domain: 'notify' }), {
+        logSubjects: config.NODE_ENV !== 'production',
+      });
   const secret = serverSecret(db, config.SECRET_KEY);
   const people = createPeopleService({
     db,

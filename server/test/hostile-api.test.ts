@@ -379,6 +379,19 @@ describe('the API under hostile clients', () => {
     expect(medianMs).toBeLessThan(100);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(statuses.length * 0.8);
 
+    // Budgets pay for work, not only for requests: the web app's board (estimated cost 19,625) spends 1 + 19 tokens.
+    const heavy = person(server, 'STUDENT');
+    const board = `{ sites { id name timezone banks { id version name location status lastSeenAt
+      counts { total available inUse open unavailable }
+      compartments { id version bankId label size hasCharging accessible door occupancy charging state updatedAt } } } }`;
+    expect((await post(server, board, {}, { token: heavy.token, from: '127.0.0.5' })).status).toBe(200);
+    const afterBoard = await post(server, '{ me { id } }', {}, { token: heavy.token, from: '127.0.0.5' });
+    expect(codes(afterBoard.body)).toEqual(['RATE_LIMITED']);
+    const boardAgain = await post(server, board, {}, { token: person(server, 'STUDENT').token, from: '127.0.0.6' });
+    expect(boardAgain.status).toBe(200);
+    const heavyWs = server.wsClient({ authorization: `Bearer ${heavy.token}` }, { webSocketImpl: wsFrom('127.0.0.7') });
+    expect(codes(await execute(heavyWs, board))).toEqual(['RATE_LIMITED']);
+
     // Budgets refill: after retryAfterMs the greedy token gets answers again.
     await sleep(Number(limited.body.errors![0]!.extensions!.retryAfterMs) + 300);
     expect((await post(server, '{ me { id } }', {}, { token: greedy.token, from: '127.0.0.2' })).status).toBe(200);

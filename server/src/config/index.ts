@@ -116,7 +116,7 @@ export const configSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: count(0, 1000).default(20),
   /** Lexical tokens in one document, checked while parsing. The clients' largest has 158. */
   GRAPHQL_MAX_TOKENS: count(100, 1_000_000).default(1_000),
-  /** Estimated resolver calls of one operation (list-aware, limits/document-limits.ts). The board's is 18,671. */
+  /** Estimated resolver calls of one operation (list-aware, limits/document-limits.ts). The board's is 19,625. */
   GRAPHQL_MAX_COST: count(1, 100_000_000).default(50_000),
   /** An execution (request, or one subscription event) that has run this long starts no further resolver. */
   GRAPHQL_EXECUTION_BUDGET_MS: count(1, 600_000).default(1_000),
@@ -146,6 +146,11 @@ export const configSchema = z.object({
   RATE_LIMIT_DEVICE_BURST: count(1, 10_000_000).default(2_000),
   /** Per controller: sustained operations per second. */
   RATE_LIMIT_DEVICE_PER_SECOND: count(1, 1_000_000).default(100),
+  /**
+   * An operation spends one more budget token per this much estimated cost (after validation),
+   * so budgets pay for work: the board (estimated 19,625) spends 19 more.
+   */
+  RATE_LIMIT_COST_PER_TOKEN: count(1, 100_000_000).default(1_000),
   /** Operations (subscriptions and queries in flight) one WebSocket may carry; more are refused. */
   WS_MAX_OPERATIONS_PER_SOCKET: count(1, 100_000).default(50),
   /** Open WebSockets per client address; more are closed with 1013. Raise it behind campus NAT. */

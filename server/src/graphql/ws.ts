@@ -133,11 +133,12 @@ export function attachWebSocketServer(opts: {
           ];
         }
         const identity = extra.identity;
-        const decision = limits.charge({
+        const requester = {
           client: extra.client ?? null,
           tokenId: identity?.kind === 'person' ? identity.viewer.tokenId : null,
           deviceBankId: identity?.kind === 'device' ? identity.device.bankId : null,
-        });
+        };
+        const decision = limits.charge(requester);
         if (!decision.ok) return [rateLimited(decision.retryAfterMs)];
         let document;
         try {
@@ -160,6 +161,8 @@ export function attachWebSocketServer(opts: {
           limits.policy,
         );
         if (policyError) return [policyError];
+        const work = limits.chargeWork(requester, opts.schema, document, payload.operationName);
+        if (!work.ok) return [rateLimited(work.retryAfterMs)];
         return {
           schema: opts.schema,
           document,

@@ -17,6 +17,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   getNamedType,
   getNullableType,
+  getOperationAST,
   GraphQLError,
   isCompositeType,
   isInterfaceType,
@@ -28,6 +29,7 @@ import {
   type DocumentNode,
   type GraphQLCompositeType,
   type GraphQLOutputType,
+  type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
@@ -73,6 +75,15 @@ export const LIST_SIZE_ESTIMATES: Record<string, number> = {
   'Parcel.doorOpenings': 5,
 };
 export const DEFAULT_LIST_SIZE = 20;
+
+/**
+ * A field with a selection set costs this much once per parent, on top of its
+ * items: it is a resolver that loads rows (a bank's site, a site's banks),
+ * where a scalar reads a property of a row already loaded (cost 1). Measured:
+ * a chain of lookups through lists takes as long per estimated unit as the
+ * board only with this weight (bench/limits.ts).
+ */
+export const OBJECT_FIELD_COST = 10;
 
 /** The most a `limit` argument is honoured up to (services cap at 500; people search at 50). */
 export const LIMIT_ARGUMENT_CAP = 500;
@@ -127,8 +138,9 @@ export function documentRules(limits: DocumentLimits): ValidationRule[] {
 }
 
 /**
- * A list-aware cost: each field costs 1, and a field returning a list costs
- * its children times the list's size: the `limit` argument when it is a
+ * A list-aware cost: a scalar costs 1, a field with a selection set
+ * OBJECT_FIELD_COST, and a field returning a list costs its children times the
+ * list's size: the `limit` argument when it is a
  * literal (capped), the service cap when it is a variable, its default when
  * absent, or LIST_SIZE_ESTIMATES. So `lockerBank { site { banks {
  * compartments { bank { site { banks … } } } } } }` grows as the product of
@@ -173,7 +185,7 @@ export function estimatedCost(
           continue;
         }
         const size = listSize(def.type) ? itemsAsked(`${parent.name}.${name}`, sel, def.args) : 1;
-        total += 1 + size * costOf(sel.selectionSet, named);
+        total += OBJECT_FIELD_COST + size * costOf(sel.selectionSet, named);
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const on = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
         if (on && isCompositeType(on)) total += costOf(sel.selectionSet, on);
@@ -192,6 +204,21 @@ export function estimatedCost(
   };
 
   return costOf(selectionSet, type);
+}
+
+/** The estimated cost of the operation a request runs (0 when it names none the document has). */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): number {
+  const operation = getOperationAST(document, operationName);
+  const root = operation && schema.getRootType(operation.operation);
+  if (!operation || !root) return 0;
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  return estimatedCost(
+    { getSchema: () => schema, getFragment: (name) => fragments.get(name) },
+    operation.selectionSet,
+    root,
+  );
 }
 
 function listSize(type: GraphQLOutputType): boolean {

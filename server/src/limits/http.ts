@@ -6,7 +6,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import express from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLContext } from '../graphql/context.js';
 import type { Viewer } from '../people/types.js';
 import { ErrorCode, rateLimited } from '../shared/errors.js';
 import type { ApiLimits } from './index.js';
@@ -93,8 +94,11 @@ export const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: n
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 };
 
-/** Runs the operation policy (repeated mutations, string lengths) once the operation is known. */
-export function operationPolicyPlugin(limits: ApiLimits): ApolloServerPlugin {
+/**
+ * Once the operation is known: the operation policy (repeated mutations,
+ * string lengths), then its estimated work charged to the request's budgets.
+ */
+export function operationChecksPlugin(limits: ApiLimits): ApolloServerPlugin<GraphQLContext> {
   return {
     requestDidStart() {
       return Promise.resolve({
@@ -107,11 +111,24 @@ export function operationPolicyPlugin(limits: ApiLimits): ApolloServerPlugin {
             limits.policy,
           );
           if (error) throw error;
+          const { client, viewer } = rc.contextValue;
+          const work = limits.chargeWork(
+            { client, tokenId: viewer?.tokenId ?? null },
+            rc.schema,
+            rc.document,
+            rc.request.operationName,
+          );
+          if (!work.ok) throw withStatus(rateLimited(work.retryAfterMs), 429);
           return Promise.resolve();
         },
       });
     },
   };
+}
+
+/** Apollo takes the HTTP status of an error thrown before execution from `extensions.http` (and strips it). */
+function withStatus(error: GraphQLError, status: number): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 }
 
 /** "Did you mean …?" tells an anonymous client the schema's names: cut in production. */

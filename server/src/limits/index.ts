@@ -6,9 +6,10 @@
  *
  * docs/security-limits.md lists each limit with its number and why.
  */
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Config } from '../config/index.js';
 import { clientAddressResolver, trustProxySetting } from './client-address.js';
-import type { DocumentLimits } from './document-limits.js';
+import { operationCost, type DocumentLimits } from './document-limits.js';
 import type { OperationPolicy } from './operation-policy.js';
 import { createMemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.js';
 
@@ -29,6 +30,18 @@ export interface ApiLimits {
   clientOf: ReturnType<typeof clientAddressResolver>;
   /** Charges one request or WebSocket operation; `ok: false` carries when to retry. */
   charge(who: Requester, cost?: number): RateDecision;
+  /**
+   * Charges what a validated operation will cost beyond the request itself:
+   * one more token per RATE_LIMIT_COST_PER_TOKEN of estimated cost, so a
+   * budget pays for work, not only for requests (the board on a large campus
+   * spends 19 more; `{ me { id } }` nothing more).
+   */
+  chargeWork(
+    who: Requester,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName?: string | null,
+  ): RateDecision;
 }
 
 export interface Limiters {
@@ -73,6 +86,10 @@ export function createApiLimits(config: Config, limiters: Partial<Limiters> = {}
     },
     trustProxy,
     clientOf: clientAddressResolver(trustProxy),
+    chargeWork(who, schema, document, operationName) {
+      const extra = Math.floor(operationCost(schema, document, operationName) / config.RATE_LIMIT_COST_PER_TOKEN);
+      return extra > 0 ? this.charge(who, extra) : { ok: true, retryAfterMs: 0 };
+    },
     charge(who, cost = 1) {
       // A controller authenticated with its device token is charged to its own, larger budget only:
       // a campus's controllers often share one address (and the simulator runs them all on one).
