@@ -25,6 +25,7 @@ import { signInThroughApi } from './support/graphql.js';
 import {
   apiUrl,
   e2eDir,
+  readOutboxToken,
   rootDir,
   serverDir,
   serverPort,
@@ -243,7 +244,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     await checkWebConfig();
 
     const sessions: Record<string, Session> = {};
-    for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email);
+    const outboxToken = readOutboxToken(secretsFile);
+    for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email, outboxToken);
 
     const statePath = join(tempDir, 'state.json');
     const state: StackState = { serverPort, webPort, tempDir, databaseFile, devicesFile, secretsFile, sessions };

@@ -81,6 +81,17 @@ export function writeState(path: string, state: StackState): void {
   writeFileSync(path, JSON.stringify(state, null, 2), { mode: 0o600 });
 }
 
+/**
+ * The token that reads the dev outbox: the server shows it to admins only, so
+ * the tests use the demo admin's API token that seed-demo wrote
+ * (`--secrets-out`). Global setup passes its file before the state exists.
+ */
+export function readOutboxToken(secretsFile: string = readState().secretsFile): string {
+  const token = (JSON.parse(readFileSync(secretsFile, 'utf8')) as { tokens?: { admin?: string } }).tokens?.admin;
+  if (!token) throw new Error(`no admin token in ${secretsFile} (seed-demo --secrets-out writes it)`);
+  return token;
+}
+
 /** The banks' current device tokens (seed-demo's output, updated when a test rotates one). */
 export function readDevices(): DeviceEntry[] {
   return JSON.parse(readFileSync(readState().devicesFile, 'utf8')) as DeviceEntry[];
