@@ -44,7 +44,7 @@ import {
   readDevices,
   readState,
   saveDeviceToken,
-  seedAdminToken,
+  readOutboxToken,
   webUrl,
   wsUrl,
   type Role,
@@ -174,7 +174,7 @@ export interface Api {
 
 function createApi(seed: Seed): Api {
   // The dev outbox is an admin's to read.
-  const outboxToken = seedAdminToken(readState().secretsFile);
+  const outboxToken = readOutboxToken(readState().secretsFile);
   const cache = new Map<string, Session>(Object.values(seed.people).map((p) => [p.email, p.session]));
   const session = async (who: Who) => {
     const email = demoEmail(who);

@@ -25,8 +25,8 @@ import { signInThroughApi } from './support/graphql.js';
 import {
   apiUrl,
   e2eDir,
+  readOutboxToken,
   rootDir,
-  seedAdminToken,
   serverDir,
   serverPort,
   serverUrl,
@@ -246,8 +246,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     await checkWebConfig();
 
     const sessions: Record<string, Session> = {};
-    const adminToken = seedAdminToken(secretsFile);
-    for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email, adminToken);
+    const outboxToken = readOutboxToken(secretsFile);
+    for (const email of DEMO_EMAILS) sessions[email] = await signInThroughApi(email, outboxToken);
 
     const statePath = join(tempDir, 'state.json');
     const state: StackState = { serverPort, webPort, tempDir, databaseFile, devicesFile, secretsFile, sessions };

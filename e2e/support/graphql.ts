@@ -2,7 +2,7 @@
  * GraphQL over HTTP against the e2e server, as any API client would call it
  * (POST + JSON, bearer token). Used by global setup and by the `api` fixture.
  */
-import { apiUrl, type Session } from './stack.js';
+import { apiUrl, readOutboxToken, type Session } from './stack.js';
 
 export interface GraphQLErrorEntry {
   message: string;
@@ -102,16 +102,17 @@ const SIGN_IN = /* GraphQL */ `
 
 /**
  * The 6-digit code of the newest dev-outbox message to this address, and the
- * message id. The outbox is an admin's to read (`adminToken`, see seedAdminToken).
+ * message id. The outbox answers admins only: `outboxToken` is the demo admin's
+ * API token (seed-demo's secrets file).
  */
 export async function latestSignInCode(
   email: string,
-  adminToken: string,
+  outboxToken: string = readOutboxToken(),
 ): Promise<{ id: string; code: string } | null> {
   const { devOutbox } = await graphql<{ devOutbox: { id: string; subject: string; text: string }[] }>(
     DEV_OUTBOX,
     { to: email },
-    adminToken,
+    outboxToken,
   );
   const message = devOutbox[0];
   const code = message && /\b(\d{6})\b/.exec(`${message.subject}\n${message.text}`)?.[1];
@@ -120,13 +121,13 @@ export async function latestSignInCode(
 
 /**
  * Signs in through the API exactly like the web app does: ask for a code, read
- * it from the dev outbox (DEV_OUTBOX=true in e2e), redeem it. Each call uses one
+ * it from the dev outbox (DEV_OUTBOX=true in e2e, read with the admin's token), redeem it. Each call uses one
  * of the address's 5 codes per quarter hour, so callers cache the session.
  */
-export async function signInThroughApi(email: string, adminToken: string): Promise<Session> {
-  const before = await latestSignInCode(email, adminToken);
+export async function signInThroughApi(email: string, outboxToken: string = readOutboxToken()): Promise<Session> {
+  const before = await latestSignInCode(email, outboxToken);
   await graphql(REQUEST_CODE, { email });
-  const after = await latestSignInCode(email, adminToken);
+  const after = await latestSignInCode(email, outboxToken);
   if (!after || after.id === before?.id) {
     throw new Error(
       `no new sign-in code for ${email} in the dev outbox (unknown person, or rate limit of 5 codes per 15 min reached)`,

@@ -82,12 +82,13 @@ export function writeState(path: string, state: StackState): void {
 }
 
 /**
- * The demo admin's API token from seed-demo's secrets: the dev outbox holds
- * everyone's mail, so only an admin may read it.
+ * The token that reads the dev outbox: the server shows it to admins only, so
+ * the tests use the demo admin's API token that seed-demo wrote
+ * (`--secrets-out`). Global setup passes its file before the state exists.
  */
-export function seedAdminToken(secretsFile: string): string {
+export function readOutboxToken(secretsFile: string = readState().secretsFile): string {
   const token = (JSON.parse(readFileSync(secretsFile, 'utf8')) as { tokens?: { admin?: string } }).tokens?.admin;
-  if (!token) throw new Error(`no admin token in ${secretsFile} (seed-demo --secrets-out)`);
+  if (!token) throw new Error(`no admin token in ${secretsFile} (seed-demo --secrets-out writes it)`);
   return token;
 }
 

@@ -18,7 +18,16 @@ import { demoLayout } from '../src/demo/seed.js';
 const [subscribers = 1000, events = 200, rate = 50] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'baylight-bench-'));
 const server = await startServer({
-  config: parseConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_FILE: join(dir, 'b.db'), LOG_LEVEL: 'silent' }),
+  config: parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_FILE: join(dir, 'b.db'),
+    LOG_LEVEL: 'silent',
+    // Every subscriber connects from this one address with one token: lift the per-client caps.
+    WS_MAX_SOCKETS_PER_CLIENT: String(subscribers + 10),
+    RATE_LIMIT_CLIENT_BURST: String(subscribers * 10),
+    RATE_LIMIT_TOKEN_BURST: String(subscribers * 10),
+  }),
 });
 const admin = server.services.people.createPerson({ email: 'bench@uni.test', name: 'Bench', role: 'ADMIN' });
 const token = server.services.people.createApiToken(admin.id, 'bench');

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
@@ -17,11 +18,24 @@ import { createInProcessBus, type Bus } from './bus/index.js';
 import type { Config } from './config/index.js';
 import { openSqliteDb, type Db } from './db/index.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { clientAddressResolver } from './graphql/client-address.js';
 import { createLoaders } from './graphql/loaders.js';
 import { maskUnexpected } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
 import { attachWebSocketServer, bearer } from './graphql/ws.js';
+import { createApiLimits, type ApiLimits } from './limits/index.js';
+import { documentRules } from './limits/document-limits.js';
+import { applyExecutionBudget, startExecutionClock } from './limits/execution-budget.js';
+import {
+  apiSecurityHeaders,
+  bodyErrors,
+  jsonBody,
+  operationChecksPlugin,
+  publicError,
+  requestGate,
+  type GateLocals,
+} from './limits/http.js';
+import type { SocketGuard } from './limits/sockets.js';
+import type { WebSocketServer } from 'ws';
 import { createServices, type Services } from './services.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -32,6 +46,9 @@ export interface RunningServer {
   port: number;
   services: Services;
   httpServer: Server;
+  /** The WebSocket server and its socket limits (tests look at sockets server-side). */
+  webSockets: { wss: WebSocketServer; guard: SocketGuard };
+  limits: ApiLimits;
   close(): Promise<void>;
 }
 
@@ -63,16 +80,25 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (!opts.db) db.close();
     throw err;
   });
-  const schema = buildSchema();
-  const clientAddress = clientAddressResolver(config.TRUST_PROXY);
+  const production = config.NODE_ENV === 'production';
+  const limits = createApiLimits(config);
+  const schema = applyExecutionBudget(buildSchema(), config.GRAPHQL_EXECUTION_BUDGET_MS);
 
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
-  // Longer than the idle timeout of common proxies and load balancers (60 s),
-  // so the server never closes a kept-alive connection a client is reusing.
-  httpServer.keepAliveTimeout = 65_000;
-  httpServer.headersTimeout = 66_000;
+  app.set('trust proxy', limits.trustProxy);
+  // Slow senders are checked for every connectionsCheckingInterval (Node: 30 s, which would let a
+  // 20 s headers timeout fire only after up to 50 s).
+  const httpServer = createServer(
+    { connectionsCheckingInterval: Math.min(5_000, Math.ceil(config.HTTP_HEADERS_TIMEOUT_MS / 4)) },
+    app,
+  );
+  // Slow senders: headers within HTTP_HEADERS_TIMEOUT_MS, the whole request within
+  // HTTP_REQUEST_TIMEOUT_MS (Node: 60 s and 300 s), else 408 and the connection closes.
+  // The headers timeout stays above the keep-alive timeout (the config checks it).
+  httpServer.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = config.HTTP_HEADERS_TIMEOUT_MS;
+  httpServer.requestTimeout = config.HTTP_REQUEST_TIMEOUT_MS;
   const ws = attachWebSocketServer({
     httpServer,
     schema,
@@ -80,40 +106,55 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     logger: logger.child({ domain: 'ws' }),
     keepAliveMs: config.WS_KEEPALIVE_MS,
     maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
-    clientAddress,
+    limits,
+    production,
   });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
-    introspection: true,
+    // Off in production, over HTTP here and over WebSocket in ws.ts; "did you mean" suggestions too.
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    parseOptions: { maxTokens: limits.document.maxTokens },
+    validationRules: documentRules(limits.document),
     includeStacktraceInErrorResponses: false,
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
-      maskUnexpected(formatted, unwrapResolverError(error), logger),
+      publicError(maskUnexpected(formatted, unwrapResolverError(error), logger), production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
+      operationChecksPlugin(limits),
+      // The default landing page loads Apollo's JavaScript from a CDN: none in production.
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await apollo.start();
 
+  app.use(apiSecurityHeaders(production));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, connectedBanks: services.devices.connectedCount() });
   });
   app.use(
     '/graphql',
     cors<cors.CorsRequest>({ origin: config.WEB_ORIGINS, credentials: false, maxAge: 600 }),
-    express.json({ limit: '1mb' }),
+    requestGate(limits, services.authenticate, bearer),
+    jsonBody(config.HTTP_BODY_LIMIT_BYTES, config.HTTP_IMPORT_BODY_LIMIT_BYTES),
     expressMiddleware(apollo, {
-      context: ({ req }) =>
-        Promise.resolve({
-          viewer: services.authenticate(bearer(req.headers.authorization)),
+      context: ({ res }) => {
+        const gate = res.locals.gate as GateLocals;
+        const context: GraphQLContext = {
+          viewer: gate.viewer,
           device: null,
           services,
           loaders: createLoaders(services),
-          client: clientAddress(req),
-        }),
+          client: gate.client,
+        };
+        startExecutionClock(context);
+        return Promise.resolve(context);
+      },
     }),
+    bodyErrors,
   );
 
   const sweeper = setInterval(() => services.devices.expireOverdueCommands(), 5_000);
@@ -143,6 +184,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     port,
     services,
     httpServer,
+    webSockets: { wss: ws.wss, guard: ws.guard },
+    limits,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);

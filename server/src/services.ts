@@ -114,6 +114,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     vapid: loadVapidKeys(db),
     vapidSubject: config.VAPID_SUBJECT,
     leaseMs: config.NOTIFY_LEASE_MS,
+    allowPrivatePushHosts: config.PUSH_ALLOW_PRIVATE_HOSTS,
     clock,
     logger: logger.child({ domain: 'notify' }),
     ...(pushAgent ? { pushAgent } : {}),

@@ -76,7 +76,17 @@ const PREFER = `mutation ($b: ID) { updateMyPreferences(input: { preferredBankId
 
 /** Alpha and Bravo: a bank, people and parcels each, alerts, door openings, and links across. */
 async function twoDepartments() {
-  const server = await startTestServer();
+  // The walker explores the whole schema at once: wider document limits than any client gets (they are
+  // tested in hostile-api.test.ts); what it checks is scope, not size.
+  const server = await startTestServer({
+    GRAPHQL_MAX_DEPTH: '20',
+    GRAPHQL_MAX_ALIASES: '1000',
+    GRAPHQL_MAX_TOKENS: '1000000',
+    GRAPHQL_MAX_COST: '100000000',
+    GRAPHQL_EXECUTION_BUDGET_MS: '60000',
+    RATE_LIMIT_CLIENT_BURST: '10000000',
+    RATE_LIMIT_TOKEN_BURST: '10000000',
+  });
   const alpha = await onlineBank(server, { name: 'Alpha Bank', department: 'Alpha', count: 8 });
   const bravo = await onlineBank(server, { name: 'Bravo Bank', department: 'Bravo', count: 8 });
   const clerk = person(server, 'MAILROOM');

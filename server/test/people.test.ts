@@ -144,4 +144,16 @@ describe('sign-in', () => {
     expect((await on.gql(OUTBOX, {}, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect((await on.gql(OUTBOX, {}, on.tokenFor('MAILROOM'))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('shows the dev outbox (sign-in codes) to an admin only, even in development', async () => {
+    const server = await startTestServer({ NODE_ENV: 'development' });
+    server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
+    await server.gql(REQUEST, { email: 'lee@uni.test' }, null);
+    expect((await server.gql(OUTBOX, { to: 'lee@uni.test' }, null)).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    const student = server.tokenFor('STUDENT');
+    expect((await server.gql(OUTBOX, { to: 'lee@uni.test' }, student)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(OUTBOX, { to: 'lee@uni.test' })).data.devOutbox).toHaveLength(1);
+  });
 });

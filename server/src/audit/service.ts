@@ -14,6 +14,9 @@ import type { Logger } from '../shared/logger.js';
 import { createAuditStore } from './store.js';
 import { alertTopic, type AlertKind, type ReportedOpeningRow, type StaffAlertRow } from './types.js';
 
+/** Alert kinds that stay one open alert per bank and compartment until staff resolve it. */
+const DEDUPED_UNTIL_RESOLVED: ReadonlySet<AlertKind> = new Set(['DOOR_LEFT_OPEN', 'TAMPER', 'DOOR_DID_NOT_OPEN']);
+
 export interface AuditServiceDeps {
   db: Db;
   bus: Bus;
@@ -34,9 +37,11 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
     parcelId?: string | null;
     message: string;
   }): StaffAlertRow {
-    // Conditions (a door still open, tamper) are raised once until resolved;
-    // occurrences (a lockout, a report) are each an alert of their own.
-    if (input.bankId && (input.kind === 'DOOR_LEFT_OPEN' || input.kind === 'TAMPER')) {
+    // Conditions (a door still open, tamper, a door reported stuck) are raised
+    // once until resolved; occurrences (a lockout) are each an alert of their
+    // own. A stuck door reported again (or 200 times in one aliased request)
+    // is the same open alert, so staff are paged once per door.
+    if (input.bankId && DEDUPED_UNTIL_RESOLVED.has(input.kind)) {
       const existing = store.openAlertFor(input.kind, input.bankId, input.compartmentLabel ?? null);
       if (existing) return existing;
     }

@@ -22,9 +22,37 @@ describe('config', () => {
   it('refuses production without SMTP (codes would be kept, not sent) or with the dev outbox on', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/SMTP_URL: required when NODE_ENV=production/);
     expect(() => parseConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.uni.test', DEV_OUTBOX: 'true' })).toThrow(
-      /DEV_OUTBOX: must be false/,
+      /DEV_OUTBOX: must not be on/,
     );
     expect(parseConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.uni.test' }).NODE_ENV).toBe('production');
     expect(parseConfig({ NODE_ENV: 'test', DEV_OUTBOX: 'true' }).DEV_OUTBOX).toBe(true);
+  });
+
+  it('refuses the dev outbox and private push hosts in production, naming each', () => {
+    try {
+      parseConfig({
+        NODE_ENV: 'production',
+        SMTP_URL: 'smtp://mail.uni.test',
+        DEV_OUTBOX: 'true',
+        PUSH_ALLOW_PRIVATE_HOSTS: 'true',
+      });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'DEV_OUTBOX',
+        'PUSH_ALLOW_PRIVATE_HOSTS',
+      ]);
+    }
+    expect(parseConfig({ NODE_ENV: 'development', DEV_OUTBOX: 'true' }).DEV_OUTBOX).toBe(true);
+  });
+
+  it('keeps the headers timeout above the keep-alive timeout and within the request timeout', () => {
+    const c = parseConfig({});
+    expect(c.HTTP_HEADERS_TIMEOUT_MS).toBeGreaterThan(c.HTTP_KEEP_ALIVE_TIMEOUT_MS);
+    expect(c.HTTP_HEADERS_TIMEOUT_MS).toBeLessThan(60_000); // Node's default
+    expect(c.HTTP_REQUEST_TIMEOUT_MS).toBeLessThan(300_000); // Node's default
+    expect(() => parseConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '30000', HTTP_HEADERS_TIMEOUT_MS: '20000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS/,
+    );
   });
 });

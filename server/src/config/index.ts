@@ -10,123 +10,182 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const ms = z.coerce.number().int().min(0);
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-export const configSchema = z
-  .object({
-    /**
-     * `production` turns off everything meant for development: introspection,
-     * "did you mean" suggestions, the dev outbox (refused at start), codes in
-     * logs, the API's landing page.
-     */
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    /**
-     * Express's `trust proxy`: behind a TLS reverse proxy, the hops (or
-     * addresses) whose X-Forwarded-For is believed, so attempt budgets and rate
-     * limits count the real client. `false` (default): the socket's address.
-     */
-    TRUST_PROXY: z.string().default('false'),
-    /** HTTP and WebSocket port; 0 picks a free one (tests). */
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    HOST: z.string().default('0.0.0.0'),
-    /** SQLite file; `:memory:` for a throwaway database. Directories are created. */
-    DATABASE_FILE: z.string().min(1).default('data/baylight.db'),
-    /** Web app origins allowed by CORS, comma separated. */
-    WEB_ORIGINS: z
-      .string()
-      .default('http://localhost:3000,http://127.0.0.1:3000')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean),
-      ),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Human-readable logs (development); JSON lines otherwise. */
-    LOG_PRETTY: bool.default(false),
-    /**
-     * Secret for HMACs of one-time codes. At least 32 characters in production;
-     * when unset a random one is generated and kept in the database directory.
-     */
-    SECRET_KEY: z.string().min(32).optional(),
-    /** Keep mail in a dev outbox readable over the API instead of sending it. Never in production. */
-    DEV_OUTBOX: bool.default(false),
-    /**
-     * The pickup QR signing keys (Ed25519 JWKs with key ids), outside the
-     * database so a copy of it cannot forge offline QRs. A file (created 0600
-     * on first start) or, instead, PICKUP_SIGNING_KEYS holding the same JSON.
-     */
-    PICKUP_SIGNING_KEY_FILE: z.string().min(1).default('data/pickup-signing-keys.json'),
-    PICKUP_SIGNING_KEYS: z.string().min(1).optional(),
-    /** How long controllers still accept a rotated-out signing key (QRs signed with it stay valid). */
-    PICKUP_KEY_GRACE_HOURS: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 60)
-      .default(24 * 31),
-    /** Kiosk credentials and API tokens end after this; rotate them before. */
-    KIOSK_CREDENTIAL_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
-    API_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
-    SMTP_URL: z.string().url().optional(),
-    MAIL_FROM: z.string().default('Baylight <no-reply@baylight.local>'),
-    /** How long a bank may be disconnected before it shows OFFLINE. */
-    DEVICE_OFFLINE_GRACE_MS: ms.default(15_000),
-    /** Keep-alive ping interval on WebSockets; shorter than any proxy idle timeout. */
-    WS_KEEPALIVE_MS: ms.default(12_000),
-    /** Largest WebSocket frame accepted; bigger frames close the socket with 1009. */
-    WS_MAX_PAYLOAD_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(256 * 1024),
-    /** Most events one reportLockerEvents call may carry. */
-    DEVICE_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
-    /** Lifetime of a staff or remote open command. */
-    OPEN_COMMAND_TTL_MS: ms.default(30_000),
-    SESSION_TTL_HOURS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .default(24 * 30),
-    /** The web app's public URL, for links in e-mail and push notices. */
-    PUBLIC_WEB_URL: z.string().url().default('http://localhost:3000'),
-    /** VAPID subject (RFC 8292): a mailto: or https: contact for push services. */
-    VAPID_SUBJECT: z
-      .string()
-      .regex(/^(mailto:|https:)/, 'must start with mailto: or https:')
-      .default('mailto:lockers@baylight.local'),
-    /** A door open longer than this raises a DOOR_LEFT_OPEN alert to staff. */
-    DOOR_LEFT_OPEN_SECONDS: z.coerce.number().int().min(5).default(120),
-    /**
-     * How long a notice being sent is reserved for the sender; after a crash it
-     * is sent again once this has passed.
-     */
-    NOTIFY_LEASE_MS: ms.default(60_000),
-    /** How often expiry, reminders and abandoned deposits are checked. */
-    PARCEL_SWEEP_MS: ms.default(15_000),
-  })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV !== 'production') return;
+export const configSchema = z.object({
+  /**
+   * `production` turns off everything meant for development: introspection,
+   * "did you mean" suggestions, the dev outbox (refused at start), codes in
+   * logs, the API's landing page.
+   */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * Express's `trust proxy`: behind a TLS reverse proxy, the hops (or
+   * addresses) whose X-Forwarded-For is believed, so attempt budgets and rate
+   * limits count the real client. `false` (default): the socket's address.
+   */
+  TRUST_PROXY: z.string().default('false'),
+  /** HTTP and WebSocket port; 0 picks a free one (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  /** SQLite file; `:memory:` for a throwaway database. Directories are created. */
+  DATABASE_FILE: z.string().min(1).default('data/baylight.db'),
+  /** Web app origins allowed by CORS, comma separated. */
+  WEB_ORIGINS: z
+    .string()
+    .default('http://localhost:3000,http://127.0.0.1:3000')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Human-readable logs (development); JSON lines otherwise. */
+  LOG_PRETTY: bool.default(false),
+  /**
+   * Secret for HMACs of one-time codes. At least 32 characters in production;
+   * when unset a random one is generated and kept in the database directory.
+   */
+  SECRET_KEY: z.string().min(32).optional(),
+  /** Keep mail in a dev outbox readable over the API instead of sending it. Never in production. */
+  DEV_OUTBOX: bool.default(false),
+  /**
+   * The pickup QR signing keys (Ed25519 JWKs with key ids), outside the
+   * database so a copy of it cannot forge offline QRs. A file (created 0600
+   * on first start) or, instead, PICKUP_SIGNING_KEYS holding the same JSON.
+   */
+  PICKUP_SIGNING_KEY_FILE: z.string().min(1).default('data/pickup-signing-keys.json'),
+  PICKUP_SIGNING_KEYS: z.string().min(1).optional(),
+  /** How long controllers still accept a rotated-out signing key (QRs signed with it stay valid). */
+  PICKUP_KEY_GRACE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(24 * 31),
+  /** Kiosk credentials and API tokens end after this; rotate them before. */
+  KIOSK_CREDENTIAL_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  API_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('Baylight <no-reply@baylight.local>'),
+  /** How long a bank may be disconnected before it shows OFFLINE. */
+  DEVICE_OFFLINE_GRACE_MS: ms.default(15_000),
+  /** Keep-alive ping interval on WebSockets; shorter than any proxy idle timeout. */
+  WS_KEEPALIVE_MS: ms.default(12_000),
+  /** Largest WebSocket frame accepted; bigger frames close the socket with 1009. */
+  WS_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  /** Most events one reportLockerEvents call may carry. */
+  DEVICE_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Lifetime of a staff or remote open command. */
+  OPEN_COMMAND_TTL_MS: ms.default(30_000),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 30),
+  /** The web app's public URL, for links in e-mail and push notices. */
+  PUBLIC_WEB_URL: z.string().url().default('http://localhost:3000'),
+  /** VAPID subject (RFC 8292): a mailto: or https: contact for push services. */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:)/, 'must start with mailto: or https:')
+    .default('mailto:lockers@baylight.local'),
+  /** A door open longer than this raises a DOOR_LEFT_OPEN alert to staff. */
+  DOOR_LEFT_OPEN_SECONDS: z.coerce.number().int().min(5).default(120),
+  /**
+   * How long a notice being sent is reserved for the sender; after a crash it
+   * is sent again once this has passed.
+   */
+  NOTIFY_LEASE_MS: ms.default(60_000),
+  /** How often expiry, reminders and abandoned deposits are checked. */
+  PARCEL_SWEEP_MS: ms.default(15_000),
+
+  // --- Hostile clients: what one request, client, token and socket may ask. ---
+  // Each number, with the measurement behind it, is in docs/security-limits.md.
+
+  /** Deepest selection nesting of a GraphQL document (fragments flattened). The clients' deepest is 4 (the board). */
+  GRAPHQL_MAX_DEPTH: count(1, 100).default(8),
+  /** Aliased fields in one operation. The clients use none. */
+  GRAPHQL_MAX_ALIASES: count(0, 1000).default(15),
+  /** Directives in one operation. The clients use none. */
+  GRAPHQL_MAX_DIRECTIVES: count(0, 1000).default(20),
+  /** Lexical tokens in one document, checked while parsing. The clients' largest has 158. */
+  GRAPHQL_MAX_TOKENS: count(100, 1_000_000).default(1_000),
+  /** Estimated resolver calls of one operation (list-aware, limits/document-limits.ts). The board's is 19,625. */
+  GRAPHQL_MAX_COST: count(1, 100_000_000).default(50_000),
+  /** An execution (request, or one subscription event) that has run this long starts no further resolver. */
+  GRAPHQL_EXECUTION_BUDGET_MS: count(1, 600_000).default(1_000),
+  /** Longest string, inline or in variables, of any argument but the named exceptions. */
+  MAX_STRING_LENGTH: count(100, 10_000_000).default(10_000),
+  /** Longest CSV `importPeople` takes (characters); the service refuses more too. */
+  IMPORT_CSV_MAX_CHARS: count(1_000, 50_000_000).default(5_000_000),
+  /** Largest JSON body of an HTTP request. */
+  HTTP_BODY_LIMIT_BYTES: count(1_024, 100_000_000).default(100 * 1024),
+  /** Largest JSON body for ADMIN and MAILROOM tokens (importPeople): 5,000,000 characters of CSV as JSON measured ≤ 6.5 MB. */
+  HTTP_IMPORT_BODY_LIMIT_BYTES: count(1_024, 200_000_000).default(7 * 1024 * 1024),
+  /** Idle time before a kept-alive HTTP connection is closed (Node's default is 5 s). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: count(1_000, 600_000).default(15_000),
+  /** Time a client has to send a request's headers (Node's default: 60 s). Must exceed the keep-alive timeout. */
+  HTTP_HEADERS_TIMEOUT_MS: count(1_000, 600_000).default(20_000),
+  /** Time a client has to send a whole request, body included (Node's default: 300 s). */
+  HTTP_REQUEST_TIMEOUT_MS: count(1_000, 3_600_000).default(60_000),
+  /** Per client address: requests and WebSocket operations a quiet client may send at once (burst). */
+  RATE_LIMIT_CLIENT_BURST: count(1, 10_000_000).default(1_200),
+  /** Per client address: sustained requests and operations per second. */
+  RATE_LIMIT_CLIENT_PER_SECOND: count(1, 1_000_000).default(50),
+  /** Per person or kiosk token: burst. */
+  RATE_LIMIT_TOKEN_BURST: count(1, 10_000_000).default(600),
+  /** Per person or kiosk token: sustained per second. */
+  RATE_LIMIT_TOKEN_PER_SECOND: count(1, 1_000_000).default(20),
+  /** Per controller (deviceToken sockets, counted by bank instead of by address): burst. */
+  RATE_LIMIT_DEVICE_BURST: count(1, 10_000_000).default(2_000),
+  /** Per controller: sustained operations per second. */
+  RATE_LIMIT_DEVICE_PER_SECOND: count(1, 1_000_000).default(100),
+  /**
+   * An operation spends one more budget token per this much estimated cost (after validation),
+   * so budgets pay for work: the board (estimated 19,625) spends 19 more.
+   */
+  RATE_LIMIT_COST_PER_TOKEN: count(1, 100_000_000).default(1_000),
+  /** Operations (subscriptions and queries in flight) one WebSocket may carry; more are refused. */
+  WS_MAX_OPERATIONS_PER_SOCKET: count(1, 100_000).default(50),
+  /** Open WebSockets per client address; more are closed with 1013. Raise it behind campus NAT. */
+  WS_MAX_SOCKETS_PER_CLIENT: count(1, 1_000_000).default(50),
+  /** A socket whose unsent output would pass this is closed (1013) as a slow consumer. */
+  WS_MAX_BUFFERED_BYTES: count(16 * 1024, 1_000_000_000).default(1024 * 1024),
+  /** Accept push endpoints on loopback and private addresses (the tests' local push service). Refused in production. */
+  PUSH_ALLOW_PRIVATE_HOSTS: bool.default(false),
+});
+
+/** Settings that are fine alone but not together. */
+const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
+  const problem = (path: keyof typeof c, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (c.NODE_ENV === 'production') {
     // Sign-in codes and pickup notices must be sent, never kept in a dev outbox or written to a log.
     if (!c.SMTP_URL)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SMTP_URL'],
-        message: 'required when NODE_ENV=production: sign-in codes and notices go out by e-mail',
-      });
-    if (c.DEV_OUTBOX)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DEV_OUTBOX'],
-        message: 'must be false when NODE_ENV=production: it shows unsent mail (sign-in codes) to anyone',
-      });
-  });
+      problem('SMTP_URL', 'required when NODE_ENV=production: sign-in codes and notices go out by e-mail');
+    if (c.DEV_OUTBOX) problem('DEV_OUTBOX', 'must not be on with NODE_ENV=production (it exposes sign-in codes)');
+    if (c.PUSH_ALLOW_PRIVATE_HOSTS)
+      problem(
+        'PUSH_ALLOW_PRIVATE_HOSTS',
+        'must not be on with NODE_ENV=production (it lets the server be sent inward)',
+      );
+  }
+  if (c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_KEEP_ALIVE_TIMEOUT_MS)
+    problem('HTTP_HEADERS_TIMEOUT_MS', 'must be longer than HTTP_KEEP_ALIVE_TIMEOUT_MS');
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS)
+    problem('HTTP_HEADERS_TIMEOUT_MS', 'must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+});
 
 export type Config = z.infer<typeof configSchema>;
 
 /** Parses an environment-like record; throws a ConfigError listing every problem. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(env);
+  const result = checkedConfigSchema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }

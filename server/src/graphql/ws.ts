@@ -4,17 +4,31 @@
  * (connectionParams.deviceToken); see devices/PROTOCOL.md.
  */
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  validate,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { maskUnexpected, withRequestCode } from './errors.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { ApiLimits } from '../limits/index.js';
+import { documentRules, parseWithLimits } from '../limits/document-limits.js';
+import { startExecutionClock } from '../limits/execution-budget.js';
+import { publicError } from '../limits/http.js';
+import { operationPolicyError } from '../limits/operation-policy.js';
+import { guardSockets } from '../limits/sockets.js';
+import { ErrorCode, rateLimited } from '../shared/errors.js';
 import type { DeviceConnection } from '../devices/service.js';
 import type { DeviceAckPayload } from '../devices/protocol.js';
 import type { DeviceIdentity } from '../devices/types.js';
 import type { Viewer } from '../people/types.js';
 import type { Services } from '../services.js';
 import type { Logger } from '../shared/logger.js';
-import type { ClientAddress } from './client-address.js';
 import { createLoaders } from './loaders.js';
 import type { GraphQLContext } from './context.js';
 import { principalOfDevice, principalOfViewer, reauthenticate } from './sockets.js';
@@ -23,7 +37,9 @@ type Identity =
   { kind: 'person'; viewer: Viewer } | { kind: 'device'; device: DeviceIdentity; connection: DeviceConnection };
 
 /** What a connection carries from connect to its operations. */
-type Extra = { identity?: Identity };
+type Extra = { identity?: Identity; client?: string | null };
+
+const refusal = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
 export function bearer(value: unknown): string | null {
   if (typeof value !== 'string') return null;
@@ -38,11 +54,28 @@ export function attachWebSocketServer(opts: {
   logger: Logger;
   keepAliveMs: number;
   maxPayloadBytes: number;
-  clientAddress: ClientAddress;
+  limits: ApiLimits;
+  production: boolean;
 }) {
-  const { services, logger } = opts;
+  const { services, logger, limits, production } = opts;
+  const config = services.config;
   // maxPayload: ws closes a socket sending a larger frame with 1009.
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxPayloadBytes });
+  // Before useServer: its connection listener must run after the guard has wrapped socket.send.
+  const guard = guardSockets(wss, {
+    maxSocketsPerClient: config.WS_MAX_SOCKETS_PER_CLIENT,
+    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    clientOf: limits.clientOf,
+    logger,
+  });
+  // The same document rules as Apollo's over HTTP; introspection is refused here the way
+  // Apollo's `introspection: false` refuses it there.
+  const rules: ValidationRule[] = [
+    ...specifiedRules,
+    ...documentRules(limits.document),
+    ...(production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
+  const format = (e: GraphQLError) => publicError(withRequestCode(e.toJSON()), production);
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -51,6 +84,8 @@ export function attachWebSocketServer(opts: {
       onConnect: (ctx) => {
         const params = ctx.connectionParams ?? {};
         const extra = ctx.extra;
+        if (guard.refused(extra.socket)) return false; // already closing with 1013
+        extra.client = guard.clientOf(extra.socket);
         if ('deviceToken' in params) {
           const found = services.devices.authenticate(params.deviceToken);
           if (!found) {
@@ -59,6 +94,7 @@ export function attachWebSocketServer(opts: {
           }
           const connection: DeviceConnection = { close: (code, reason) => extra.socket.close(code, reason) };
           extra.identity = { kind: 'device', device: found.identity, connection };
+          guard.release(extra.socket);
           services.devices.attach(found.bank.id, connection);
           services.sockets.register(extra.socket, principalOfDevice(found.identity));
           const ack: DeviceAckPayload = services.parcels.controllerAck(found.bank);
@@ -75,26 +111,94 @@ export function attachWebSocketServer(opts: {
         services.sockets.unregister(ctx.extra.socket);
         if (identity?.kind === 'device') services.devices.detach(identity.device.bankId, identity.connection);
       },
-      // Every operation authenticates again (one indexed lookup), so a credential revoked
-      // while the socket is open gets nothing more, even before the revocation closes it.
-      onSubscribe: (ctx) =>
-        reauthenticate(services, ctx.extra, bearer(ctx.connectionParams?.authorization), ctx.connectionParams ?? {}),
-      context: (ctx): GraphQLContext => {
-        const identity = (ctx.extra as Extra).identity;
+      /**
+       * Each operation meets what an HTTP request meets, in the cheapest order:
+       * the socket's operation cap, the request budget, the token limit while
+       * parsing, the document rules, then the operation policy. A refusal is an
+       * `error` message for this operation only; the socket stays open.
+       */
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const extra = ctx.extra;
+        // Every operation authenticates again (one indexed lookup), so a credential revoked
+        // while the socket is open gets nothing more, even before the revocation closes it.
+        const revoked = reauthenticate(
+          services,
+          extra,
+          bearer(ctx.connectionParams?.authorization),
+          ctx.connectionParams ?? {},
+        );
+        if (revoked) return revoked;
+        // graphql-ws registers the operation before calling us, so this one is counted.
+        if (Object.keys(ctx.subscriptions).length > config.WS_MAX_OPERATIONS_PER_SOCKET) {
+          return [
+            refusal(
+              'This connection carries as many operations as it may; complete some first.',
+              ErrorCode.TooManySubscriptions,
+            ),
+          ];
+        }
+        const identity = extra.identity;
+        const requester = {
+          client: extra.client ?? null,
+          tokenId: identity?.kind === 'person' ? identity.viewer.tokenId : null,
+          deviceBankId: identity?.kind === 'device' ? identity.device.bankId : null,
+        };
+        const decision = limits.charge(requester);
+        if (!decision.ok) return [rateLimited(decision.retryAfterMs)];
+        let document;
+        try {
+          document = parseWithLimits(payload.query, limits.document);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [refusal(err.message, 'GRAPHQL_PARSE_FAILED')];
+          throw err;
+        }
+        const invalid = validate(opts.schema, document, rules);
+        if (invalid.length) {
+          return invalid.map(
+            (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          );
+        }
+        const policyError = operationPolicyError(
+          opts.schema,
+          document,
+          payload.operationName,
+          payload.variables,
+          limits.policy,
+        );
+        if (policyError) return [policyError];
+        const work = limits.chargeWork(requester, opts.schema, document, payload.operationName);
+        if (!work.ok) return [rateLimited(work.retryAfterMs)];
         return {
+          schema: opts.schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+        };
+      },
+      context: (ctx): GraphQLContext => {
+        const extra = ctx.extra;
+        const identity = extra.identity;
+        const context: GraphQLContext = {
           viewer: identity?.kind === 'person' ? identity.viewer : null,
           device: identity?.kind === 'device' ? identity.device : null,
           services,
           loaders: createLoaders(services),
-          client: opts.clientAddress(ctx.extra.request),
+          client: extra.client ?? null,
         };
+        startExecutionClock(context);
+        return context;
       },
       // Errors before execution (validation, variables) get a code like over HTTP.
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => withRequestCode(e.toJSON())),
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
       // Errors during execution: unexpected ones are logged and masked.
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!('errors' in result) || !result.errors?.length) return undefined;
-        return { ...result, errors: result.errors.map((e) => maskUnexpected(withRequestCode(e.toJSON()), e, logger)) };
+        return {
+          ...result,
+          errors: result.errors.map((e) =>
+            publicError(maskUnexpected(withRequestCode(e.toJSON()), e, logger), production),
+          ),
+        };
       },
     },
     wss,
@@ -103,6 +207,7 @@ export function attachWebSocketServer(opts: {
 
   return {
     wss,
+    guard,
     async dispose() {
       await disposable.dispose();
     },

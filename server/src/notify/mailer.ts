@@ -30,6 +30,10 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
   };
 }
 
+/**
+ * Subjects carry sign-in and pickup codes: logged in development (the demo's
+ * terminal is how a newcomer reads their sign-in code), never in production.
+ */
 export function createDevOutboxMailer(
   db: Db,
   clock: Clock,
@@ -42,8 +46,8 @@ export function createDevOutboxMailer(
         .insert(tables.devOutbox)
         .values({ to: message.to, subject: message.subject, text: message.text, createdAt: clock.now() })
         .run();
-      if (opts.logSubjects) logger.info({ to: message.to }, `dev outbox: ${message.subject}`);
-      else logger.info({ to: message.to }, 'mail not sent (no SMTP_URL): kept in the dev outbox');
+      if (opts.logSubjects) logger.info({ to: message.to, subject: message.subject }, `dev outbox: ${message.subject}`);
+      else logger.warn({ to: message.to }, 'no SMTP_URL: mail kept in the dev outbox, not sent');
       return Promise.resolve();
     },
   };

@@ -20,6 +20,7 @@ import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { listDevOutbox, type Mailer } from './mailer.js';
+import { checkPushEndpoint } from './push-endpoint.js';
 import { afterQuietHours, isHhmm } from './quiet-hours.js';
 import type { NotifyStore } from './store.js';
 import type { OutboxRow } from './types.js';
@@ -61,6 +62,8 @@ export interface NotifyServiceDeps {
   pushAgent?: HttpsAgent;
   /** DEV_OUTBOX: unsent mail may be read over the API (by admins). */
   devOutbox?: boolean;
+  /** PUSH_ALLOW_PRIVATE_HOSTS: push endpoints on loopback or private addresses (tests only). */
+  allowPrivatePushHosts?: boolean;
 }
 
 /** The placeholder a notice's text carries for its secret. */
@@ -75,6 +78,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;
+  const endpointCheck = { allowPrivateHosts: deps.allowPrivatePushHosts ?? false };
 
   async function deliver(n: OutboxRow): Promise<void> {
     if (n.channel === 'EMAIL') {
@@ -95,6 +99,13 @@ export function createNotifyService(deps: NotifyServiceDeps) {
     const device = n.pushDeviceId ? store.getPushDevice(n.pushDeviceId) : undefined;
     if (!device) {
       store.markFinal(n.id, 'DROPPED', 'push device removed');
+      return;
+    }
+    // Checked again now: the name may resolve elsewhere than at registration (DNS rebinding).
+    const endpoint = await checkPushEndpoint(device.endpoint, endpointCheck);
+    if (!endpoint.ok) {
+      store.markFinal(n.id, 'DROPPED', `push endpoint refused: ${endpoint.reason}`);
+      logger.warn({ deviceId: device.id, reason: endpoint.reason }, 'push endpoint refused at send time; not sent');
       return;
     }
     try {
@@ -252,18 +263,14 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       return next;
     },
 
-    registerPushDevice(
+    async registerPushDevice(
       viewer: Viewer | null,
       input: { endpoint: string; p256dh: string; auth: string; label?: string | null },
     ) {
       const v = authorize(viewer, 'Mutation.registerPushSubscription');
-      let url: URL;
-      try {
-        url = new URL(input.endpoint);
-      } catch {
-        throw badInput('endpoint must be an https URL.', { field: 'endpoint' });
-      }
-      if (url.protocol !== 'https:') throw badInput('endpoint must be an https URL.', { field: 'endpoint' });
+      if (input.endpoint.length > 2048) throw badInput('endpoint is too long.', { field: 'endpoint' });
+      const endpoint = await checkPushEndpoint(input.endpoint, endpointCheck);
+      if (!endpoint.ok) throw badInput(endpoint.reason, { field: 'endpoint' });
       if (!/^[A-Za-z0-9_-]{80,100}$/.test(input.p256dh))
         throw badInput('p256dh must be a base64url P-256 public key.', { field: 'p256dh' });
       if (!/^[A-Za-z0-9_-]{16,32}$/.test(input.auth))

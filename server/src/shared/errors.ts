@@ -12,6 +12,14 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
+  /** A WebSocket already carries as many operations as one socket may (limits/). */
+  TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
+  /** The execution ran past its time budget and was stopped (limits/execution-budget.ts). */
+  Timeout: 'TIMEOUT',
+  /** HTTP: the body is larger than this client may send (HTTP 413). */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** HTTP: the body is not JSON (HTTP 400); Apollo uses the same code for malformed requests. */
+  BadRequest: 'BAD_REQUEST',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,3 +35,6 @@ export const badInput = (message: string, extra?: Record<string, unknown>) =>
   error(ErrorCode.BadUserInput, message, extra);
 export const notFound = (what: string) => error(ErrorCode.NotFound, `${what} not found.`);
 export const conflict = (message: string) => error(ErrorCode.Conflict, message);
+/** A request budget is spent (limits/): `retryAfterMs` says when the next request will be taken. */
+export const rateLimited = (retryAfterMs: number) =>
+  error(ErrorCode.RateLimited, 'Too many requests; slow down and retry later.', { retryAfterMs });

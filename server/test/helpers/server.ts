@@ -69,6 +69,8 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     DEV_OUTBOX: 'true',
     DEVICE_OFFLINE_GRACE_MS: '300',
+    // The local push service (helpers/push-service.ts) listens on 127.0.0.1, which production refuses.
+    ...(opts.pushAgent ? { PUSH_ALLOW_PRIVATE_HOSTS: 'true' } : {}),
     ...env,
   });
   const server = await startServer({

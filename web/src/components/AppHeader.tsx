@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useWallMode } from '@/hooks/useWallMode';
 import { activeHref, navFor, type NavItem } from '@/lib/roles';
+import { AppLink } from './AppLink';
 import { Icon } from './Icon';
 import { useSession } from './SessionProvider';
 import { WallClock } from './WallClock';
@@ -157,7 +158,7 @@ function MainNav({
       <ul id={listId} className={compact ? styles.menuList : styles.navList} hidden={compact && !open}>
         {items.map((item) => (
           <li key={item.href}>
-            <Link
+            <AppLink
               href={item.href}
               className={styles.navLink}
               aria-current={item.href === current ? 'page' : undefined}
@@ -165,7 +166,7 @@ function MainNav({
               onClick={() => setOpen(false)}
             >
               {item.label}
-            </Link>
+            </AppLink>
           </li>
         ))}
       </ul>

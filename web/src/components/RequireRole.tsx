@@ -1,9 +1,9 @@
 'use client';
 
-import Link from 'next/link';
 import type { ReactNode } from 'react';
 import type { Role } from '@/gql/graphql';
 import { hasRole, homeFor } from '@/lib/roles';
+import { AppLink } from './AppLink';
 import { RequireSession } from './RequireSession';
 import { useSession } from './SessionProvider';
 
@@ -41,7 +41,7 @@ function RoleGate({ roles, children }: { roles: readonly Role[]; children: React
       </p>
       {role && (
         <p>
-          <Link href={homeFor(role)}>Go to your start page</Link>
+          <AppLink href={homeFor(role)}>Go to your start page</AppLink>
         </p>
       )}
     </div>

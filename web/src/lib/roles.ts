@@ -3,6 +3,7 @@
  * the navigation honest and explains a page a role cannot use.
  */
 import type { Role } from '@/gql/graphql';
+import { usesCamera } from '@/security-headers';
 
 export interface NavItem {
   href: string;
@@ -77,4 +78,13 @@ export function activeHref(pathname: string, items: readonly NavItem[]): string 
     if (matches && (best === null || href.length > best.length)) best = href;
   }
   return best;
+}
+
+/**
+ * Whether going from `pathname` to `href` must be a full page load: the camera
+ * is allowed per document (Permissions-Policy), so a camera page needs its own
+ * document unless the current one is a camera page already.
+ */
+export function needsOwnDocument(href: string, pathname: string | null): boolean {
+  return usesCamera(href) && !(pathname && usesCamera(pathname));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSession } from './session';
 import { retryDelayMs } from './urql';
-import { findCode, normaliseCode } from '@/features/sign-in/messages';
+import { normaliseCode } from '@/features/sign-in/messages';
 
 const session = {
   token: 't',
@@ -35,9 +35,5 @@ describe('sign-in code helpers', () => {
   it('keeps six digits', () => {
     expect(normaliseCode('123 456')).toBe('123456');
     expect(normaliseCode('12345678')).toBe('123456');
-  });
-  it('finds the code in a message', () => {
-    expect(findCode('Your Baylight sign-in code is 042917. It expires in 10 minutes.')).toBe('042917');
-    expect(findCode('no code')).toBeNull();
   });
 });

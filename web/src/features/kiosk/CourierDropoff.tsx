@@ -4,7 +4,6 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { Provider, useClient } from 'urql';
 import type { DoorState, Role } from '@/gql/graphql';
 import { IntakeForm } from '@/features/intake/IntakeForm';
-import { DevOutboxPanel } from '@/features/sign-in/DevOutboxPanel';
 import { normaliseCode } from '@/features/sign-in/messages';
 import { useEmailCodeSignIn } from '@/features/sign-in/useEmailCodeSignIn';
 import { useCountdown, useCountdownMilestone } from '@/hooks/useCountdown';
@@ -247,7 +246,6 @@ function CourierSignIn({
           Use a different e-mail
         </button>
       </form>
-      <DevOutboxPanel email={email.trim()} onUseCode={(c) => setCode(c)} />
     </>
   );
 }

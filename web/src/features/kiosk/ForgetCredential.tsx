@@ -2,7 +2,6 @@
 
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { Provider, useClient } from 'urql';
-import { DevOutboxPanel } from '@/features/sign-in/DevOutboxPanel';
 import { normaliseCode } from '@/features/sign-in/messages';
 import { useEmailCodeSignIn } from '@/features/sign-in/useEmailCodeSignIn';
 import { SignOutMutation } from '@/lib/documents';
@@ -181,7 +180,6 @@ function AdminSignIn({ onConfirmed }: { onConfirmed: () => void }) {
               {busy ? 'Checking…' : 'Sign in and forget the credential'}
             </button>
           </form>
-          <DevOutboxPanel email={email.trim()} onUseCode={(c) => setCode(c)} />
         </>
       )}
     </div>

@@ -4,7 +4,6 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { formatAsOf } from '@/features/board/describe';
 import type { Session } from '@/lib/session';
-import { DevOutboxPanel } from './DevOutboxPanel';
 import { RequestSignInCodeMutation, SignInMutation } from './documents';
 import { FAILURE_MESSAGE, normaliseCode, requestErrorMessage } from './messages';
 
@@ -111,7 +110,6 @@ export function CodeStep({ email, expiresAt, onSignedIn, onChangeEmail, onResent
           </button>
         </div>
       </form>
-      <DevOutboxPanel email={email} onUseCode={(c) => setCode(c)} />
     </>
   );
 }

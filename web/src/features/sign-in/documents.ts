@@ -30,15 +30,3 @@ export const SignInMutation = graphql(`
     }
   }
 `);
-
-export const DevOutboxQuery = graphql(`
-  query DevOutbox($to: String!, $limit: Int) {
-    devOutbox(to: $to, limit: $limit) {
-      id
-      to
-      subject
-      text
-      createdAt
-    }
-  }
-`);

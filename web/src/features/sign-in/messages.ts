@@ -25,8 +25,3 @@ export function requestErrorMessage(error: CombinedError): string {
 export function normaliseCode(input: string): string {
   return input.replace(/\D/g, '').slice(0, 6);
 }
-
-/** The six-digit code in a dev-outbox message, if there is one. */
-export function findCode(text: string): string | null {
-  return /\b(\d{6})\b/.exec(text)?.[1] ?? null;
-}
