@@ -2,7 +2,7 @@
  * What the document limits let through costs: execution time of the clients'
  * heaviest queries and of the heaviest hostile ones that pass the limits, on a
  * large campus (5 sites × 10 banks × 30 compartments, 500 events and 500
- * parcels on a bank). The figures go into docs/security-limits.md.
+ * parcels on a bank). The figures go into docs/security.md.
  *
  *   npm run bench:limits -w server
  */

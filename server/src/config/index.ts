@@ -106,7 +106,7 @@ export const configSchema = z.object({
   PARCEL_SWEEP_MS: ms.default(15_000),
 
   // --- Hostile clients: what one request, client, token and socket may ask. ---
-  // Each number, with the measurement behind it, is in docs/security-limits.md.
+  // Each number, with the measurement behind it, is in docs/security.md.
 
   /** Deepest selection nesting of a GraphQL document (fragments flattened). The clients' deepest is 4 (the board). */
   GRAPHQL_MAX_DEPTH: count(1, 100).default(8),

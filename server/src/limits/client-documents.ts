@@ -4,7 +4,7 @@
  * `__typename` fields urql's cache adds to every selection), and the
  * simulator's and the e2e suite's `/* GraphQL *\/` templates and inline
  * operations. The document limits are measured against these (see
- * document-limits.test.ts and docs/security-limits.md).
+ * document-limits.test.ts and docs/security.md).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

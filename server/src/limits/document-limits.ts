@@ -8,7 +8,7 @@
  * Messages name the kind of limit, never its number (graphql-armor's
  * `exposeLimits: false`): a client learns what to change, not where the edge
  * is. The numbers and the documents they were measured against are in
- * docs/security-limits.md; `document-limits.test.ts` checks that every
+ * docs/security.md; `document-limits.test.ts` checks that every
  * operation the web app, the simulator and the e2e suite send passes.
  */
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';

@@ -2,7 +2,7 @@
  * A time budget per execution. Resolvers here are synchronous (better-sqlite3),
  * so nothing can interrupt one mid-way; what the budget does is refuse to
  * start another resolver once an execution has run for `budgetMs`. The
- * document limits keep accepted operations far below it (docs/security-limits.md
+ * document limits keep accepted operations far below it (docs/security.md
  * has the measured figures); this is the backstop for what estimation misses.
  *
  * An execution is an HTTP request, a WebSocket query or mutation, or one event

@@ -4,7 +4,7 @@
  * (http.ts) and WebSocket (sockets.ts, graphql/ws.ts) share this object, so
  * one client spends one budget whichever transport it uses.
  *
- * docs/security-limits.md lists each limit with its number and why.
+ * docs/security.md lists each limit with its number and why.
  */
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Config } from '../config/index.js';

@@ -4,7 +4,7 @@
  * `connection` listener runs first (it wraps `socket.send` before graphql-ws
  * uses it).
  *
- * Close codes (documented in devices/PROTOCOL.md and docs/security-limits.md):
+ * Close codes (documented in devices/PROTOCOL.md and docs/security.md):
  *   1013 "Too many sockets from this address": the client already has
  *        WS_MAX_SOCKETS_PER_CLIENT open sockets (sockets not yet
  *        authenticated and people's; controllers are released once known).
