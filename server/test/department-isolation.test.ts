@@ -20,8 +20,8 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schemaPath } from '../src/graphql/schema.js';
-import { depositParcel, onlineBank, person } from './helpers/parcels.js';
-import { collect, connected, sleep, startTestServer, type GqlResponse, type TestServer } from './helpers/server.js';
+import { depositParcel, member, onlineBank, person } from './helpers/parcels.js';
+import { collect, connected, sleep, startTestServer, type GqlResponse } from './helpers/server.js';
 
 const contract = buildSchema(readFileSync(schemaPath, 'utf8'));
 const DEPTH = 5;
@@ -53,21 +53,6 @@ function documentFor(
   const defs = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
   const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
   return `${kind}${defs ? ` (${defs})` : ''} { ${field.name}${call} ${selectionFor(getNamedType(field.type), depth)} }`;
-}
-
-/** A person with these fields and an API token. */
-function member(
-  server: TestServer,
-  fields: {
-    email: string;
-    name: string;
-    role: Parameters<TestServer['tokenFor']>[0];
-    department?: string | null;
-    studentId?: string | null;
-  },
-) {
-  const row = server.services.people.createPerson(fields);
-  return { id: row.id, email: row.email, token: server.services.people.createApiToken(row.id, 'test') };
 }
 
 const SHARE = `mutation ($p: ID!, $e: String) { shareParcelPickup(parcelId: $p, email: $e) { __typename } }`;

@@ -5,28 +5,13 @@
  * and a share that told whether an address has an account.
  */
 import { describe, expect, it } from 'vitest';
-import { depositParcel, INTAKE, intake, MY_PARCELS, onlineBank, person } from './helpers/parcels.js';
+import { depositParcel, INTAKE, intake, member, MY_PARCELS, onlineBank, person } from './helpers/parcels.js';
 import { collect, connected, sleep, startTestServer, type TestServer } from './helpers/server.js';
 
 const IMPORT = `mutation ($c: String!) { importPeople(csv: $c) { created updated errors { line message } } }`;
 const SEARCH = `query ($s: String!, $l: Int) {
   people(search: $s, limit: $l) { id name email role department studentId needsAccessible preferredBank { id } }
 }`;
-
-/** A person with the given fields and an API token. */
-function member(
-  server: TestServer,
-  fields: {
-    email: string;
-    name: string;
-    role: Parameters<TestServer['tokenFor']>[0];
-    department?: string | null;
-    studentId?: string | null;
-  },
-) {
-  const row = server.services.people.createPerson(fields);
-  return { ...row, token: server.services.people.createApiToken(row.id, 'test') };
-}
 
 const roleOf = (server: TestServer, email: string) => server.services.people.findByEmail(email)?.role;
 

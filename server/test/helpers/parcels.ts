@@ -44,6 +44,21 @@ export function person(
   return { id: row.id, email, token };
 }
 
+/** A person with exactly these fields (department, student id …) and an API token. */
+export function member(
+  server: TestServer,
+  fields: {
+    email: string;
+    name: string;
+    role: Parameters<TestServer['tokenFor']>[0];
+    department?: string | null;
+    studentId?: string | null;
+  },
+) {
+  const row = server.services.people.createPerson(fields);
+  return { ...row, token: server.services.people.createApiToken(row.id, 'test') };
+}
+
 /** A bank with `count` compartments and a connected simulated controller. */
 export async function onlineBank(
   server: TestServer,
