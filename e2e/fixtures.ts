@@ -246,7 +246,7 @@ export type SignInAs = (page: Page, who: Who) => Promise<Session>;
  * scripts run. Only on the first document of the tab (sessionStorage flag),
  * so a sign-out in the test is not undone by the next load.
  */
-async function seedWebSession(page: Page, session: Session): Promise<void> {
+export async function seedWebSession(page: Page, session: Session): Promise<void> {
   await page.addInitScript(
     ({ origin, key, value }) => {
       if (location.origin !== origin) return;

@@ -21,12 +21,13 @@ export const NAV = {
   dropoff: { href: '/dropoff', label: 'Drop-off' },
   allParcels: { href: '/parcels/all', label: 'Parcels' },
   kiosks: { href: '/admin/kiosks', label: 'Kiosks' },
+  access: { href: '/admin/people', label: 'Roles' },
 } as const satisfies Record<string, NavItem>;
 
 const NAV_BY_ROLE: Record<Role, readonly NavItem[]> = {
   STUDENT: [NAV.parcels, NAV.settings],
   MAILROOM: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people],
-  ADMIN: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people, NAV.kiosks],
+  ADMIN: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people, NAV.access, NAV.kiosks],
   IT: [NAV.lockers, NAV.alerts],
   STAFF: [NAV.lockers, NAV.alerts],
   COURIER: [NAV.dropoff],
@@ -46,6 +47,7 @@ export const PAGE_ROLES = {
   dropoff: ['COURIER', 'MAILROOM', 'ADMIN'],
   allParcels: ['MAILROOM', 'ADMIN', 'DEPARTMENT', 'STAFF', 'IT'],
   kiosks: ['ADMIN'],
+  access: ['ADMIN'],
   /** The board's staff menu: overrides (openCompartment). */
   openOverride: ['ADMIN', 'IT', 'MAILROOM'],
   /** The board's staff menu: out of service / back in service. */

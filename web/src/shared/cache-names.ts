@@ -35,6 +35,7 @@ export const SHELL_PAGES = [
   '/alerts',
   '/people',
   '/admin/kiosks',
+  '/admin/people',
   '/dropoff',
   '/kiosk',
 ] as const;

@@ -48,3 +48,36 @@ export const RevokeKioskMutation = graphql(`
     revokeKioskCredential(id: $id)
   }
 `);
+
+export const AdminPeopleQuery = graphql(`
+  query AdminPeople($search: String!) {
+    people(search: $search, limit: 50) {
+      id
+      name
+      email
+      role
+      department
+      disabled
+    }
+  }
+`);
+
+export const SetPersonRoleMutation = graphql(`
+  mutation SetPersonRole($personId: ID!, $role: Role!) {
+    setPersonRole(personId: $personId, role: $role) {
+      id
+      role
+      disabled
+    }
+  }
+`);
+
+export const SetPersonDisabledMutation = graphql(`
+  mutation SetPersonDisabled($personId: ID!, $disabled: Boolean!) {
+    setPersonDisabled(personId: $personId, disabled: $disabled) {
+      id
+      role
+      disabled
+    }
+  }
+`);
