@@ -167,6 +167,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   }, config.PARCEL_SWEEP_MS);
   parcelSweeper.unref();
+  // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
+  const attemptPruner = setInterval(() => {
+    try {
+      services.attempts.prune();
+    } catch (err) {
+      logger.error({ err }, 'attempt log prune failed');
+    }
+  }, 3_600_000);
+  attemptPruner.unref();
   services.devices.resumePresence();
   services.notify.start();
   services.sockets.start();
@@ -190,6 +199,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(parcelSweeper);
+        clearInterval(attemptPruner);
         stopWatchingKeys();
         services.sockets.stop();
         services.devices.dispose();
