@@ -436,6 +436,23 @@ describe('credential lifetimes', () => {
 // ---------------------------------------------------------------------------
 
 describe('revocation reaches open WebSockets', () => {
+  it('answers bad input to the admin tools with a code and changes nothing', async () => {
+    const server = await startTestServer();
+    const student = person(server, 'STUDENT');
+    const me = server.services.people.authenticate(server.adminToken)!;
+    const ROLE = `mutation ($p: ID!, $r: Role!) { setPersonRole(personId: $p, role: $r) { role } }`;
+    const DISABLE = `mutation ($p: ID!, $d: Boolean!) { setPersonDisabled(personId: $p, disabled: $d) { disabled } }`;
+    const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
+    expect(code(await server.gql(ROLE, { p: 'per_nobody', r: 'IT' }))).toBe('NOT_FOUND');
+    expect(code(await server.gql(ROLE, { p: student.id, r: 'OVERLORD' }))).toBe('BAD_USER_INPUT');
+    expect(code(await server.gql(ROLE, { p: me.personId, r: 'STUDENT' }))).toBe('BAD_USER_INPUT');
+    expect(code(await server.gql(DISABLE, { p: me.personId, d: true }))).toBe('BAD_USER_INPUT');
+    expect(code(await server.gql(DISABLE, { p: 'per_nobody', d: true }))).toBe('NOT_FOUND');
+    expect(code(await server.gql(`mutation { rotateKioskCredential(id: "ksk_nobody") { id } }`))).toBe('NOT_FOUND');
+    expect(server.services.people.findById(student.id)).toMatchObject({ role: 'STUDENT', disabledAt: null });
+    expect(server.services.people.findById(me.personId)).toMatchObject({ role: 'ADMIN', disabledAt: null });
+  });
+
   it('closes a revoked kiosk’s socket within a second (4403); it redeems no more codes', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
