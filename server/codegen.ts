@@ -11,7 +11,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         contextType: '../graphql/context.js#GraphQLContext',
-        scalars: { DateTime: 'Date' },
+        scalars: { DateTime: 'Date', SafeInt: 'number', EventSeq: 'unknown', EventKindName: 'unknown' },
         mappers: {
           Person: '../people/types.js#PersonRow',
           Site: '../lockers/types.js#SiteRow',

@@ -13,7 +13,7 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { DateTime: 'string' },
+        scalars: { DateTime: 'string', SafeInt: 'number', EventSeq: 'number', EventKindName: 'string' },
         avoidOptionals: false,
         maybeValue: 'T | null',
       },

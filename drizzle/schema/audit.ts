@@ -13,6 +13,11 @@ export const ALERT_KINDS = [
   'DOOR_DID_NOT_OPEN',
   'QR_REUSED',
   'DEPOSIT_FAILED',
+  'COMMAND_FAILED',
+  'EVENTS_LOST',
+  'EVENT_REJECTED',
+  'CLOCK_OFF',
+  'BANK_CONDITION',
 ] as const;
 
 export const staffAlerts = sqliteTable(

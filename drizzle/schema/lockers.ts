@@ -12,8 +12,8 @@ export const DOOR_STATES = ['OPEN', 'CLOSED'] as const;
 export const OCCUPANCIES = ['EMPTY', 'OCCUPIED', 'UNKNOWN'] as const;
 export const CHARGING_STATES = ['IDLE', 'CHARGING', 'CHARGED'] as const;
 export const COMPARTMENT_STATES = ['AVAILABLE', 'RESERVED', 'IN_USE', 'OUT_OF_SERVICE', 'FAULT'] as const;
-/** What a controller may report (schema.graphql DeviceEventKind). */
-export const DEVICE_EVENT_KINDS = [
+/** Compartment kinds a controller may report (schema.graphql DeviceEventKind): they need a label. */
+export const COMPARTMENT_EVENT_KINDS = [
   'DOOR_OPENED',
   'DOOR_CLOSED',
   'OCCUPIED',
@@ -25,8 +25,51 @@ export const DEVICE_EVENT_KINDS = [
   'TAMPER',
   'PICKUP_QR_OFFLINE',
 ] as const;
-/** The log's kinds: the controller's, plus the server's own presence events. */
-export const LOCKER_EVENT_KINDS = [...DEVICE_EVENT_KINDS, 'BANK_ONLINE', 'BANK_OFFLINE'] as const;
+/** Bank-level kinds a controller may report: no compartment label. */
+export const BANK_EVENT_KINDS = [
+  'POWER_LOST',
+  'POWER_RESTORED',
+  'UPS_ON_BATTERY',
+  'UPS_BATTERY_LOW',
+  'CABINET_TAMPER',
+  'TEMPERATURE_HIGH',
+  'TEMPERATURE_NORMAL',
+] as const;
+/** What a controller may report. Other names are stored as UNRECOGNISED with the name kept. */
+export const DEVICE_EVENT_KINDS = [...COMPARTMENT_EVENT_KINDS, ...BANK_EVENT_KINDS] as const;
+/**
+ * The log's kinds: the controller's, the server's own presence events, a range
+ * declared lost, and UNRECOGNISED for names from newer firmware.
+ */
+export const LOCKER_EVENT_KINDS = [
+  ...DEVICE_EVENT_KINDS,
+  'BANK_ONLINE',
+  'BANK_OFFLINE',
+  'EVENTS_LOST',
+  'UNRECOGNISED',
+] as const;
+/** Why an event was stored without effect (schema.graphql EventRejection). */
+export const EVENT_REJECTIONS = [
+  'UNKNOWN_COMPARTMENT',
+  'UNKNOWN_KIND',
+  'INVALID_TIME',
+  'INVALID_LABEL',
+  'TOO_LARGE',
+] as const;
+/** Notes on an event stored and applied (schema.graphql EventFlag). */
+export const EVENT_FLAGS = ['CLOCK_OUT_OF_RANGE', 'CLOCK_CORRECTED', 'TRUNCATED'] as const;
+/** Standard fault codes (schema.graphql FaultCode). */
+export const FAULT_CODES = [
+  'LOCK_JAMMED',
+  'LOCK_NO_RESPONSE',
+  'DOOR_SENSOR',
+  'OCCUPANCY_SENSOR',
+  'CHARGER',
+  'DOOR_FORCED',
+  'POWER',
+  'COMMUNICATION',
+  'OTHER',
+] as const;
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -104,10 +147,22 @@ export const lockerEvents = sqliteTable(
     compartmentId: text('compartment_id').references(() => compartments.id, { onDelete: 'set null' }),
     label: text('label'),
     kind: text('kind', { enum: LOCKER_EVENT_KINDS }).notNull(),
+    /** The kind as the controller sent it, when it is not one of ours (kind UNRECOGNISED). */
+    reportedKind: text('reported_kind'),
     deviceGeneration: integer('device_generation'),
+    /** Up to 2^53 − 1 (SQLite integers are 64-bit). */
     seq: integer('seq'),
+    /** On the server's time line: `at`, corrected or replaced as `flags` say. */
     occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }).notNull(),
     receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The controller's `at` exactly as sent, when it was not used as is. */
+    reportedAt: text('reported_at'),
+    /** Set when the event was stored without effect. */
+    rejection: text('rejection', { enum: EVENT_REJECTIONS }),
+    /** EVENT_FLAGS, comma-separated; '' for none. */
+    flags: text('flags').notNull().default(''),
+    /** Fault code as sent (FAULT). */
+    code: text('code'),
     detail: text('detail'),
   },
   (t) => [
@@ -115,3 +170,26 @@ export const lockerEvents = sqliteTable(
     index('locker_events_bank_id_idx').on(t.bankId, t.id),
   ],
 );
+
+/** What a bank's controller said about itself (protocol version 2) and how it is doing. One row per bank. */
+export const bankControllers = sqliteTable('bank_controllers', {
+  bankId: text('bank_id')
+    .primaryKey()
+    .references(() => lockerBanks.id, { onDelete: 'cascade' }),
+  /** 1 for controllers that state no version. */
+  protocolVersion: integer('protocol_version').notNull().default(1),
+  model: text('model'),
+  serial: text('serial'),
+  firmware: text('firmware'),
+  /** JSON array of strings, as stated. */
+  capabilities: text('capabilities').notNull().default('[]'),
+  connectedAt: integer('connected_at', { mode: 'timestamp_ms' }),
+  disconnectedAt: integer('disconnected_at', { mode: 'timestamp_ms' }),
+  /** Controller clock minus server clock; null when never measured. */
+  clockOffsetMs: integer('clock_offset_ms'),
+  clockMeasuredAt: integer('clock_measured_at', { mode: 'timestamp_ms' }),
+  /** The last reportControllerHealth input (JSON), and when it arrived. */
+  health: text('health'),
+  healthAt: integer('health_at', { mode: 'timestamp_ms' }),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(now),
+});

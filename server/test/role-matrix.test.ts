@@ -71,6 +71,7 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Query.lockerBanks': () => ({}),
   'Query.lockerBank': (w) => ({ id: w.bankId }),
   'Query.lockerEvents': (w) => ({ bankId: w.bankId }),
+  'Query.lockerEventLog': (w) => ({ bankId: w.bankId }),
   'Query.devOutbox': () => ({}),
   'Query.myParcels': () => ({}),
   'Query.parcels': () => ({}),
@@ -128,6 +129,9 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
     events: [{ seq: 1, label: 'A03', kind: 'DOOR_CLOSED', at: new Date().toISOString() }],
   }),
   'Mutation.acknowledgeCommand': () => ({ id: 'cmd_nope', outcome: 'OPENED' }),
+  // Not acceptedThroughSeq + 1, so refused as bad input and nothing is marked.
+  'Mutation.markLockerEventsLost': () => ({ fromSeq: 1_000_000, throughSeq: 1_000_000, reason: 'matrix' }),
+  'Mutation.reportControllerHealth': () => ({ input: { at: new Date().toISOString() } }),
 
   'Subscription.compartmentUpdated': () => ({}),
   'Subscription.lockerBankUpdated': () => ({}),

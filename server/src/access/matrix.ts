@@ -96,6 +96,8 @@ export const MATRIX = {
   'Query.lockerBanks': SEES_BANKS,
   'Query.lockerBank': SEES_BANKS,
   'Query.lockerEvents': { ...OPERATORS, DEPARTMENT: 'department' },
+  /** The whole log, paged; also governs LockerBank.controller (what the controller said about itself). */
+  'Query.lockerEventLog': { ...OPERATORS, DEPARTMENT: 'department' },
   /** Every mail the server would have sent, to anyone: admins only, and only with DEV_OUTBOX on. */
   'Query.devOutbox': ADMIN,
   'Query.myParcels': PERSON_OWN,
@@ -147,6 +149,8 @@ export const MATRIX = {
   'Mutation.setCourierBanks': ADMIN,
   'Mutation.reportLockerEvents': CONTROLLER,
   'Mutation.acknowledgeCommand': CONTROLLER,
+  'Mutation.markLockerEventsLost': CONTROLLER,
+  'Mutation.reportControllerHealth': CONTROLLER,
 
   // Subscriptions: the scope is applied to every event delivered, not only when subscribing.
   'Subscription.compartmentUpdated': SEES_BANKS,

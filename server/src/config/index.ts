@@ -73,14 +73,36 @@ export const configSchema = z.object({
   DEVICE_OFFLINE_GRACE_MS: ms.default(15_000),
   /** Keep-alive ping interval on WebSockets; shorter than any proxy idle timeout. */
   WS_KEEPALIVE_MS: ms.default(12_000),
-  /** Largest WebSocket frame accepted; bigger frames close the socket with 1009. */
+  /**
+   * Largest WebSocket frame accepted; bigger frames close the socket with 1009.
+   * Must hold a full batch of events: DEVICE_BATCH_LIMIT × DEVICE_EVENT_MAX_BYTES
+   * plus 64 KiB for the rest of the message (checked below).
+   */
   WS_MAX_PAYLOAD_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(256 * 1024),
+    .default(1024 * 1024),
   /** Most events one reportLockerEvents call may carry. */
   DEVICE_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
+  /**
+   * Largest event, encoded as JSON in UTF-8. A larger one is stored without
+   * effect (TOO_LARGE); a batch whose events all keep to it always fits a frame.
+   */
+  DEVICE_EVENT_MAX_BYTES: z.coerce.number().int().min(256).max(65_536).default(1536),
+  /** Controller clock within this of the server's: event times are used as reported. */
+  DEVICE_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Sanity window for event times: not further ahead of the server than this … */
+  DEVICE_CLOCK_MAX_AHEAD_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** … and not older than this (a controller's journal may hold days of offline events). */
+  DEVICE_EVENT_MAX_AGE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 366)
+    .default(24 * 30),
+  /** How often version 2 controllers send reportControllerHealth (told in connection_ack). */
+  DEVICE_HEALTH_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   /** Lifetime of a staff or remote open command. */
   OPEN_COMMAND_TTL_MS: ms.default(30_000),
   SESSION_TTL_HOURS: z.coerce
@@ -179,7 +201,17 @@ const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
     problem('HTTP_HEADERS_TIMEOUT_MS', 'must be longer than HTTP_KEEP_ALIVE_TIMEOUT_MS');
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS)
     problem('HTTP_HEADERS_TIMEOUT_MS', 'must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  // A controller that keeps to the stated batch limits must never meet the frame limit (1009).
+  const fullBatch = c.DEVICE_BATCH_LIMIT * c.DEVICE_EVENT_MAX_BYTES + DEVICE_FRAME_ENVELOPE_BYTES;
+  if (fullBatch > c.WS_MAX_PAYLOAD_BYTES)
+    problem(
+      'WS_MAX_PAYLOAD_BYTES',
+      `must be at least DEVICE_BATCH_LIMIT × DEVICE_EVENT_MAX_BYTES + 64 KiB (${fullBatch}) so a full batch of events fits a frame`,
+    );
 });
+
+/** Room in a frame for what surrounds a batch of events (the message, the query text). */
+export const DEVICE_FRAME_ENVELOPE_BYTES = 64 * 1024;
 
 export type Config = z.infer<typeof configSchema>;
 

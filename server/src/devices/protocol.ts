@@ -1,21 +1,32 @@
 /**
- * Constants of the locker controller protocol. PROTOCOL.md beside this file
- * describes every message; keep the two in step.
+ * Constants and message shapes of the locker controller protocol. PROTOCOL.md
+ * beside this file describes every message; keep the two in step.
  */
 
-/** WebSocket close codes a controller must handle. */
+/** Protocol versions this server speaks. A controller that states none speaks 1 (deprecated). */
+export const PROTOCOL_VERSIONS = [1, 2] as const;
+export const CURRENT_PROTOCOL_VERSION = 2;
+export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
+
+/** WebSocket close codes a controller must handle (PROTOCOL.md 5). */
 export const DeviceCloseCode = {
-  /** Replaced by a newer connection with the same token. Do not reconnect: another controller holds the token. */
+  /**
+   * Replaced by a newer connection with the same token. If this was your only
+   * connection, reconnect after back-off; repeated 4000s mean another device
+   * holds your token.
+   */
   Replaced: 4000,
-  /** graphql-ws: malformed message (not JSON, unknown type). Fix the firmware. */
-  BadRequest: 4400,
+  /** What connection_ack said has changed (e.g. the pickup signing keys were rotated): reconnect now, with back-off. */
+  Reconnect: 4001,
+  /**
+   * This connection's connection_init arrived after a newer connection with the
+   * same token was already live: keep the newer one. If you hold none, reconnect after back-off.
+   */
+  Superseded: 4002,
+  /** The connection_init payload is malformed (e.g. protocolVersion not a number, a field too long). Fix and reconnect with back-off. */
+  BadInit: 4400,
   /** Missing, wrong or revoked device token. Do not reconnect until re-provisioned. */
   Forbidden: 4403,
-  /**
-   * What connection_ack said has changed (the pickup signing keys were
-   * rotated): reconnect now, with the usual back-off, to get a fresh ack.
-   */
-  Reconnect: 4001,
   /** ws: frame larger than the server accepts (WS_MAX_PAYLOAD_BYTES). */
   MessageTooBig: 1009,
 } as const;
@@ -27,12 +38,60 @@ export const DeviceCloseCode = {
  */
 export const PICKUP_QR_CLOCK_SKEW_SECONDS = 300;
 
+/** Field limits of connection_init's `controller` (longer is refused with 4400). */
+export const INIT_LIMITS = { text: 100, capabilities: 32, capability: 40 } as const;
+
+/** What a controller sends in `connection_init` (version 2 adds all but deviceToken). */
+export interface DeviceInitPayload {
+  deviceToken: string;
+  /** The highest protocol version the controller speaks; absent for version 1. */
+  protocolVersion?: number;
+  controller?: {
+    model?: string;
+    serial?: string;
+    firmware?: string;
+    /** ControllerCapability names; unknown ones are kept. */
+    capabilities?: string[];
+    /** The controller's clock when it sent this (ISO 8601 with a zone): the server measures the offset. */
+    time?: string;
+  };
+}
+
+/** Limits a controller must keep to, as stated in connection_ack (version 2). */
+export interface DeviceLimits {
+  maxBatchEvents: number;
+  /** Largest event, JSON-encoded in UTF-8. maxBatchEvents × maxEventBytes always fits in maxFrameBytes. */
+  maxEventBytes: number;
+  maxFrameBytes: number;
+  maxLabelLength: number;
+  maxDetailLength: number;
+  maxCodeLength: number;
+  maxKindLength: number;
+  keepAliveMs: number;
+  offlineGraceMs: number;
+  healthIntervalSeconds: number;
+  clockToleranceSeconds: number;
+  clockMaxAheadSeconds: number;
+  eventMaxAgeHours: number;
+  qrClockSkewSeconds: number;
+}
+
 /** What the server sends in `connection_ack` to a controller. */
 export interface DeviceAckPayload {
+  /** The version both speak: the lower of the controller's and the server's. 1 for controllers that state none. */
+  protocolVersion: ProtocolVersion;
+  /** Set for version 1: what the operator should know (the version is deprecated). */
+  deprecation: string | null;
+  server: { name: 'baylight'; version: string; protocolVersions: readonly number[]; time: string };
+  limits: DeviceLimits;
   bankId: string;
   bankName: string;
-  /** Every event up to this seq is stored; continue numbering after it. */
+  /** The device token generation; numbering of seqs restarts at 1 in each. */
+  generation: number;
+  /** Every event up to this seq is stored (in this generation); continue numbering after it. */
   acceptedThroughSeq: number;
+  /** Controller clock minus server clock as measured from connection_init's `time`; null when not sent. */
+  clockOffsetMs: number | null;
   /**
    * The bank's compartments; `depositId` is the deposit each holds now (null
    * when none): an offline QR opens a compartment only if its `dep` claim

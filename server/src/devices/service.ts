@@ -200,7 +200,13 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         resendFromSeq: outcome.resendFromSeq,
         stored: outcome.stored,
         duplicates: outcome.duplicates,
-        rejected: outcome.unknownLabels.map((seq) => ({ seq, reason: 'UNKNOWN_COMPARTMENT' as const })),
+        rejected: outcome.unknownLabels.map((seq) => ({
+          seq,
+          reason: 'UNKNOWN_COMPARTMENT' as const,
+          message: `No compartment with that label in this bank.`,
+        })),
+        flagged: [],
+        conflicts: [],
       };
     },
 

@@ -11,7 +11,7 @@ import { parcelResolvers } from '../parcels/resolvers.js';
 import type { Resolvers } from '../generated/graphql.js';
 import { lockerResolvers } from '../lockers/resolvers.js';
 import { peopleResolvers } from '../people/resolvers.js';
-import { DateTime } from './scalars.js';
+import { DateTime, EventKindName, EventSeq, SafeInt } from './scalars.js';
 
 export const schemaPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../schema.graphql');
 
@@ -27,7 +27,7 @@ export function buildSchema() {
   return makeExecutableSchema({
     typeDefs: readFileSync(schemaPath, 'utf8'),
     resolvers: [
-      { DateTime },
+      { DateTime, SafeInt, EventSeq, EventKindName },
       unions,
       peopleResolvers,
       lockerResolvers,

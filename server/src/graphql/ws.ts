@@ -97,7 +97,13 @@ export function attachWebSocketServer(opts: {
           guard.release(extra.socket);
           services.devices.attach(found.bank.id, connection);
           services.sockets.register(extra.socket, principalOfDevice(found.identity));
-          const ack: DeviceAckPayload = services.parcels.controllerAck(found.bank);
+          // TODO(issue 7): the full version 2 ack (devices service).
+          const ack = {
+            bankId: found.bank.id,
+            bankName: found.bank.name,
+            acceptedThroughSeq: found.bank.lastSeq,
+            ...services.parcels.controllerAck(found.bank),
+          } satisfies Partial<DeviceAckPayload>;
           return ack as unknown as Record<string, unknown>;
         }
         const viewer = services.authenticate(bearer(params.authorization));

@@ -35,10 +35,8 @@ export function patchForEvent(c: Sensed, kind: LockerEventKind): CompartmentPatc
       return c.state === 'OUT_OF_SERVICE' ? {} : { state: 'FAULT' };
     case 'FAULT_CLEARED':
       return c.state === 'FAULT' ? { state: c.occupancy === 'OCCUPIED' ? 'IN_USE' : 'AVAILABLE' } : {};
-    case 'TAMPER':
-    case 'PICKUP_QR_OFFLINE':
-    case 'BANK_ONLINE':
-    case 'BANK_OFFLINE':
+    default:
+      // TAMPER, PICKUP_QR_OFFLINE and bank-level or server kinds change no compartment.
       return {};
   }
 }

@@ -719,13 +719,10 @@ export function createParcelService(deps: ParcelServiceDeps) {
     onControllerEvent,
     sweep,
 
-    /** The connection_ack for a controller of `bank` (PROTOCOL.md, 1). */
-    controllerAck(bank: { id: string; name: string; lastSeq: number }): DeviceAckPayload {
+    /** The parcels' part of a controller's connection_ack (PROTOCOL.md, 1): deposits, keys, revocations. */
+    controllerAck(bank: { id: string }): Pick<DeviceAckPayload, 'compartments' | 'pickupKeys' | 'revokedPickupTokens'> {
       const deposits = store.depositsInBank(bank.id);
       return {
-        bankId: bank.id,
-        bankName: bank.name,
-        acceptedThroughSeq: bank.lastSeq,
         compartments: lockers.store.compartmentsByBankIds([bank.id]).map((c) => ({
           label: c.label,
           size: c.size,

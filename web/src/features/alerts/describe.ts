@@ -8,6 +8,11 @@ export const ALERT_LABEL: Record<StaffAlertKind, string> = {
   DOOR_DID_NOT_OPEN: 'Door did not open',
   QR_REUSED: 'QR code reused',
   DEPOSIT_FAILED: 'Deposit failed',
+  COMMAND_FAILED: 'Door did not unlock',
+  EVENTS_LOST: 'Locker events lost',
+  EVENT_REJECTED: 'Locker sent events it could not use',
+  CLOCK_OFF: 'Locker clock is wrong',
+  BANK_CONDITION: 'Locker bank condition',
 };
 
 export const ALERT_EXPLANATION: Record<StaffAlertKind, string> = {
@@ -20,6 +25,16 @@ export const ALERT_EXPLANATION: Record<StaffAlertKind, string> = {
   QR_REUSED:
     'A locker opened for a QR code that was already used or revoked, while it was offline. Check the compartment and the parcel.',
   DEPOSIT_FAILED: 'A deposit did not complete: the parcel was not put in. It is at the desk.',
+  COMMAND_FAILED:
+    'The locker answered that a door it was told to open did not unlock. Try again once; if it fails again, check the lock and take the compartment out of service.',
+  EVENTS_LOST:
+    "The locker controller lost part of its event log (for example after its storage was replaced). What happened in that range is unknown: check the compartments named in the bank's log.",
+  EVENT_REJECTED:
+    "The locker reported events this server could not use (an unknown kind from newer firmware, an unknown door or a bad time). They are kept in the bank's event log; tell the locker maker or update the server.",
+  CLOCK_OFF:
+    "The locker controller's clock is wrong. Event times are corrected by the measured offset; fix its time source (NTP) so offline QR checks stay right.",
+  BANK_CONDITION:
+    'The locker bank reported trouble: power lost, running on battery, cabinet opened or too hot. Check it in person.',
 };
 
 /** Kinds that need someone now: a banner on every staff page. */
