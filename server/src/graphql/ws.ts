@@ -104,7 +104,7 @@ export function attachWebSocketServer(opts: {
             acceptedThroughSeq: found.bank.lastSeq,
             ...services.parcels.controllerAck(found.bank),
           } satisfies Partial<DeviceAckPayload>;
-          return ack as unknown as Record<string, unknown>;
+          return ack;
         }
         const viewer = services.authenticate(bearer(params.authorization));
         if (!viewer) return false; // 4403 Forbidden: no data without a valid token
