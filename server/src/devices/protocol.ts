@@ -8,7 +8,7 @@ export const PROTOCOL_VERSIONS = [1, 2] as const;
 export const CURRENT_PROTOCOL_VERSION = 2;
 export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 
-/** WebSocket close codes a controller must handle (PROTOCOL.md 5). */
+/** WebSocket close codes a controller must handle (PROTOCOL.md 8). */
 export const DeviceCloseCode = {
   /**
    * Replaced by a newer connection with the same token. If this was your only
@@ -40,6 +40,14 @@ export const PICKUP_QR_CLOCK_SKEW_SECONDS = 300;
 
 /** Field limits of connection_init's `controller` (longer is refused with 4400). */
 export const INIT_LIMITS = { text: 100, capabilities: 32, capability: 40 } as const;
+
+/** Field limits of an event (PROTOCOL.md 3), as stated in connection_ack `limits`. */
+export const EVENT_FIELD_LIMITS = { label: 16, detail: 500, code: 32, kind: 64 } as const;
+
+/** What the ack of a version 1 controller tells its operator (PROTOCOL.md 9). */
+export const VERSION_1_DEPRECATION =
+  'Protocol version 1 is deprecated: update the controller firmware to speak version 2 ' +
+  '(clock offset, controller details, health reports). Version 1 stays accepted for at least 12 months after 0.1.0.';
 
 /** What a controller sends in `connection_init` (version 2 adds all but deviceToken). */
 export interface DeviceInitPayload {
