@@ -9,6 +9,8 @@ import type { Bus } from './bus/index.js';
 import { RevocationCloseCode } from './bus/revocations.js';
 import type { Config } from './config/index.js';
 import { tables, type Db } from './db/index.js';
+import { createControllerStore } from './devices/controllers.js';
+import { deviceLimits, readServerVersion } from './devices/handshake.js';
 import { createDeviceService } from './devices/service.js';
 import { createCommandStore } from './devices/store.js';
 import { createLockerService } from './lockers/service.js';
@@ -85,12 +87,21 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   const devices = createDeviceService({
     lockers,
     commands: createCommandStore(db),
+    controllers: createControllerStore(db),
     bus,
     clock,
     logger: logger.child({ domain: 'devices' }),
     offlineGraceMs: config.DEVICE_OFFLINE_GRACE_MS,
     batchLimit: config.DEVICE_BATCH_LIMIT,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
+    limits: deviceLimits(config),
+    serverVersion: readServerVersion(),
+    clockToleranceMs: config.DEVICE_CLOCK_TOLERANCE_SECONDS * 1000,
+    // With keep-alive off (0), still at most once a second.
+    lastSeenIntervalMs: Math.max(config.WS_KEEPALIVE_MS, 1_000),
+    // `audit` is made below and only used once controllers connect.
+    raiseAlert: (alert) => audit.raise(alert),
+    personName: (personId) => people.findById(personId)?.name ?? null,
   });
   const kiosks = createKioskService({
     db,
@@ -142,6 +153,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   devices.addEventHook(parcels.onControllerEvent);
   lockers.setBookingCheck((compartmentId) => !!parcels.store.activeInCompartment(db.orm, compartmentId));
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
+  devices.setAckExtension((bank) => parcels.controllerAck(bank));
   devices.onControllerEvents((bankId, events) => {
     const bank = lockers.store.getBank(bankId);
     audit.onControllerEvents(bankId, bank?.name ?? bankId, events);

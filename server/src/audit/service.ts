@@ -14,8 +14,13 @@ import type { Logger } from '../shared/logger.js';
 import { createAuditStore } from './store.js';
 import { alertTopic, type AlertKind, type ReportedOpeningRow, type StaffAlertRow } from './types.js';
 
-/** Alert kinds that stay one open alert per bank and compartment until staff resolve it. */
-const DEDUPED_UNTIL_RESOLVED: ReadonlySet<AlertKind> = new Set(['DOOR_LEFT_OPEN', 'TAMPER', 'DOOR_DID_NOT_OPEN']);
+/** Alert kinds that stay one open alert per bank and compartment (or per bank, without one) until staff resolve it. */
+const DEDUPED_UNTIL_RESOLVED: ReadonlySet<AlertKind> = new Set([
+  'DOOR_LEFT_OPEN',
+  'TAMPER',
+  'DOOR_DID_NOT_OPEN',
+  'CLOCK_OFF',
+]);
 
 export interface AuditServiceDeps {
   db: Db;

@@ -10,6 +10,7 @@ const DOOR_OPEN_VIAS: readonly string[] = [
   'STAFF_OVERRIDE',
   'RECALL',
 ];
+import { isAcknowledgedLate } from './service.js';
 import type { CommandRow } from './types.js';
 
 export const deviceResolvers: Resolvers = {
@@ -31,12 +32,18 @@ export const deviceResolvers: Resolvers = {
     acknowledgeCommand: (_, { id, outcome, detail }, { viewer, device, services }) => ({
       command: services.devices.acknowledge(device ?? viewer, id, outcome, detail),
     }),
+    reportControllerHealth: (_, { input }, { viewer, device, services }) =>
+      services.devices.reportHealth(device ?? viewer, input),
   },
   Subscription: {
     lockerCommands: {
       subscribe: (_, __, { viewer, device, services }) => services.devices.commandStream(device ?? viewer),
       resolve: (command: CommandRow) => command,
     },
+  },
+  LockerBank: {
+    controller: (bank, _, { viewer, services, loaders }) =>
+      services.devices.controllerInfo(viewer, bank, (bankId) => loaders.controllerByBank.load(bankId)),
   },
   LockerCommand: {
     compartmentLabel: (c) => c.label,
@@ -45,5 +52,6 @@ export const deviceResolvers: Resolvers = {
     depositId: (c) =>
       c.kind === 'OPEN_COMPARTMENT' && (c.via === 'DEPOSIT' || c.via === 'COURIER_DEPOSIT') ? c.parcelId : null,
     ttlMs: (c, _, { services }) => Math.max(0, c.expiresAt.getTime() - services.clock.now().getTime()),
+    acknowledgedLate: (c) => isAcknowledgedLate(c),
   },
 };

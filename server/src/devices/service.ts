@@ -1,30 +1,48 @@
 /**
  * The server side of the locker controller protocol (PROTOCOL.md beside this
- * file): controller identity and presence, event ingest, and commands.
+ * file): the handshake (handshake.ts), connections and presence
+ * (connections.ts), what controllers say about themselves (controllers.ts),
+ * event ingest, and commands.
  */
 import { z } from 'zod';
 import { DEVICE_EVENT_KINDS } from '../../../drizzle/schema/lockers.js';
+import type { AlertKind } from '../audit/types.js';
 import type { Bus } from '../bus/index.js';
 import { deviceCredentialId, publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
-import type { LockerEventRow } from '../lockers/types.js';
+import type { BankRow, LockerEventRow } from '../lockers/types.js';
 import { authorize, authorizeController, type Principal } from '../access/authorize.js';
 import { bankScopeOf, inScope } from '../access/scope.js';
 import type { Viewer } from '../people/types.js';
 import { transformIterator } from '../shared/async-iter.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/crypto.js';
-import { badInput, notFound } from '../shared/errors.js';
+import { alreadySubscribed, badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { DeviceCloseCode } from './protocol.js';
+import {
+  createCommandStreams,
+  createConnectionRegistry,
+  refusedStream,
+  releasedWhenDone,
+  type DeviceConnection,
+} from './connections.js';
+import { capabilitiesOf, healthOf, type ControllerRow, type ControllerStore } from './controllers.js';
+import {
+  buildConnectionAck,
+  clockOffsetMs,
+  initRefusalReason,
+  negotiateVersion,
+  parseConnectionInit,
+  type AckExtension,
+} from './handshake.js';
+import { parseHealthInput, type HealthInput } from './health.js';
+import { DeviceCloseCode, type DeviceAckPayload, type DeviceLimits } from './protocol.js';
 import type { CommandStore } from './store.js';
 import { commandTopic, type CommandRow, type DeviceIdentity } from './types.js';
 
-export interface DeviceConnection {
-  close(code: number, reason: string): void;
-}
+export type { DeviceConnection } from './connections.js';
 
 const eventInputSchema = z.object({
   seq: z
@@ -58,48 +76,108 @@ export type OpenResult =
 export interface DeviceServiceDeps {
   lockers: LockerService;
   commands: CommandStore;
+  controllers: ControllerStore;
   bus: Bus;
   clock: Clock;
   logger: Logger;
   offlineGraceMs: number;
   batchLimit: number;
   openCommandTtlMs: number;
+  /** What connection_ack states in `limits` (handshake.ts deviceLimits). */
+  limits: DeviceLimits;
+  /** The server's release, read once at start (handshake.ts readServerVersion). */
+  serverVersion: string;
+  /** A controller clock off by more than this raises CLOCK_OFF and is not trusted. */
+  clockToleranceMs: number;
+  /** Pongs and messages update a bank's last_seen_at at most this often (the keep-alive interval). */
+  lastSeenIntervalMs: number;
+  /** Staff alerts (the audit service's `raise`). */
+  raiseAlert(alert: {
+    kind: AlertKind;
+    bankId: string;
+    compartmentLabel?: string | null;
+    parcelId?: string | null;
+    message: string;
+  }): unknown;
+  /** A person's name, for alerts that say who asked. */
+  personName(personId: string): string | null;
+}
+
+/** What a connection_init leads to: the ack to send, or the close code and reason. */
+export type ConnectOutcome =
+  { ok: true; identity: DeviceIdentity; ack: DeviceAckPayload } | { ok: false; code: number; reason: string };
+
+/** `+2 h 0 min` style: how far a controller's clock is off, for people. */
+export function describeOffset(offsetMs: number): string {
+  const total = Math.round(Math.abs(offsetMs) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const size = h ? `${h} h ${m} min` : m ? `${m} min ${s} s` : `${s} s`;
+  return `${size} ${offsetMs >= 0 ? 'ahead of' : 'behind'} the server's`;
 }
 
 export function createDeviceService(deps: DeviceServiceDeps) {
-  const { lockers, commands, bus, clock, logger } = deps;
-  /** The live connection per bank on this instance; the newest wins. */
-  const connections = new Map<string, DeviceConnection>();
-  const offlineTimers = new Map<string, NodeJS.Timeout>();
+  const { lockers, commands, controllers, bus, clock, logger } = deps;
   const listeners: ControllerEventsListener[] = [];
   const hooks: ControllerEventHook[] = [];
   let prepare: (events: readonly { kind: string; detail?: string | null }[]) => Promise<void> = () => Promise.resolve();
-  let disposed = false;
+  let ackExtension: (bank: BankRow) => AckExtension = () => ({
+    compartments: [],
+    pickupKeys: [],
+    revokedPickupTokens: [],
+  });
+  const streams = createCommandStreams();
+  const connections = createConnectionRegistry({
+    lockers,
+    clock,
+    logger,
+    offlineGraceMs: deps.offlineGraceMs,
+    lastSeenIntervalMs: deps.lastSeenIntervalMs,
+    // OFFLINE: nothing is kept for the bank, so a door never opens minutes after the person left.
+    onOffline: (bankId) => {
+      const expired = commands.expireOpenForBank(bankId, clock.now());
+      if (expired.length) logger.info({ bankId, commands: expired.map((c) => c.id) }, 'bank offline: commands expired');
+    },
+  });
 
-  function setStatus(bankId: string, status: 'ONLINE' | 'OFFLINE') {
-    const bank = lockers.store.setBankStatus(bankId, status, clock.now());
-    if (bank) {
-      logger.info({ bankId, status }, `bank ${bank.name} is ${status.toLowerCase()}`);
-      lockers.publishBank(bank);
-    }
-  }
-
-  function scheduleOffline(bankId: string) {
-    // Sockets closed by a shutdown are not controllers going away.
-    if (disposed) return;
-    clearTimeout(offlineTimers.get(bankId));
-    const timer = setTimeout(() => {
-      offlineTimers.delete(bankId);
-      if (!connections.has(bankId)) setStatus(bankId, 'OFFLINE');
-    }, deps.offlineGraceMs);
-    timer.unref();
-    offlineTimers.set(bankId, timer);
-  }
+  /** ONLINE (connected, or away for less than the grace period): a command sent now reaches it if it comes back. */
+  const isOnline = (bankId: string) => lockers.store.getBank(bankId)?.status === 'ONLINE';
 
   function expireIfDue(cmd: CommandRow, now: Date): boolean {
     if (cmd.expiresAt > now) return false;
     commands.expireOverdue(now);
     return true;
+  }
+
+  /** CLOCK_OFF when a measured offset is beyond the tolerance; one open alert per bank (audit dedupes). */
+  function checkClock(bankId: string, offsetMs: number, measuredBy: string) {
+    if (Math.abs(offsetMs) <= deps.clockToleranceMs) return;
+    const name = lockers.store.getBank(bankId)?.name ?? bankId;
+    deps.raiseAlert({
+      kind: 'CLOCK_OFF',
+      bankId,
+      message:
+        `${name}: the controller's clock is ${describeOffset(offsetMs)} (measured from its ${measuredBy}; ` +
+        `tolerance ${Math.round(deps.clockToleranceMs / 1000)} s). Its event times are corrected by it; fix its time source (NTP).`,
+    });
+  }
+
+  /** COMMAND_FAILED: the door of an opening did not open. Names the bank, the door, how, who asked and why. */
+  function raiseCommandFailed(cmd: CommandRow) {
+    const bank = lockers.store.getBank(cmd.bankId)?.name ?? cmd.bankId;
+    const who = cmd.requestedBy ? (deps.personName(cmd.requestedBy) ?? 'a person no longer on file') : 'the system';
+    const answer =
+      cmd.outcome === 'UNKNOWN_COMPARTMENT' ? 'has no such door' : 'answered that the lock did not release';
+    const detail = cmd.outcomeDetail ? ` (${cmd.outcomeDetail})` : '';
+    const reason = cmd.reason ? `, reason: "${cmd.reason}"` : '';
+    deps.raiseAlert({
+      kind: 'COMMAND_FAILED',
+      bankId: cmd.bankId,
+      compartmentLabel: cmd.label,
+      parcelId: cmd.parcelId,
+      message: `${bank} ${cmd.label}: the door did not open. The controller ${answer}${detail}. Opening via ${cmd.via}, asked by ${who}${reason}.`,
+    });
   }
 
   return {
@@ -112,38 +190,74 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       return { bank, identity };
     },
 
+    /** The parts of connection_ack other domains state (set once when the services are wired). */
+    setAckExtension(fn: (bank: BankRow) => AckExtension) {
+      ackExtension = fn;
+    },
+
     /**
-     * A controller connected. A previous connection with the same token is
-     * closed (4000): the newest wins, which is what a controller that lost its
-     * link without a close frame needs.
+     * A controller's connection_init, its token already checked (PROTOCOL.md
+     * 1, 2): the payload is read (4400 when malformed), the connection takes
+     * the bank unless a later-accepted one holds it (4002), what the
+     * controller said is stored, and the ack is built.
      */
-    attach(bankId: string, connection: DeviceConnection) {
-      const previous = connections.get(bankId);
-      connections.set(bankId, connection);
-      if (previous && previous !== connection) {
-        previous.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
+    connect(
+      found: { bank: BankRow; identity: DeviceIdentity },
+      payload: Record<string, unknown>,
+      connection: DeviceConnection,
+    ): ConnectOutcome {
+      const receivedAt = clock.now();
+      const parsed = parseConnectionInit(payload);
+      if (!parsed.ok) {
+        return { ok: false, code: DeviceCloseCode.BadInit, reason: initRefusalReason(parsed.field, parsed.problem) };
       }
-      clearTimeout(offlineTimers.get(bankId));
-      offlineTimers.delete(bankId);
-      setStatus(bankId, 'ONLINE');
+      const bankId = found.bank.id;
+      const claim = connections.claim(bankId, connection);
+      if (!claim.ok) {
+        return { ok: false, code: DeviceCloseCode.Superseded, reason: 'Superseded: a newer connection is live' };
+      }
+      const { init } = parsed;
+      const protocolVersion = negotiateVersion(init.requestedVersion);
+      const offset = init.time ? clockOffsetMs(init.time, receivedAt) : null;
+      controllers.recordConnected(bankId, {
+        protocolVersion,
+        model: init.model,
+        serial: init.serial,
+        firmware: init.firmware,
+        capabilities: init.capabilities,
+        connectedAt: receivedAt,
+        clockOffsetMs: offset,
+      });
+      if (offset !== null) checkClock(bankId, offset, 'connection_init');
+      const ack = buildConnectionAck({
+        protocolVersion,
+        serverVersion: deps.serverVersion,
+        now: clock.now(),
+        limits: deps.limits,
+        bank: found.bank,
+        clockOffsetMs: offset,
+        extension: ackExtension(found.bank),
+      });
+      return { ok: true, identity: { ...found.identity, connectionId: connection.acceptedOrder }, ack };
     },
 
-    /** A controller's socket closed; it shows OFFLINE only if it stays away for the grace period. */
-    detach(bankId: string, connection: DeviceConnection) {
-      if (connections.get(bankId) !== connection) return;
-      connections.delete(bankId);
-      scheduleOffline(bankId);
+    /** A controller's socket closed; the bank shows OFFLINE only if it stays away for the grace period. */
+    disconnect(bankId: string, connection: DeviceConnection) {
+      streams.forget(connection.acceptedOrder);
+      if (connections.release(bankId, connection)) controllers.recordDisconnected(bankId, clock.now());
     },
 
-    isConnected: (bankId: string) => connections.has(bankId),
-    connectedCount: () => connections.size,
+    /** A pong or a message on a controller's socket (PROTOCOL.md 2, Keep-alive). */
+    noteSignOfLife: (bankId: string) => connections.noteSignOfLife(bankId),
+
+    /** A controller's socket is live on this instance. */
+    isConnected: (bankId: string) => connections.hasLive(bankId),
+    /** The bank is ONLINE: commands for it are kept until its controller subscribes (or they expire). */
+    isOnline,
+    connectedCount: () => connections.liveCount(),
 
     /** After a restart, banks recorded ONLINE get the grace period to reconnect to this instance. */
-    resumePresence() {
-      for (const bank of lockers.store.listBanks()) {
-        if (bank.status === 'ONLINE' && !connections.has(bank.id)) scheduleOffline(bank.id);
-      }
-    },
+    resumePresence: () => connections.resumePresence(),
 
     /** Called after the events' transaction commits (timers, logs). */
     onControllerEvents(listener: ControllerEventsListener) {
@@ -211,9 +325,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     },
 
     /**
-     * Sends OPEN_COMPARTMENT to a bank. Refused when the controller is not
-     * connected: a door must never open minutes after the person left, so
-     * nothing is queued for a bank that is away.
+     * Sends OPEN_COMPARTMENT to a bank. Taken while the bank is ONLINE, even
+     * without a `lockerCommands` subscription (between the ack and
+     * subscribing, or during the grace period): it is stored PENDING with its
+     * own expiry and sent when the controller subscribes, if still valid.
+     * Refused for an OFFLINE bank: a door must never open minutes after the
+     * person left, so nothing is queued for a bank that is away.
      */
     requestOpen(req: OpenRequest): OpenResult {
       const compartment = lockers.findCompartment(req.bankId, req.label);
@@ -223,7 +340,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       if (compartment.state === 'OUT_OF_SERVICE' && req.via !== 'STAFF_OVERRIDE') {
         return { __typename: 'OpenRefused', reason: 'OUT_OF_SERVICE', message: `${req.label} is out of service.` };
       }
-      if (bus.listenerCount(commandTopic(req.bankId)) === 0) {
+      if (!isOnline(req.bankId)) {
         return {
           __typename: 'OpenRefused',
           reason: 'BANK_OFFLINE',
@@ -249,11 +366,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     },
 
     /**
-     * Tells a connected controller to refuse a pickup token from now on. A
-     * controller that is away gets the list in its next connection_ack.
+     * Tells an ONLINE bank's controller to refuse a pickup token from now on
+     * (kept like any command until it subscribes). A bank that is OFFLINE
+     * gets the list in its next connection_ack instead.
      */
     sendRevocation(bankId: string, compartmentId: string, label: string, tokenId: string, expiresAt: Date) {
-      if (bus.listenerCount(commandTopic(bankId)) === 0) return;
+      if (!isOnline(bankId)) return;
       const now = clock.now();
       const command = commands.insert({
         id: newId('cmd'),
@@ -290,28 +408,42 @@ export function createDeviceService(deps: DeviceServiceDeps) {
 
     /**
      * The controller's command stream: commands still open for its bank
-     * (e.g. issued just before a reconnect), then new ones. A command past its
-     * expiry is marked EXPIRED and never sent.
+     * (issued while it was away during the grace period, or before it
+     * subscribed), then new ones. A command past its expiry is marked EXPIRED
+     * and never sent. One stream per connection: a second while the first
+     * runs fails with ALREADY_SUBSCRIBED, and no command goes out twice on
+     * one connection.
      */
     commandStream(principal: Principal): AsyncIterableIterator<CommandRow> {
       const device = authorizeController(principal, 'Subscription.lockerCommands');
+      const connection: unknown = device.connectionId ?? device;
+      if (!streams.claim(connection)) {
+        return refusedStream(
+          alreadySubscribed('This connection already receives lockerCommands; keep the first subscription.'),
+        );
+      }
       // Subscribe before reading the pending ones, so a command issued in
-      // between is not missed; the id set drops the one seen twice.
+      // between is not missed; the connection's sent ids drop the one seen twice.
       const live = bus.subscribe<CommandRow>(commandTopic(device.bankId));
-      const seen = new Set<string>();
-      return transformIterator(
+      const stream = transformIterator(
         live,
         (cmd) => {
-          if (seen.has(cmd.id)) return undefined;
-          seen.add(cmd.id);
           const now = clock.now();
+          if (!streams.markSent(connection, cmd.id, cmd.expiresAt, now)) return undefined;
           if (expireIfDue(cmd, now)) return undefined;
           return commands.markDelivered(cmd.id, now) ?? undefined;
         },
         commands.openForBank(device.bankId),
       );
+      return releasedWhenDone(stream, () => streams.release(connection));
     },
 
+    /**
+     * The controller's answer to a command (PROTOCOL.md 5). The first answer
+     * counts, also one after the command expired (a late OPENED means the
+     * door did open: the command becomes DONE and says it was late). An
+     * opening answered FAILED or UNKNOWN_COMPARTMENT raises COMMAND_FAILED.
+     */
     acknowledge(principal: Principal, id: string, outcome: CommandRow['outcome'] & string, detail?: string | null) {
       const device = authorizeController(principal, 'Mutation.acknowledgeCommand');
       const cmd = commands.get(id);
@@ -323,9 +455,14 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         outcomeDetail: detail?.slice(0, 500) ?? null,
         acknowledgedAt: clock.now(),
       });
+      if (!updated) return cmd;
+      if (isAcknowledgedLate(updated)) logger.info({ commandId: id, outcome }, 'command answered after it expired');
       if (outcome !== 'OPENED' && outcome !== 'DONE')
         logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
-      return updated ?? cmd;
+      if (updated.kind === 'OPEN_COMPARTMENT' && (outcome === 'FAILED' || outcome === 'UNKNOWN_COMPARTMENT')) {
+        raiseCommandFailed(updated);
+      }
+      return updated;
     },
 
     getCommand: (id: string) => commands.get(id),
@@ -335,16 +472,73 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       return commands.expireOverdue(clock.now()).length;
     },
 
+    /**
+     * The periodic health report (PROTOCOL.md 2): stored for staff, with the
+     * clock offset measured from its `at` (CLOCK_OFF beyond the tolerance).
+     */
+    reportHealth(principal: Principal, input: HealthInput) {
+      const device = authorizeController(principal, 'Mutation.reportControllerHealth');
+      const receivedAt = clock.now();
+      const { at, health } = parseHealthInput(input);
+      const offset = clockOffsetMs(at, receivedAt);
+      controllers.recordHealth(device.bankId, health, receivedAt, offset);
+      checkClock(device.bankId, offset, 'health report');
+      return { serverTime: receivedAt, clockOffsetMs: offset };
+    },
+
+    /** The store of what controllers said about themselves (loaders batch through it). */
+    controllers,
+
+    /**
+     * LockerBank.controller: who may read the event log (of this bank) sees
+     * what its controller said about itself, its clock and its health.
+     */
+    async controllerInfo(
+      viewer: Viewer | null,
+      bank: BankRow,
+      load: (bankId: string) => Promise<ControllerRow | undefined>,
+    ) {
+      const v = authorize(viewer, 'Query.lockerEventLog');
+      if (!inScope(bankScopeOf(v, 'Query.lockerEventLog'), bank)) {
+        throw forbidden('Only operators and the owning department see the controller.');
+      }
+      const row = await load(bank.id);
+      if (!row) return null;
+      const health = healthOf(row);
+      return {
+        protocolVersion: row.protocolVersion,
+        model: row.model,
+        serial: row.serial,
+        firmware: row.firmware,
+        capabilities: capabilitiesOf(row),
+        connectedAt: row.connectedAt,
+        disconnectedAt: row.disconnectedAt,
+        clockOffsetMs: row.clockOffsetMs,
+        clockMeasuredAt: row.clockMeasuredAt,
+        clockTrusted: row.clockOffsetMs !== null && Math.abs(row.clockOffsetMs) <= deps.clockToleranceMs,
+        health:
+          health && row.healthAt
+            ? {
+                receivedAt: row.healthAt,
+                uptimeSeconds: health.uptimeSeconds,
+                outboxDepth: health.outboxDepth,
+                signalDbm: health.signalDbm,
+                firmware: health.firmware,
+                power: health.power,
+                batteryPercent: health.batteryPercent,
+                temperatureC: health.temperatureC,
+              }
+            : null,
+      };
+    },
+
     rotateDeviceToken(viewer: Viewer | null, bankId: string) {
       authorize(viewer, 'Mutation.rotateDeviceToken');
       const deviceToken = randomToken('bld');
       const bank = lockers.store.rotateDeviceToken(bankId, sha256(deviceToken), clock.now());
       if (!bank) throw notFound('Locker bank');
-      const current = connections.get(bankId);
-      if (current) {
-        connections.delete(bankId);
-        current.close(DeviceCloseCode.Forbidden, 'Device token revoked');
-        scheduleOffline(bankId);
+      if (connections.drop(bankId, DeviceCloseCode.Forbidden, 'Device token revoked')) {
+        controllers.recordDisconnected(bankId, clock.now());
       }
       // The old token's socket may be held by another instance.
       publishRevocation(bus, {
@@ -357,10 +551,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     },
 
     dispose() {
-      disposed = true;
-      for (const t of offlineTimers.values()) clearTimeout(t);
-      offlineTimers.clear();
+      connections.dispose();
     },
   };
 }
 export type DeviceService = ReturnType<typeof createDeviceService>;
+
+/** The controller answered after the command had expired (LockerCommand.acknowledgedLate). */
+export const isAcknowledgedLate = (cmd: Pick<CommandRow, 'acknowledgedAt' | 'expiresAt'>) =>
+  cmd.acknowledgedAt !== null && cmd.acknowledgedAt > cmd.expiresAt;

@@ -1,11 +1,13 @@
 /** The only place with queries over controller commands. */
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { tables } from '../db/index.js';
 import type { CommandRow } from './types.js';
 
 const { lockerCommands } = tables;
 const OPEN_STATUSES = ['PENDING', 'DELIVERED'] as const;
+/** A command may be answered until it has an answer, also after it expired (a late answer). */
+const ANSWERABLE_STATUSES = [...OPEN_STATUSES, 'EXPIRED'] as const;
 
 export function createCommandStore(db: Db) {
   const q = db.orm;
@@ -29,14 +31,42 @@ export function createCommandStore(db: Db) {
         .returning()
         .get();
     },
-    /** Records the controller's answer once; later answers for the same command change nothing. */
+    /**
+     * Records the controller's first answer, also one that comes after the
+     * command expired; later answers for the same command change nothing
+     * (undefined).
+     */
     acknowledge(id: string, patch: Pick<CommandRow, 'status' | 'outcome' | 'outcomeDetail' | 'acknowledgedAt'>) {
       return q
         .update(lockerCommands)
         .set(patch)
-        .where(and(eq(lockerCommands.id, id), inArray(lockerCommands.status, [...OPEN_STATUSES])))
+        .where(
+          and(
+            eq(lockerCommands.id, id),
+            isNull(lockerCommands.outcome),
+            inArray(lockerCommands.status, [...ANSWERABLE_STATUSES]),
+          ),
+        )
         .returning()
         .get();
+    },
+    /**
+     * The bank went OFFLINE: none of its commands may still be carried out.
+     * Each expires now (its expiry is brought forward, so an answer that comes
+     * later still counts as late).
+     */
+    expireOpenForBank(bankId: string, now: Date): CommandRow[] {
+      return db.withTx((tx) => {
+        const open = and(eq(lockerCommands.bankId, bankId), inArray(lockerCommands.status, [...OPEN_STATUSES]));
+        const cut = tx
+          .update(lockerCommands)
+          .set({ status: 'EXPIRED', expiresAt: now })
+          .where(and(open, gt(lockerCommands.expiresAt, now)))
+          .returning()
+          .all();
+        const overdue = tx.update(lockerCommands).set({ status: 'EXPIRED' }).where(open).returning().all();
+        return [...cut, ...overdue];
+      });
     },
     expireOverdue(now: Date): CommandRow[] {
       return q

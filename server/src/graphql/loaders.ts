@@ -5,6 +5,7 @@
  * serve a compartment's first state forever.
  */
 import DataLoader from 'dataloader';
+import type { ControllerRow } from '../devices/controllers.js';
 import type { BankRow, CompartmentRow, SiteRow } from '../lockers/types.js';
 import type { PersonRow } from '../people/types.js';
 import type { Services } from '../services.js';
@@ -35,6 +36,13 @@ export function createLoaders(services: Services) {
     site: byId<SiteRow>((ids) => store.sitesByIds(ids)),
     bank: byId<BankRow>((ids) => store.banksByIds(ids)),
     compartment: byId<CompartmentRow>((ids) => store.compartmentsByIds(ids)),
+    controllerByBank: new DataLoader<string, ControllerRow | undefined>(
+      (bankIds) => {
+        const rows = new Map(services.devices.controllers.byBankIds(bankIds).map((r) => [r.bankId, r]));
+        return Promise.resolve(bankIds.map((id) => rows.get(id)));
+      },
+      { cache: false },
+    ),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { maskUnexpected, withRequestCode } from './errors.js';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiLimits } from '../limits/index.js';
 import { documentRules, parseWithLimits } from '../limits/document-limits.js';
 import { startExecutionClock } from '../limits/execution-budget.js';
@@ -23,8 +23,7 @@ import { publicError } from '../limits/http.js';
 import { operationPolicyError } from '../limits/operation-policy.js';
 import { guardSockets } from '../limits/sockets.js';
 import { ErrorCode, rateLimited } from '../shared/errors.js';
-import type { DeviceConnection } from '../devices/service.js';
-import type { DeviceAckPayload } from '../devices/protocol.js';
+import type { DeviceConnection } from '../devices/connections.js';
 import type { DeviceIdentity } from '../devices/types.js';
 import type { Viewer } from '../people/types.js';
 import type { Services } from '../services.js';
@@ -76,6 +75,11 @@ export function attachWebSocketServer(opts: {
     ...(production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
   const format = (e: GraphQLError) => publicError(withRequestCode(e.toJSON()), production);
+  // Controllers' connections are ordered by when the socket was accepted, not by when their
+  // connection_init arrived (devices/connections.ts): noted here, before any message is read.
+  let acceptedSockets = 0;
+  const acceptedOrder = new WeakMap<WebSocket, number>();
+  wss.on('connection', (socket) => acceptedOrder.set(socket, ++acceptedSockets));
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -92,19 +96,26 @@ export function attachWebSocketServer(opts: {
             logger.warn({ ip: extra.request.socket.remoteAddress }, 'controller refused: bad device token');
             return false; // 4403 Forbidden
           }
-          const connection: DeviceConnection = { close: (code, reason) => extra.socket.close(code, reason) };
-          extra.identity = { kind: 'device', device: found.identity, connection };
-          guard.release(extra.socket);
-          services.devices.attach(found.bank.id, connection);
-          services.sockets.register(extra.socket, principalOfDevice(found.identity));
-          // TODO(issue 7): the full version 2 ack (devices service).
-          const ack = {
-            bankId: found.bank.id,
-            bankName: found.bank.name,
-            acceptedThroughSeq: found.bank.lastSeq,
-            ...services.parcels.controllerAck(found.bank),
-          } satisfies Partial<DeviceAckPayload>;
-          return ack;
+          const socket = extra.socket;
+          const connection: DeviceConnection = {
+            acceptedOrder: acceptedOrder.get(socket) ?? ++acceptedSockets,
+            close: (code, reason) => socket.close(code, reason),
+          };
+          const outcome = services.devices.connect(found, params, connection);
+          if (!outcome.ok) {
+            logger.warn({ bankId: found.bank.id, code: outcome.code }, `controller refused: ${outcome.reason}`);
+            // graphql-ws then closes with 4403, which ws ignores: this close frame is already out.
+            socket.close(outcome.code, outcome.reason);
+            return false;
+          }
+          extra.identity = { kind: 'device', device: outcome.identity, connection };
+          guard.release(socket);
+          services.sockets.register(socket, principalOfDevice(outcome.identity));
+          // Pongs and messages are signs of life (last_seen_at, throttled per bank).
+          const bankId = found.bank.id;
+          socket.on('pong', () => services.devices.noteSignOfLife(bankId));
+          socket.on('message', () => services.devices.noteSignOfLife(bankId));
+          return outcome.ack as unknown as Record<string, unknown>;
         }
         const viewer = services.authenticate(bearer(params.authorization));
         if (!viewer) return false; // 4403 Forbidden: no data without a valid token
@@ -115,7 +126,7 @@ export function attachWebSocketServer(opts: {
       onClose: (ctx) => {
         const identity = (ctx.extra as Extra).identity;
         services.sockets.unregister(ctx.extra.socket);
-        if (identity?.kind === 'device') services.devices.detach(identity.device.bankId, identity.connection);
+        if (identity?.kind === 'device') services.devices.disconnect(identity.device.bankId, identity.connection);
       },
       /**
        * Each operation meets what an HTTP request meets, in the cheapest order:

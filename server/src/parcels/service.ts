@@ -512,7 +512,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
   ) {
     const op = secret === 'PICKUP_CODE' ? 'Mutation.redeemPickupCode' : 'Mutation.redeemPickupQr';
     const { credential, bankId } = pickupCredential(device ?? viewer, op);
-    if (!devices.isConnected(bankId)) {
+    if (!devices.isOnline(bankId)) {
       // Said before looking at the code, so it reveals nothing about it.
       return {
         ok: false as const,
@@ -941,7 +941,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         };
       }
 
-      const online = bankIds.filter((id) => devices.isConnected(id));
+      const online = bankIds.filter((id) => devices.isOnline(id));
       const outcome = store.takeIn({
         parcel: row,
         bankIds: online,
@@ -1077,7 +1077,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         return refused('NOT_ALLOWED', 'Only the recipient or their proxy can open it.');
       if (!redeemable(parcel, parcel.bankId ?? ''))
         return refused('NOT_IN_LOCKER', 'This parcel is not waiting in a locker.');
-      if (!devices.isConnected(parcel.bankId!))
+      if (!devices.isOnline(parcel.bankId!))
         return refused(
           'BANK_OFFLINE',
           'The locker is not connected right now: use the keypad code or the QR at the locker.',

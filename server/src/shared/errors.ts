@@ -14,6 +14,8 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** A WebSocket already carries as many operations as one socket may (limits/). */
   TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
+  /** A controller asked for a second `lockerCommands` stream on one connection (devices/PROTOCOL.md 5). */
+  AlreadySubscribed: 'ALREADY_SUBSCRIBED',
   /** The execution ran past its time budget and was stopped (limits/execution-budget.ts). */
   Timeout: 'TIMEOUT',
   /** HTTP: the body is larger than this client may send (HTTP 413). */
@@ -35,6 +37,7 @@ export const badInput = (message: string, extra?: Record<string, unknown>) =>
   error(ErrorCode.BadUserInput, message, extra);
 export const notFound = (what: string) => error(ErrorCode.NotFound, `${what} not found.`);
 export const conflict = (message: string) => error(ErrorCode.Conflict, message);
+export const alreadySubscribed = (message: string) => error(ErrorCode.AlreadySubscribed, message);
 /** A request budget is spent (limits/): `retryAfterMs` says when the next request will be taken. */
 export const rateLimited = (retryAfterMs: number) =>
   error(ErrorCode.RateLimited, 'Too many requests; slow down and retry later.', { retryAfterMs });
