@@ -9,6 +9,7 @@ import type { Bus } from './bus/index.js';
 import { RevocationCloseCode } from './bus/revocations.js';
 import type { Config } from './config/index.js';
 import { tables, type Db } from './db/index.js';
+import { createBankClockReader } from './devices/clock.js';
 import { createDeviceService } from './devices/service.js';
 import { createCommandStore } from './devices/store.js';
 import { createLockerService } from './lockers/service.js';
@@ -91,6 +92,13 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     offlineGraceMs: config.DEVICE_OFFLINE_GRACE_MS,
     batchLimit: config.DEVICE_BATCH_LIMIT,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
+    journal: {
+      eventMaxBytes: config.DEVICE_EVENT_MAX_BYTES,
+      clockToleranceMs: config.DEVICE_CLOCK_TOLERANCE_SECONDS * 1000,
+      clockMaxAheadMs: config.DEVICE_CLOCK_MAX_AHEAD_SECONDS * 1000,
+      eventMaxAgeMs: config.DEVICE_EVENT_MAX_AGE_HOURS * 3_600_000,
+      clockOf: createBankClockReader(db),
+    },
   });
   const kiosks = createKioskService({
     db,
@@ -142,9 +150,9 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   devices.addEventHook(parcels.onControllerEvent);
   lockers.setBookingCheck((compartmentId) => !!parcels.store.activeInCompartment(db.orm, compartmentId));
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
-  devices.onControllerEvents((bankId, events) => {
+  devices.onControllerEvents((bankId, events, context) => {
     const bank = lockers.store.getBank(bankId);
-    audit.onControllerEvents(bankId, bank?.name ?? bankId, events);
+    audit.onControllerEvents(bankId, bank?.name ?? bankId, events, context);
   });
   const sockets = createSocketRegistry({ bus, logger: logger.child({ domain: 'ws' }) });
   // Controllers learn the pickup keys from connection_ack only: after a rotation, ask them to reconnect.

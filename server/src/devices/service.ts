@@ -2,13 +2,10 @@
  * The server side of the locker controller protocol (PROTOCOL.md beside this
  * file): controller identity and presence, event ingest, and commands.
  */
-import { z } from 'zod';
-import { DEVICE_EVENT_KINDS } from '../../../drizzle/schema/lockers.js';
 import type { Bus } from '../bus/index.js';
 import { deviceCredentialId, publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
-import type { LockerEventRow } from '../lockers/types.js';
 import { authorize, authorizeController, type Principal } from '../access/authorize.js';
 import { bankScopeOf, inScope } from '../access/scope.js';
 import type { Viewer } from '../people/types.js';
@@ -18,6 +15,12 @@ import { sha256 } from '../shared/crypto.js';
 import { badInput, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
+import {
+  createEventJournal,
+  type ControllerEventsListener,
+  type EventPreparer,
+  type JournalSettings,
+} from './journal.js';
 import { DeviceCloseCode } from './protocol.js';
 import type { CommandStore } from './store.js';
 import { commandTopic, type CommandRow, type DeviceIdentity } from './types.js';
@@ -26,19 +29,7 @@ export interface DeviceConnection {
   close(code: number, reason: string): void;
 }
 
-const eventInputSchema = z.object({
-  seq: z
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31 - 1),
-  label: z.string().trim().min(1).max(16),
-  kind: z.enum(DEVICE_EVENT_KINDS),
-  at: z.date().refine((d) => !Number.isNaN(d.getTime()), 'Invalid time.'),
-  detail: z.string().max(500).nullish(),
-});
-
-export type ControllerEventsListener = (bankId: string, events: LockerEventRow[]) => void;
+export type { ControllerEventsListener } from './journal.js';
 
 export interface OpenRequest {
   bankId: string;
@@ -64,6 +55,8 @@ export interface DeviceServiceDeps {
   offlineGraceMs: number;
   batchLimit: number;
   openCommandTtlMs: number;
+  /** The event journal's limits and the banks' clocks (journal.ts). */
+  journal: Omit<JournalSettings, 'batchLimit'>;
 }
 
 export function createDeviceService(deps: DeviceServiceDeps) {
@@ -73,8 +66,18 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   const offlineTimers = new Map<string, NodeJS.Timeout>();
   const listeners: ControllerEventsListener[] = [];
   const hooks: ControllerEventHook[] = [];
-  let prepare: (events: readonly { kind: string; detail?: string | null }[]) => Promise<void> = () => Promise.resolve();
+  let prepare: EventPreparer = () => Promise.resolve();
   let disposed = false;
+  const journal = createEventJournal({
+    ...deps.journal,
+    batchLimit: deps.batchLimit,
+    lockers,
+    clock,
+    logger,
+    hooks,
+    listeners,
+    prepare: (events) => prepare(events),
+  });
 
   function setStatus(bankId: string, status: 'ONLINE' | 'OFFLINE') {
     const bank = lockers.store.setBankStatus(bankId, status, clock.now());
@@ -160,55 +163,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       hooks.push(hook);
     },
 
-    async reportEvents(principal: Principal, input: unknown[]) {
-      const device = authorizeController(principal, 'Mutation.reportLockerEvents');
-      if (input.length === 0) throw badInput('Send at least one event.');
-      if (input.length > deps.batchLimit) {
-        throw badInput(`At most ${deps.batchLimit} events per call; split the batch.`, { limit: deps.batchLimit });
-      }
-      const events = input.map((raw, i) => {
-        const parsed = eventInputSchema.safeParse(raw);
-        if (!parsed.success) {
-          throw badInput(`events[${i}]: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { index: i });
-        }
-        return { ...parsed.data, label: parsed.data.label.toUpperCase(), detail: parsed.data.detail ?? null };
-      });
-      await prepare(events);
-      const outcome = lockers.store.recordControllerEvents(
-        device.bankId,
-        device.generation,
-        events,
-        clock.now(),
-        hooks,
-      );
-      lockers.publishCompartments(outcome.changed);
-      for (const run of outcome.afterCommit) run();
-      if (outcome.storedEvents.length > 0) {
-        for (const listener of listeners) {
-          try {
-            listener(device.bankId, outcome.storedEvents);
-          } catch (err) {
-            logger.error({ err, bankId: device.bankId }, 'controller event listener failed');
-          }
-        }
-      }
-      if (outcome.unknownLabels.length) {
-        logger.warn({ bankId: device.bankId, seqs: outcome.unknownLabels }, 'events for unknown compartment labels');
-      }
-      return {
-        acceptedThroughSeq: outcome.acceptedThroughSeq,
-        resendFromSeq: outcome.resendFromSeq,
-        stored: outcome.stored,
-        duplicates: outcome.duplicates,
-        rejected: outcome.unknownLabels.map((seq) => ({
-          seq,
-          reason: 'UNKNOWN_COMPARTMENT' as const,
-          message: `No compartment with that label in this bank.`,
-        })),
-        flagged: [],
-        conflicts: [],
-      };
-    },
+    /** reportLockerEvents: the journal (journal.ts, PROTOCOL.md 3). */
+    reportEvents: (principal: Principal, input: readonly unknown[]) => journal.report(principal, input),
+
+    /** markLockerEventsLost (PROTOCOL.md 3, Lost events). */
+    markEventsLost: (principal: Principal, fromSeq: number, throughSeq: number, reason: string) =>
+      journal.markLost(principal, fromSeq, throughSeq, reason),
 
     /**
      * Sends OPEN_COMPARTMENT to a bank. Refused when the controller is not
