@@ -639,13 +639,14 @@ describe('the event log for staff', () => {
     const server = await startTestServer();
     const { bankId, report } = await bankWithController(server);
     const kinds = ['DOOR_OPENED', 'OCCUPIED', 'DOOR_CLOSED', 'DOOR_OPENED', 'EMPTY', 'DOOR_CLOSED'];
-    for (let batch = 0; batch < 3; batch++) {
-      const events = Array.from({ length: 400 }, (_, i) => {
-        const seq = batch * 400 + i + 1;
+    // Batches of 200: a full batch's time is the business of the frame test above, not of this one.
+    for (let batch = 0; batch < 6; batch++) {
+      const events = Array.from({ length: 200 }, (_, i) => {
+        const seq = batch * 200 + i + 1;
         // Every 100th is from newer firmware: a problem for the filtered view.
         return ev(seq, 'C02', seq % 100 === 0 ? 'DOOR_AJAR' : kinds[seq % kinds.length]!);
       });
-      expect((await report(events)).data.reportLockerEvents.acceptedThroughSeq).toBe((batch + 1) * 400);
+      expect((await report(events)).data.reportLockerEvents.acceptedThroughSeq).toBe((batch + 1) * 200);
     }
     for (const first of [97, 500]) {
       const { events, pages } = await wholeLog(server, bankId, { first });
