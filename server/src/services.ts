@@ -9,6 +9,7 @@ import type { Bus } from './bus/index.js';
 import { RevocationCloseCode } from './bus/revocations.js';
 import type { Config } from './config/index.js';
 import { tables, type Db } from './db/index.js';
+import { createClockLookup } from './devices/clock.js';
 import { createControllerStore } from './devices/controllers.js';
 import { deviceLimits, readServerVersion } from './devices/handshake.js';
 import { createDeviceService } from './devices/service.js';
@@ -102,6 +103,13 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     // `audit` is made below and only used once controllers connect.
     raiseAlert: (alert) => audit.raise(alert),
     personName: (personId) => people.findById(personId)?.name ?? null,
+    journal: {
+      eventMaxBytes: config.DEVICE_EVENT_MAX_BYTES,
+      clockToleranceMs: config.DEVICE_CLOCK_TOLERANCE_SECONDS * 1000,
+      clockMaxAheadMs: config.DEVICE_CLOCK_MAX_AHEAD_SECONDS * 1000,
+      eventMaxAgeMs: config.DEVICE_EVENT_MAX_AGE_HOURS * 3_600_000,
+      clockOf: createClockLookup(db),
+    },
   });
   const kiosks = createKioskService({
     db,
@@ -154,9 +162,9 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   lockers.setBookingCheck((compartmentId) => !!parcels.store.activeInCompartment(db.orm, compartmentId));
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
   devices.setAckExtension((bank) => parcels.controllerAck(bank));
-  devices.onControllerEvents((bankId, events) => {
+  devices.onControllerEvents((bankId, events, context) => {
     const bank = lockers.store.getBank(bankId);
-    audit.onControllerEvents(bankId, bank?.name ?? bankId, events);
+    audit.onControllerEvents(bankId, bank?.name ?? bankId, events, context);
   });
   const sockets = createSocketRegistry({ bus, logger: logger.child({ domain: 'ws' }) });
   // Controllers learn the pickup keys from connection_ack only: after a rotation, ask them to reconnect.

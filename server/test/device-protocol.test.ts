@@ -192,10 +192,6 @@ describe('reportLockerEvents', () => {
   it.each([
     ['a zero seq', [ev(0, 'A01', 'DOOR_OPENED')]],
     ['a fractional seq', [{ ...ev(1, 'A01', 'DOOR_OPENED'), seq: 1.5 }]],
-    ['a label too long', [ev(1, 'A'.repeat(40), 'DOOR_OPENED')]],
-    ['a detail too long', [{ ...ev(1, 'A01', 'FAULT'), detail: 'x'.repeat(501) }]],
-    ['an invalid time', [{ ...ev(1, 'A01', 'DOOR_OPENED'), at: 'yesterday' }]],
-    ['a server-only kind', [ev(1, 'A01', 'BANK_ONLINE')]],
     ['an empty batch', []],
   ])('refuses %s with a coded error and keeps running', async (_name, events) => {
     const { report, storedSeqs } = await setup();
@@ -203,6 +199,42 @@ describe('reportLockerEvents', () => {
     expect(res.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
     expect(await storedSeqs()).toEqual([]);
     expect((await report([ev(1, 'A01', 'DOOR_OPENED')])).data.reportLockerEvents.stored).toBe(1);
+  });
+
+  // These once refused the whole batch; now the event is stored without effect and the next one flows.
+  it.each([
+    ['a label too long', ev(1, 'A'.repeat(40), 'DOOR_OPENED'), 'INVALID_LABEL'],
+    ['an invalid time', { ...ev(1, 'A01', 'DOOR_OPENED'), at: 'yesterday' }, 'INVALID_TIME'],
+    ['a server-only kind', ev(1, 'A01', 'BANK_ONLINE'), 'UNKNOWN_KIND'],
+  ])('stores %s without effect, says why, and applies the next event', async (_name, bad, reason) => {
+    const { server, bank, report, storedSeqs } = await setup();
+    const res = await report([bad, ev(2, 'A02', 'DOOR_OPENED')]);
+    expect(res.data.reportLockerEvents).toMatchObject({
+      acceptedThroughSeq: 2,
+      stored: 2,
+      rejected: [{ seq: 1, reason }],
+    });
+    expect(await storedSeqs()).toEqual([1, 2]);
+    const doors = await server.gql(`query ($id: ID!) { lockerBank(id: $id) { compartments { label door } } }`, {
+      id: bank.bankId,
+    });
+    const open = doors.data.lockerBank.compartments.filter((c: { door: string }) => c.door === 'OPEN');
+    expect(open).toEqual([{ label: 'A02', door: 'OPEN' }]);
+  });
+
+  it('cuts a detail too long to 500 characters, applies the event and flags it TRUNCATED', async () => {
+    const { server, bank, controller } = await setup();
+    const res = await execute(
+      controller,
+      `mutation ($events: [LockerEventInput!]!) { reportLockerEvents(events: $events) { stored rejected { seq } flagged { seq flag } } }`,
+      { events: [{ ...ev(1, 'A01', 'FAULT'), detail: 'x'.repeat(501) }] },
+    );
+    expect(res.data.reportLockerEvents).toEqual({ stored: 1, rejected: [], flagged: [{ seq: 1, flag: 'TRUNCATED' }] });
+    const log = await server.gql(`query ($id: ID!) { lockerEvents(bankId: $id) { seq detail flags } }`, {
+      id: bank.bankId,
+    });
+    const fault = log.data.lockerEvents.find((e: { seq: number | null }) => e.seq === 1);
+    expect(fault).toEqual({ seq: 1, detail: 'x'.repeat(500), flags: ['TRUNCATED'] });
   });
 
   it('refuses device operations to people and person queries to controllers', async () => {
@@ -251,12 +283,13 @@ describe('bad frames', () => {
   });
 
   it('closes a socket sending an oversized frame with 1009', async () => {
-    const server = await startTestServer({ WS_MAX_PAYLOAD_BYTES: '4096' });
+    // The frame limit must hold a full batch of events (PROTOCOL.md 3, Limits): 1 MiB by default.
+    const server = await startTestServer();
     const raw = new WebSocket(server.wsUrl, 'graphql-transport-ws');
     raw.on('error', () => {});
     await new Promise((r) => raw.once('open', r));
     const code = new Promise<number>((r) => raw.once('close', (c) => r(c)));
-    raw.send(JSON.stringify({ type: 'connection_init', payload: { deviceToken: 'x'.repeat(10_000) } }));
+    raw.send(JSON.stringify({ type: 'connection_init', payload: { deviceToken: 'x'.repeat(1024 * 1024 + 1) } }));
     expect(await code).toBe(1009);
     const res = await server.gql(`{ sites { id } }`);
     expect(res.data).toEqual({ sites: [] });

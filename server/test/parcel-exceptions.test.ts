@@ -12,9 +12,20 @@ import {
   pickupCodeOf,
   readyParcel,
 } from './helpers/parcels.js';
-import { sleep, startTestServer, TestClock } from './helpers/server.js';
+import { connected, execute, sleep, startTestServer, TestClock, type TestServer } from './helpers/server.js';
 
 const HOUR = 3_600_000;
+
+/** A second parcel, for another student, ready in `bank`. */
+async function readyParcelOn(
+  server: TestServer,
+  bank: Awaited<ReturnType<typeof onlineBank>>,
+  clerk: ReturnType<typeof person>,
+) {
+  const student = person(server, 'STUDENT');
+  const { parcelId, label } = await depositParcel(server, bank, clerk, student);
+  return { student, parcelId, label };
+}
 
 describe('expiry and recall', () => {
   it('turns an uncollected parcel into a recall task: code dead, QR revoked at the controller, recipient told; the clerk opens, removes, and it is at the desk', async () => {
@@ -170,6 +181,60 @@ describe('offline QR pickup', () => {
     expect(openings.data.doorOpenings.filter((o: { via: string }) => o.via === 'QR_OFFLINE')).toHaveLength(1);
     // Online, the used token is refused by the server too.
     expect((await bank.controller.scanPickupQr(token)).__typename).toBe('PickupRefused');
+  });
+
+  it('judges an offline QR by when the door opened on the server’s time line, with 300 s of slack, not by when it is reported', async () => {
+    const clock = new TestClock();
+    const setup = () => readyParcel({ PARCEL_SWEEP_MS: '3600000' }, { clock });
+    const { server, bank, clerk, student, parcelId, label } = await setup();
+    const late = await readyParcelOn(server, bank, clerk);
+    const tokenOf = async (recipient: typeof student, id: string) =>
+      (await server.gql(MY_PARCELS, {}, recipient.token)).data.myParcels.find((p: { id: string }) => p.id === id)
+        .pickupQrToken as string;
+    const token = await tokenOf(student, parcelId);
+    const lateToken = await tokenOf(late.student, late.parcelId);
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    const lateExp = JSON.parse(Buffer.from(lateToken.split('.')[1]!, 'base64url').toString()).exp as number;
+
+    // The uplink was down over the expiry; the controller (a version 1 one: no clock offset) reports
+    // both pickups 10 minutes after it. Each door opened at the time in its `at`.
+    await bank.controller.stop();
+    clock.advance(Math.max(exp, lateExp) * 1000 + 600_000 - clock.now().getTime());
+    const raw = server.wsClient({ deviceToken: bank.deviceToken });
+    const { acceptedThroughSeq: from } = await connected<{ acceptedThroughSeq: number }>(raw);
+    const atServer = (ms: number) => new Date(ms).toISOString();
+    const pickup = (seq: number, door: string, qr: string, openedAt: number) => [
+      { seq, label: door, kind: 'PICKUP_QR_OFFLINE', detail: qr, at: atServer(openedAt) },
+      { seq: seq + 1, label: door, kind: 'DOOR_OPENED', at: atServer(openedAt + 1_000) },
+      { seq: seq + 2, label: door, kind: 'EMPTY', at: atServer(openedAt + 2_000) },
+      { seq: seq + 3, label: door, kind: 'DOOR_CLOSED', at: atServer(openedAt + 3_000) },
+    ];
+    const res = await execute(
+      raw,
+      `mutation ($e: [LockerEventInput!]!) { reportLockerEvents(events: $e) { acceptedThroughSeq rejected { seq } } }`,
+      {
+        e: [
+          // Used a minute before its expiry: valid, though it has expired by now.
+          ...pickup(from + 1, label, token, exp * 1000 - 60_000),
+          // Used 301 s after its expiry: past the slack.
+          ...pickup(from + 5, late.label, lateToken, lateExp * 1000 + 301_000),
+        ],
+      },
+    );
+    expect(res.data.reportLockerEvents).toEqual({ acceptedThroughSeq: from + 8, rejected: [] });
+    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
+    expect(server.services.parcels.store.get(parcelId)?.pickupMethod).toBe('QR_OFFLINE');
+    const alert = await eventually(async () =>
+      (await server.gql(`{ staffAlerts { kind parcelId message } }`, {}, clerk.token)).data.staffAlerts.find(
+        (a: { kind: string }) => a.kind === 'QR_REUSED',
+      ),
+    );
+    expect(alert).toMatchObject({ parcelId: late.parcelId, message: expect.stringMatching(/an expired token/) });
+    expect(server.services.parcels.store.get(late.parcelId)?.status).toBe('READY_FOR_PICKUP');
+    const reuses = (await server.gql(`{ staffAlerts { kind parcelId } }`, {}, clerk.token)).data.staffAlerts.filter(
+      (a: { kind: string }) => a.kind === 'QR_REUSED',
+    );
+    expect(reuses).toEqual([{ kind: 'QR_REUSED', parcelId: late.parcelId }]);
   });
 
   it('alerts staff when a controller reports an offline pickup with a token already revoked', async () => {

@@ -5,6 +5,7 @@
 import type { Bus } from '../bus/index.js';
 import type { Db, Queryable } from '../db/index.js';
 import type { LockerEventRow } from '../lockers/types.js';
+import { timeIsBelievable } from '../devices/event-rules.js';
 import { authorize } from '../access/authorize.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
@@ -20,7 +21,23 @@ const DEDUPED_UNTIL_RESOLVED: ReadonlySet<AlertKind> = new Set([
   'TAMPER',
   'DOOR_DID_NOT_OPEN',
   'CLOCK_OFF',
+  // One per bank: the first rejected event names the problem; the log (problems only) holds the rest.
+  'EVENT_REJECTED',
 ]);
+
+/**
+ * Bank-level conditions a controller reports (PROTOCOL.md 3), each a
+ * BANK_CONDITION alert, one open per bank and condition. The phrase is in the
+ * message and tells the conditions apart (the alert has no field of its own
+ * for it); `until` names the events that end the condition by themselves.
+ */
+const BANK_CONDITIONS: Readonly<Record<string, { phrase: string; until: readonly string[] }>> = {
+  POWER_LOST: { phrase: 'mains power lost', until: ['POWER_RESTORED'] },
+  UPS_ON_BATTERY: { phrase: 'running on its UPS battery', until: ['POWER_RESTORED'] },
+  UPS_BATTERY_LOW: { phrase: 'UPS battery low', until: [] },
+  CABINET_TAMPER: { phrase: 'cabinet opened or forced', until: [] },
+  TEMPERATURE_HIGH: { phrase: 'temperature too high', until: ['TEMPERATURE_NORMAL'] },
+};
 
 export interface AuditServiceDeps {
   db: Db;
@@ -64,6 +81,10 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
     return alert;
   }
 
+  /** The open BANK_CONDITION alert of this bank for a condition, by its phrase. */
+  const openCondition = (bankId: string, phrase: string) =>
+    store.openAlertsOf('BANK_CONDITION', bankId).find((a) => a.message.includes(phrase));
+
   return {
     store,
     raise,
@@ -73,14 +94,65 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
       createAuditStore(tx).insertReportedOpening(row);
     },
 
-    /** Watches door events: an open door starts a timer; closing it cancels the timer and clears the alert. */
-    onControllerEvents(bankId: string, bankName: string, events: LockerEventRow[]) {
+    /**
+     * Watches what controllers report, after each batch commits. Rejected
+     * events change nothing: they only raise EVENT_REJECTED (one open per
+     * bank). A door open longer than doorLeftOpenMs raises DOOR_LEFT_OPEN,
+     * counted from the event's own time when the bank's clock is trusted and
+     * the time was used as sent, otherwise from now (PROTOCOL.md 4, Durations);
+     * closing it cancels the timer and clears the alert. Bank-level conditions
+     * raise BANK_CONDITION; lost ranges EVENTS_LOST.
+     */
+    onControllerEvents(
+      bankId: string,
+      bankName: string,
+      events: LockerEventRow[],
+      context: { clockTrusted: boolean } = { clockTrusted: false },
+    ) {
+      const firstRejected = events.find((e) => e.rejection);
+      if (firstRejected) {
+        const what = [firstRejected.reportedKind ?? firstRejected.kind, firstRejected.label].filter(Boolean).join(' ');
+        raise({
+          kind: 'EVENT_REJECTED',
+          bankId,
+          message: `${bankName}: the controller's event ${firstRejected.seq} (${what}) was stored without effect: ${firstRejected.rejection}. Further ones are in the bank's event log (problems only).`,
+        });
+      }
+      let leftOpen: StaffAlertRow[] | undefined;
       for (const e of events) {
+        if (e.rejection) continue;
+        if (e.kind === 'EVENTS_LOST') {
+          raise({ kind: 'EVENTS_LOST', bankId, message: `${bankName}: ${e.detail ?? 'events lost'}` });
+          continue;
+        }
+        const condition = BANK_CONDITIONS[e.kind];
+        if (condition) {
+          if (!openCondition(bankId, condition.phrase)) {
+            raise({
+              kind: 'BANK_CONDITION',
+              bankId,
+              message: `${bankName}: ${condition.phrase}${e.detail ? ` (${e.detail})` : ''}.`,
+            });
+          }
+          continue;
+        }
+        for (const ended of Object.values(BANK_CONDITIONS).filter((c) => c.until.includes(e.kind))) {
+          const open = openCondition(bankId, ended.phrase);
+          if (open) {
+            const resolved = store.resolveAlert(open.id, null, clock.now());
+            if (resolved) bus.publish(alertTopic, resolved);
+          }
+        }
         if (!e.label || !e.compartmentId) continue;
         const key = `${bankId}:${e.label}`;
         if (e.kind === 'DOOR_OPENED') {
           clearTimeout(doorTimers.get(key));
           const label = e.label;
+          const since = timeIsBelievable(e.flags ? e.flags.split(',') : [], context.clockTrusted)
+            ? e.occurredAt.getTime()
+            : clock.now().getTime();
+          const left = Math.max(0, doorLeftOpenMs - (clock.now().getTime() - since));
+          // Even when the time is already up, a timer: a DOOR_CLOSED later in the same batch cancels it.
           const t = setTimeout(() => {
             doorTimers.delete(key);
             raise({
@@ -89,16 +161,20 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
               compartmentLabel: label,
               message: `${bankName} ${label}: door open for more than ${Math.round(doorLeftOpenMs / 1000)} s.`,
             });
-          }, doorLeftOpenMs);
+          }, left);
           t.unref();
           doorTimers.set(key, t);
         } else if (e.kind === 'DOOR_CLOSED') {
           clearTimeout(doorTimers.get(key));
           doorTimers.delete(key);
-          const open = store.openAlertFor('DOOR_LEFT_OPEN', bankId, e.label);
-          if (open) {
+          // One query per batch, not per door event (a journal of 500 is mostly doors).
+          leftOpen ??= store.openAlertsOf('DOOR_LEFT_OPEN', bankId);
+          for (const open of leftOpen.filter((a) => a.compartmentLabel === e.label && !a.resolvedAt)) {
             const resolved = store.resolveAlert(open.id, null, clock.now());
-            if (resolved) bus.publish(alertTopic, resolved);
+            if (resolved) {
+              open.resolvedAt = resolved.resolvedAt;
+              bus.publish(alertTopic, resolved);
+            }
           }
         } else if (e.kind === 'TAMPER') {
           raise({

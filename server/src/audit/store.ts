@@ -25,6 +25,13 @@ export function createAuditStore(db: Queryable) {
           ),
         )
         .get(),
+    /** Every unresolved alert of this kind for a bank. */
+    openAlertsOf: (kind: StaffAlertRow['kind'], bankId: string): StaffAlertRow[] =>
+      db
+        .select()
+        .from(staffAlerts)
+        .where(and(eq(staffAlerts.kind, kind), eq(staffAlerts.bankId, bankId), isNull(staffAlerts.resolvedAt)))
+        .all(),
     resolveAlert: (id: string, by: string | null, at: Date) =>
       db.update(staffAlerts).set({ resolvedAt: at, resolvedBy: by }).where(eq(staffAlerts.id, id)).returning().get(),
     listAlerts: (includeResolved: boolean, limit: number): StaffAlertRow[] =>

@@ -139,7 +139,7 @@ export const configSchema = z.object({
   /** Lexical tokens in one document, checked while parsing. The clients' largest has 158. */
   GRAPHQL_MAX_TOKENS: count(100, 1_000_000).default(1_000),
   /** Estimated resolver calls of one operation (list-aware, limits/document-limits.ts). The board's is 19,625. */
-  GRAPHQL_MAX_COST: count(1, 100_000_000).default(50_000),
+  GRAPHQL_MAX_COST: count(1, 1_000_000_000).default(50_000),
   /** An execution (request, or one subscription event) that has run this long starts no further resolver. */
   GRAPHQL_EXECUTION_BUDGET_MS: count(1, 600_000).default(1_000),
   /** Longest string, inline or in variables, of any argument but the named exceptions. */

@@ -8,7 +8,9 @@ import type { Db } from '../db/index.js';
 import { createControllerStore } from './controllers.js';
 
 /** Controller clock minus server clock for a bank, or null when never measured (version 1 controllers). */
-export function createClockLookup(db: Db): (bankId: string) => { offsetMs: number } | null {
+export type BankClockOf = (bankId: string) => { offsetMs: number } | null;
+
+export function createClockLookup(db: Db): BankClockOf {
   const store = createControllerStore(db);
   return (bankId) => store.clockOf(bankId);
 }

@@ -29,6 +29,8 @@ export const deviceResolvers: Resolvers = {
     openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
     reportLockerEvents: (_, { events }, { viewer, device, services }) =>
       services.devices.reportEvents(device ?? viewer, events),
+    markLockerEventsLost: (_, { fromSeq, throughSeq, reason }, { viewer, device, services }) =>
+      services.devices.markEventsLost(device ?? viewer, fromSeq, throughSeq, reason),
     acknowledgeCommand: (_, { id, outcome, detail }, { viewer, device, services }) => ({
       command: services.devices.acknowledge(device ?? viewer, id, outcome, detail),
     }),

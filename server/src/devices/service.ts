@@ -4,14 +4,12 @@
  * (connections.ts), what controllers say about themselves (controllers.ts),
  * event ingest, and commands.
  */
-import { z } from 'zod';
-import { DEVICE_EVENT_KINDS } from '../../../drizzle/schema/lockers.js';
 import type { AlertKind } from '../audit/types.js';
 import type { Bus } from '../bus/index.js';
 import { deviceCredentialId, publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
-import type { BankRow, LockerEventRow } from '../lockers/types.js';
+import type { BankRow } from '../lockers/types.js';
 import { authorize, authorizeController, type Principal } from '../access/authorize.js';
 import { bankScopeOf, inScope } from '../access/scope.js';
 import type { Viewer } from '../people/types.js';
@@ -38,25 +36,19 @@ import {
   type AckExtension,
 } from './handshake.js';
 import { parseHealthInput, type HealthInput } from './health.js';
+import {
+  createEventJournal,
+  type ControllerEventsListener,
+  type EventPreparer,
+  type JournalSettings,
+} from './journal.js';
 import { DeviceCloseCode, type DeviceAckPayload, type DeviceLimits } from './protocol.js';
 import type { CommandStore } from './store.js';
 import { commandTopic, type CommandRow, type DeviceIdentity } from './types.js';
 
 export type { DeviceConnection } from './connections.js';
 
-const eventInputSchema = z.object({
-  seq: z
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31 - 1),
-  label: z.string().trim().min(1).max(16),
-  kind: z.enum(DEVICE_EVENT_KINDS),
-  at: z.date().refine((d) => !Number.isNaN(d.getTime()), 'Invalid time.'),
-  detail: z.string().max(500).nullish(),
-});
-
-export type ControllerEventsListener = (bankId: string, events: LockerEventRow[]) => void;
+export type { ControllerEventsListener } from './journal.js';
 
 export interface OpenRequest {
   bankId: string;
@@ -101,6 +93,8 @@ export interface DeviceServiceDeps {
   }): unknown;
   /** A person's name, for alerts that say who asked. */
   personName(personId: string): string | null;
+  /** The event journal's limits and the banks' clocks (journal.ts). */
+  journal: Omit<JournalSettings, 'batchLimit'>;
 }
 
 /** What a connection_init leads to: the ack to send, or the close code and reason. */
@@ -121,7 +115,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   const { lockers, commands, controllers, bus, clock, logger } = deps;
   const listeners: ControllerEventsListener[] = [];
   const hooks: ControllerEventHook[] = [];
-  let prepare: (events: readonly { kind: string; detail?: string | null }[]) => Promise<void> = () => Promise.resolve();
+  let prepare: EventPreparer = () => Promise.resolve();
   let ackExtension: (bank: BankRow) => AckExtension = () => ({
     compartments: [],
     pickupKeys: [],
@@ -139,6 +133,16 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       const expired = commands.expireOpenForBank(bankId, clock.now());
       if (expired.length) logger.info({ bankId, commands: expired.map((c) => c.id) }, 'bank offline: commands expired');
     },
+  });
+  const journal = createEventJournal({
+    ...deps.journal,
+    batchLimit: deps.batchLimit,
+    lockers,
+    clock,
+    logger,
+    hooks,
+    listeners,
+    prepare: (events) => prepare(events),
   });
 
   /** ONLINE (connected, or away for less than the grace period): a command sent now reaches it if it comes back. */
@@ -274,55 +278,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       hooks.push(hook);
     },
 
-    async reportEvents(principal: Principal, input: unknown[]) {
-      const device = authorizeController(principal, 'Mutation.reportLockerEvents');
-      if (input.length === 0) throw badInput('Send at least one event.');
-      if (input.length > deps.batchLimit) {
-        throw badInput(`At most ${deps.batchLimit} events per call; split the batch.`, { limit: deps.batchLimit });
-      }
-      const events = input.map((raw, i) => {
-        const parsed = eventInputSchema.safeParse(raw);
-        if (!parsed.success) {
-          throw badInput(`events[${i}]: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { index: i });
-        }
-        return { ...parsed.data, label: parsed.data.label.toUpperCase(), detail: parsed.data.detail ?? null };
-      });
-      await prepare(events);
-      const outcome = lockers.store.recordControllerEvents(
-        device.bankId,
-        device.generation,
-        events,
-        clock.now(),
-        hooks,
-      );
-      lockers.publishCompartments(outcome.changed);
-      for (const run of outcome.afterCommit) run();
-      if (outcome.storedEvents.length > 0) {
-        for (const listener of listeners) {
-          try {
-            listener(device.bankId, outcome.storedEvents);
-          } catch (err) {
-            logger.error({ err, bankId: device.bankId }, 'controller event listener failed');
-          }
-        }
-      }
-      if (outcome.unknownLabels.length) {
-        logger.warn({ bankId: device.bankId, seqs: outcome.unknownLabels }, 'events for unknown compartment labels');
-      }
-      return {
-        acceptedThroughSeq: outcome.acceptedThroughSeq,
-        resendFromSeq: outcome.resendFromSeq,
-        stored: outcome.stored,
-        duplicates: outcome.duplicates,
-        rejected: outcome.unknownLabels.map((seq) => ({
-          seq,
-          reason: 'UNKNOWN_COMPARTMENT' as const,
-          message: `No compartment with that label in this bank.`,
-        })),
-        flagged: [],
-        conflicts: [],
-      };
-    },
+    /** reportLockerEvents: the journal (journal.ts, PROTOCOL.md 3). */
+    reportEvents: (principal: Principal, input: readonly unknown[]) => journal.report(principal, input),
+
+    /** markLockerEventsLost (PROTOCOL.md 3, Lost events). */
+    markEventsLost: (principal: Principal, fromSeq: number, throughSeq: number, reason: string) =>
+      journal.markLost(principal, fromSeq, throughSeq, reason),
 
     /**
      * Sends OPEN_COMPARTMENT to a bank. Taken while the bank is ONLINE, even

@@ -1,8 +1,12 @@
 import { bankScope, grantBeyondScope, inScope, isGrantedBeyondScope } from '../access/scope.js';
-import type { Resolvers } from '../generated/graphql.js';
+import { EVENT_FLAGS, FAULT_CODES } from '../../../drizzle/schema/lockers.js';
+import type { EventFlag, FaultCode, Resolvers } from '../generated/graphql.js';
 import { forbidden } from '../shared/errors.js';
 import { countCompartments } from './service.js';
 import type { BankRow, CompartmentRow } from './types.js';
+
+const FLAGS: ReadonlySet<string> = new Set(EVENT_FLAGS);
+const FAULT_CODE_SET: ReadonlySet<string> = new Set(FAULT_CODES);
 
 export const lockerResolvers: Resolvers = {
   Query: {
@@ -10,6 +14,13 @@ export const lockerResolvers: Resolvers = {
     lockerBanks: (_, { siteId }, { viewer, services }) => services.lockers.listBanks(viewer, siteId),
     lockerBank: (_, { id }, { viewer, services }) => services.lockers.findBank(viewer, id),
     lockerEvents: (_, { bankId, limit }, { viewer, services }) => services.lockers.events(viewer, bankId, limit ?? 50),
+    lockerEventLog: (_, { bankId, first, after, problemsOnly }, { viewer, services }) =>
+      services.lockers.eventLog(viewer, {
+        bankId,
+        first: first ?? 100,
+        after: after ?? null,
+        problemsOnly: problemsOnly ?? false,
+      }),
   },
   Mutation: {
     createSite: (_, { input }, { viewer, services }) => services.lockers.createSite(viewer, input),
@@ -43,6 +54,11 @@ export const lockerResolvers: Resolvers = {
   LockerEvent: {
     id: (e) => String(e.id),
     compartmentLabel: (e) => e.label,
+    // The controller's own events carry their seq; a lost range is the server's note of seqs.
+    reportedKind: (e) => e.reportedKind ?? (e.seq !== null && e.kind !== 'EVENTS_LOST' ? e.kind : null),
+    generation: (e) => e.deviceGeneration,
+    flags: (e) => (e.flags ? (e.flags.split(',').filter((f) => FLAGS.has(f)) as EventFlag[]) : []),
+    faultCode: (e) => (e.code === null ? null : FAULT_CODE_SET.has(e.code) ? (e.code as FaultCode) : 'OTHER'),
   },
   Subscription: {
     compartmentUpdated: {

@@ -17,6 +17,18 @@ import type { LockerStore } from './store.js';
 import { topics, type BankRow, type CompartmentRow } from './types.js';
 
 export const MAX_COMPARTMENTS_PER_BANK = 200;
+/** Most events one page of Query.lockerEventLog holds. */
+export const EVENT_LOG_PAGE_MAX = 500;
+
+const eventCursor = (id: number) => Buffer.from(String(id)).toString('base64url');
+/** The row id a cursor names, or null when it is not one this server made. */
+function eventCursorId(cursor: string): number | null {
+  if (cursor.length > 24) return null;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!/^[1-9]\d{0,15}$/.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) && eventCursor(id) === cursor ? id : null;
+}
 
 const labelSchema = z
   .string()
@@ -160,6 +172,32 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       if (!bank) throw notFound('Locker bank');
       if (!canReadEvents(v, bank)) throw forbidden('Only operators and the owning department read the event log.');
       return store.recentEvents(bankId, Math.min(Math.max(limit, 1), 500));
+    },
+
+    /**
+     * A bank's whole log, newest first, a page at a time (Query.lockerEventLog).
+     * The cursor is opaque to clients: the base64url of the last row's id.
+     */
+    eventLog(
+      viewer: Viewer | null,
+      input: { bankId: string; first: number; after: string | null; problemsOnly: boolean },
+    ) {
+      const v = authorize(viewer, 'Query.lockerEventLog');
+      const bank = visibleBank(v, input.bankId);
+      if (!bank) throw notFound('Locker bank');
+      if (!inScope(bankScopeOf(v, 'Query.lockerEventLog'), bank)) {
+        throw forbidden('Only operators and the owning department read the event log.');
+      }
+      if (!Number.isInteger(input.first) || input.first < 1 || input.first > EVENT_LOG_PAGE_MAX) {
+        throw badInput(`first must be from 1 to ${EVENT_LOG_PAGE_MAX}.`, { field: 'first' });
+      }
+      const beforeId = input.after === null ? null : eventCursorId(input.after);
+      if (beforeId === null && input.after !== null) throw badInput('Unknown cursor.', { field: 'after' });
+      const rows = store.eventLogPage(bank.id, { limit: input.first + 1, beforeId, problemsOnly: input.problemsOnly });
+      const events = rows.slice(0, input.first);
+      const hasNextPage = rows.length > input.first;
+      const last = events.at(-1);
+      return { events, hasNextPage, endCursor: hasNextPage && last ? eventCursor(last.id) : null };
     },
 
     createSite(

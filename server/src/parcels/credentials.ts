@@ -62,7 +62,12 @@ export interface PickupSigner {
   /** Every key that still verifies, the signing one last. */
   publicKeys(): PickupPublicKey[];
   sign(claims: QrClaims): Promise<string>;
-  verify(token: string): Promise<QrClaims | null>;
+  /**
+   * The claims of a valid token, else null. Judged as of `at` (default now):
+   * its key must be live then and `exp` not passed. With `checkExpiry: false`
+   * the caller judges `exp` itself (an offline pickup, against when it happened).
+   */
+  verify(token: string, opts?: { at?: Date; checkExpiry?: boolean }): Promise<QrClaims | null>;
 }
 
 const publicJwkOf = ({ d: _d, ...jwk }: SigningKey['jwk'], kid: string): JWK => ({
@@ -111,16 +116,18 @@ export function createPickupSigner(keys: PickupKeyStore, clock: Clock): PickupSi
         .setExpirationTime(claims.exp)
         .sign(await keyFor(key, 'private'));
     },
-    async verify(token) {
+    async verify(token, opts = {}) {
       try {
         const { kid } = decodeProtectedHeader(token);
-        const now = clock.now();
+        const now = opts.at ?? clock.now();
         const key = kid ? liveKeys(keys.ring(), now).find((k) => k.kid === kid) : undefined;
         if (!key) return null;
         const { payload } = await jwtVerify(token, await keyFor(key, 'public'), {
           algorithms: ['EdDSA'],
           typ: PICKUP_TOKEN_TYPE,
           currentDate: now,
+          // jose always checks exp; a tolerance past any exp leaves it to the caller.
+          clockTolerance: opts.checkExpiry === false ? Number.MAX_SAFE_INTEGER : 0,
         });
         const { sub, jti, exp, dep, bank, cmp } = payload;
         if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return null;

@@ -421,7 +421,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
   function offlineQrReported(tx: Tx, event: LockerEventRow, compartment: CompartmentRow) {
     const token = event.detail ?? '';
     // Signature is checked synchronously from the verified-claims cache filled before the batch.
-    const claims = verifiedOffline.get(token);
+    const claims = verifiedOffline.get(offlineKey(token, event.occurredAt));
     const at = event.receivedAt;
     audit.recordReportedOpening(tx, {
       id: newId('rop'),
@@ -480,6 +480,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * checks are async; the transaction must be synchronous) and looked up here.
    */
   const verifiedOffline = new Map<string, Awaited<ReturnType<PickupSigner['verify']>>>();
+  /** A token is judged as of the event's time on the server's time line (PROTOCOL.md 6), so that time is in the key. */
+  const offlineKey = (token: string, occurredAt: Date) => `${occurredAt.getTime()} ${token}`;
 
   // --- pickup at the locker ---------------------------------------------------
 
@@ -740,12 +742,15 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     /** Verifies the offline-QR tokens in a batch before it is stored (see verifiedOffline). */
-    async prepareControllerEvents(events: readonly { kind: string; detail?: string | null }[]) {
+    async prepareControllerEvents(events: readonly { kind: string; detail: string | null; occurredAt: Date }[]) {
       for (const e of events) {
-        if (e.kind === 'PICKUP_QR_OFFLINE' && e.detail && !verifiedOffline.has(e.detail)) {
-          verifiedOffline.set(e.detail, await signer.verify(e.detail));
-          if (verifiedOffline.size > 1000) verifiedOffline.delete(verifiedOffline.keys().next().value as string);
-        }
+        if (e.kind !== 'PICKUP_QR_OFFLINE' || !e.detail) continue;
+        const key = offlineKey(e.detail, e.occurredAt);
+        if (verifiedOffline.has(key)) continue;
+        // The door opened at occurredAt, not now: the key must have been live then, and `exp`
+        // is judged against it, with the controller's slack, in offlineQrReported.
+        verifiedOffline.set(key, await signer.verify(e.detail, { at: e.occurredAt, checkExpiry: false }));
+        if (verifiedOffline.size > 1000) verifiedOffline.delete(verifiedOffline.keys().next().value as string);
       }
     },
 
