@@ -81,9 +81,9 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
     return alert;
   }
 
-  /** The open BANK_CONDITION alert of this bank for a condition, by its phrase. */
+  /** The open BANK_CONDITION alert of this bank for a condition, by its phrase (messages read "<bank>: <phrase>…"). */
   const openCondition = (bankId: string, phrase: string) =>
-    store.openAlertsOf('BANK_CONDITION', bankId).find((a) => a.message.includes(phrase));
+    store.openAlertsOf('BANK_CONDITION', bankId).find((a) => a.message.includes(`: ${phrase}`));
 
   return {
     store,
