@@ -12,7 +12,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadScript, RandomActivity, ScriptRunner } from './activity.js';
-import { backoffDelay, DEFAULT_RETRY } from './backoff.js';
+import { backoffDelay, type RetryOptions } from './backoff.js';
 import { SimulatedController, type ControllerStatus } from './controller.js';
 import { FileJournal } from './journal.js';
 import {
@@ -30,6 +30,8 @@ import { SIMULATOR_VERSION } from './version.js';
 const DEFAULT_URL = 'ws://localhost:4000/graphql';
 const DEFAULT_STATE = 'data/simulator-devices.json';
 const DEFAULT_JOURNALS = 'data/simulator-journal';
+/** Waiting for a server that is still starting (the demo starts both at once): shorter than a controller's back-off. */
+const PROVISION_RETRY: RetryOptions = { minMs: 500, maxMs: 10_000 };
 
 const USAGE = `Baylight locker controller simulator
 
@@ -64,8 +66,8 @@ What each controller says about itself (connection_init, protocol version 2):
   --firmware <text>       default the simulator's version (${SIMULATOR_VERSION})
   --capabilities <list>   comma-separated ControllerCapability names (default all:
                           ${CONTROLLER_CAPABILITIES.join(',')})
-  --clock-skew <ms>       run the controllers' clocks this far ahead (negative: behind)
-  --signal <dBm>          uplink signal strength to report in health reports
+  --clock-skew <ms>       run the controllers' clocks this far ahead; behind: --clock-skew=-90000
+  --signal=<dBm>          uplink signal strength to report in health reports, e.g. --signal=-67
 
 The journal (events not yet acknowledged, and the seq counter) is kept per bank in
   --journal-dir <dir>     default ${DEFAULT_JOURNALS}; survives restarts of the simulator
@@ -331,7 +333,7 @@ async function provisionWithRetry(opts: {
       return await provisionBanks({ ...opts, ...(opts.siteName ? { siteName: opts.siteName } : {}) });
     } catch (error) {
       if (error instanceof ServerUnreachableError) {
-        const delay = backoffDelay(attempt, DEFAULT_RETRY);
+        const delay = backoffDelay(attempt, PROVISION_RETRY);
         opts.logger.info(`${error.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay);
         continue;

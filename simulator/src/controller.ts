@@ -1280,7 +1280,7 @@ export class SimulatedController {
         `${this.name}: the server's log ends at #${ack.acceptedThroughSeq}, before events it had confirmed; ` +
           (sync.renumbered > 0
             ? `${sync.renumbered} queued events renumbered to follow it.`
-            : `the gap will be declared lost.`),
+            : `keeping our numbering (a fresh log starts where it does; otherwise the gap is declared lost).`),
       );
     } else if (sync.renumbered > 0) {
       this.#logger.info(
