@@ -1574,7 +1574,9 @@ export class SimulatedController {
       (error: unknown) => {
         if (!(error instanceof GraphQLRequestError)) return; // connection lost: the next ack sends one
         if (unknownOperation(error)) {
-          // An older server whose schema has no reportControllerHealth.
+          // An older server whose schema has no reportControllerHealth. Said
+          // once, even if a second report was already on its way.
+          if (this.#healthUnsupported) return;
           this.#healthUnsupported = true;
           this.#stopHealthReports();
           this.#logger.warn(

@@ -396,11 +396,15 @@ export class FakeServer {
    * connection's subscription.
    */
   deliver(bank: FakeBank, command: LockerCommand): void {
-    const known = bank.commands.get(command.id);
-    if (!known) this.#register(bank, command, true);
+    if (!bank.commands.has(command.id)) this.#register(bank, command, true);
+    const known = bank.commands.get(command.id)!;
     const live = this.#live.get(bank);
-    if (live?.push) live.push({ ...command, status: 'DELIVERED' });
-    else if (known) known.status = 'PENDING';
+    if (live?.push) {
+      if (known.outcome === null) known.status = 'DELIVERED';
+      live.push({ ...command, status: 'DELIVERED' });
+    } else if (known.outcome === null) {
+      known.status = 'PENDING'; // sent when the controller subscribes
+    }
   }
 
   /** Closes every controller socket with `code`, as a restarting server would. */
@@ -913,7 +917,7 @@ export class FakeServer {
     const now = this.#now();
     const open: FakeCommand[] = [];
     for (const c of bank.commands.values()) {
-      if (c.status !== 'PENDING' && c.status !== 'DELIVERED') continue;
+      if (c.outcome !== null || (c.status !== 'PENDING' && c.status !== 'DELIVERED')) continue;
       if (c.expiresAtMs <= now) c.status = 'EXPIRED';
       else open.push(c);
     }
