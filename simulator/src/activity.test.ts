@@ -114,24 +114,25 @@ describe('activity against a server', () => {
     const door = new Map<string, string>();
     const occupied = new Map<string, boolean>();
     for (const e of log) {
-      const open = door.get(e.label) === 'OPEN';
+      const label = e.label ?? ''; // bank-level events have none
+      const open = door.get(label) === 'OPEN';
       switch (e.kind) {
         case 'DOOR_OPENED':
           expect(open, `seq ${e.seq}`).toBe(false);
-          door.set(e.label, 'OPEN');
+          door.set(label, 'OPEN');
           break;
         case 'DOOR_CLOSED':
           expect(open, `seq ${e.seq}`).toBe(true);
-          door.set(e.label, 'CLOSED');
+          door.set(label, 'CLOSED');
           break;
         case 'OCCUPIED':
         case 'EMPTY':
           expect(open, `seq ${e.seq}: items move only through an open door`).toBe(true);
-          expect(occupied.get(e.label) ?? false, `seq ${e.seq}`).toBe(e.kind === 'EMPTY');
-          occupied.set(e.label, e.kind === 'OCCUPIED');
+          expect(occupied.get(label) ?? false, `seq ${e.seq}`).toBe(e.kind === 'EMPTY');
+          occupied.set(label, e.kind === 'OCCUPIED');
           break;
         case 'CHARGING':
-          expect(occupied.get(e.label), `seq ${e.seq}: charging needs a device`).toBe(true);
+          expect(occupied.get(label), `seq ${e.seq}: charging needs a device`).toBe(true);
           break;
         default:
           break;

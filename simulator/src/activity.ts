@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { CompartmentView, SimulatedController } from './controller.js';
 import { exponentialDelayMs, pick, type Random } from './random.js';
-import { silentLogger, type Logger } from './types.js';
+import { silentLogger, type BankEventKind, type Logger } from './types.js';
 
 /** Everything a step or the random generator can do. */
 export const ACTIONS = [
@@ -24,11 +24,34 @@ export const ACTIONS = [
   'tamper',
   'disconnect',
   'reconnect',
+  'power-lost',
+  'power-restored',
+  'ups-on-battery',
+  'ups-battery-low',
+  'cabinet-tamper',
+  'temperature-high',
+  'temperature-normal',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** Bank-level events (PROTOCOL.md 3): the action, and the kind it records. */
+const BANK_EVENTS = {
+  'power-lost': 'POWER_LOST',
+  'power-restored': 'POWER_RESTORED',
+  'ups-on-battery': 'UPS_ON_BATTERY',
+  'ups-battery-low': 'UPS_BATTERY_LOW',
+  'cabinet-tamper': 'CABINET_TAMPER',
+  'temperature-high': 'TEMPERATURE_HIGH',
+  'temperature-normal': 'TEMPERATURE_NORMAL',
+} as const satisfies Partial<Record<Action, BankEventKind>>;
+type BankEventAction = keyof typeof BANK_EVENTS;
+
 /** Actions on the bank as a whole: no label. */
-const BANK_ACTIONS: ReadonlySet<Action> = new Set(['disconnect', 'reconnect']);
+const BANK_ACTIONS: ReadonlySet<Action> = new Set(['disconnect', 'reconnect', ...Object.keys(BANK_EVENTS)] as Action[]);
+
+function isBankEventAction(action: Action): action is BankEventAction {
+  return action in BANK_EVENTS;
+}
 
 /** Carries out one action on a controller. */
 export async function performAction(
@@ -37,6 +60,14 @@ export async function performAction(
   label?: string,
   detail?: string,
 ): Promise<void> {
+  if (isBankEventAction(action)) {
+    const kind = BANK_EVENTS[action];
+    if (kind === 'CABINET_TAMPER' && detail === undefined) controller.cabinetTamper();
+    else if (kind === 'TEMPERATURE_HIGH' && detail === undefined) controller.temperatureHigh();
+    else if (kind === 'TEMPERATURE_NORMAL' && detail === undefined) controller.temperatureNormal();
+    else controller.bankEvent(kind, detail);
+    return;
+  }
   if (BANK_ACTIONS.has(action)) {
     if (action === 'disconnect') {
       await controller.disconnect();
@@ -84,7 +115,7 @@ export async function performAction(
 }
 
 export interface ChosenAction {
-  action: Exclude<Action, 'disconnect' | 'reconnect'>;
+  action: Exclude<Action, 'disconnect' | 'reconnect' | BankEventAction>;
   label: string;
 }
 

@@ -30,8 +30,10 @@ describe('backoffDelay', () => {
     expect(delays.size).toBeGreaterThan(40);
   });
 
-  it('defaults to a cap of about 10 s', () => {
-    expect(backoffDelay(100, DEFAULT_RETRY, () => 1)).toBe(10_000);
+  it('defaults to what PROTOCOL.md asks: from 1 s, capped at 30 s', () => {
+    expect(backoffDelay(0, DEFAULT_RETRY, () => 0)).toBe(1000);
+    expect(backoffDelay(0, DEFAULT_RETRY, () => 1)).toBe(2000);
+    expect(backoffDelay(100, DEFAULT_RETRY, () => 1)).toBe(30_000);
   });
 
   it('refuses bounds that make no sense', () => {

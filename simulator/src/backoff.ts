@@ -12,7 +12,8 @@ export interface RetryOptions {
   maxMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { minMs: 500, maxMs: 10_000 };
+/** PROTOCOL.md 2: 1 s, 2 s, 4 s … capped at 30 s, randomised. */
+export const DEFAULT_RETRY: RetryOptions = { minMs: 1000, maxMs: 30_000 };
 
 export function validateRetry(retry: RetryOptions): RetryOptions {
   const { minMs, maxMs } = retry;

@@ -9,11 +9,12 @@
  * controller per bank, and drives them with random activity or a script.
  * The only module allowed to read process.env.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadScript, RandomActivity, ScriptRunner } from './activity.js';
-import { backoffDelay, DEFAULT_RETRY } from './backoff.js';
+import { backoffDelay, type RetryOptions } from './backoff.js';
 import { SimulatedController, type ControllerStatus } from './controller.js';
+import { FileJournal } from './journal.js';
 import {
   loadDevicesFile,
   provisionBanks,
@@ -23,10 +24,14 @@ import {
   type DeviceCredential,
 } from './provision.js';
 import { seededRandom } from './random.js';
-import type { Logger } from './types.js';
+import { CONTROLLER_CAPABILITIES, type Logger } from './types.js';
+import { SIMULATOR_VERSION } from './version.js';
 
 const DEFAULT_URL = 'ws://localhost:4000/graphql';
 const DEFAULT_STATE = 'data/simulator-devices.json';
+const DEFAULT_JOURNALS = 'data/simulator-journal';
+/** Waiting for a server that is still starting (the demo starts both at once): shorter than a controller's back-off. */
+const PROVISION_RETRY: RetryOptions = { minMs: 500, maxMs: 10_000 };
 
 const USAGE = `Baylight locker controller simulator
 
@@ -54,9 +59,24 @@ Options:
   --verbose               print debug lines (every retry, every batch)
   -h, --help              this text
 
+What each controller says about itself (connection_init, protocol version 2):
+  --protocol-version <n>  the highest version to offer: 2 (default) or 1 (a deprecated controller)
+  --model <text>          default "Baylight Simulator"
+  --serial <text>         default SIM-<BANK NAME>; with several banks, <text>-1, <text>-2, …
+  --firmware <text>       default the simulator's version (${SIMULATOR_VERSION})
+  --capabilities <list>   comma-separated ControllerCapability names (default all:
+                          ${CONTROLLER_CAPABILITIES.join(',')})
+  --clock-skew <ms>       run the controllers' clocks this far ahead; behind: --clock-skew=-90000
+  --signal=<dBm>          uplink signal strength to report in health reports, e.g. --signal=-67
+
+The journal (events not yet acknowledged, and the seq counter) is kept per bank in
+  --journal-dir <dir>     default ${DEFAULT_JOURNALS}; survives restarts of the simulator
+  --ephemeral             keep journals in memory only
+
 Exit codes: 0 after Ctrl-C, 1 on bad usage or a protocol failure,
-2 when the server refuses a device token (4403), 3 when a bank is taken over
-by another connection with the same token (4000).`;
+2 when the server refuses a device token (4403). A bank whose connection is
+taken over by another with the same token (4000/4002) keeps reconnecting with
+back-off and warns of a shared token; it does not stop the simulator.`;
 
 class UsageError extends Error {}
 
@@ -105,6 +125,15 @@ async function main(): Promise<number> {
       url: { type: 'string' },
       'site-name': { type: 'string' },
       seed: { type: 'string' },
+      'protocol-version': { type: 'string' },
+      model: { type: 'string' },
+      serial: { type: 'string' },
+      firmware: { type: 'string' },
+      capabilities: { type: 'string' },
+      'clock-skew': { type: 'string' },
+      signal: { type: 'string' },
+      'journal-dir': { type: 'string' },
+      ephemeral: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -132,6 +161,22 @@ async function main(): Promise<number> {
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isFinite(seed)) throw new UsageError(`--seed needs a number, got "${values.seed}"`);
   const logger = makeLogger(values.verbose);
+  const protocolVersion = values['protocol-version'] === undefined ? 2 : Number(values['protocol-version']);
+  if (protocolVersion !== 1 && protocolVersion !== 2) {
+    throw new UsageError(`--protocol-version is 1 or 2, got "${values['protocol-version']}"`);
+  }
+  const clockSkewMs = values['clock-skew'] === undefined ? 0 : Number(values['clock-skew']);
+  if (!Number.isFinite(clockSkewMs))
+    throw new UsageError(`--clock-skew needs a number of ms, got "${values['clock-skew']}"`);
+  const signalDbm = values.signal === undefined ? undefined : Number(values.signal);
+  if (signalDbm !== undefined && !Number.isFinite(signalDbm)) {
+    throw new UsageError(`--signal needs a number (dBm), got "${values.signal}"`);
+  }
+  const capabilities = values.capabilities
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const journalDir = values.ephemeral ? undefined : path(values['journal-dir'] ?? DEFAULT_JOURNALS);
   const script = values.script ? await loadScript(path(values.script)) : undefined;
 
   // --- device tokens ---------------------------------------------------------
@@ -169,7 +214,7 @@ async function main(): Promise<number> {
   // --- controllers -----------------------------------------------------------
   const random = seed === undefined ? Math.random : seededRandom(seed);
   const controllers = devices.map(
-    (d) =>
+    (d, i) =>
       new SimulatedController({
         url,
         deviceToken: d.deviceToken,
@@ -177,6 +222,16 @@ async function main(): Promise<number> {
         closeAfterMs,
         logger,
         simulatePeople: true,
+        protocolVersion,
+        clockSkewMs,
+        ...(values.model !== undefined ? { model: values.model } : {}),
+        ...(values.serial !== undefined
+          ? { serial: devices.length > 1 ? `${values.serial}-${i + 1}` : values.serial }
+          : {}),
+        ...(values.firmware !== undefined ? { firmware: values.firmware } : {}),
+        ...(capabilities ? { capabilities } : {}),
+        ...(signalDbm !== undefined ? { signalDbm } : {}),
+        ...(journalDir ? { journal: new FileJournal(join(journalDir, journalFileName(d))) } : {}),
       }),
   );
 
@@ -203,7 +258,8 @@ async function main(): Promise<number> {
     resolveExit(code);
   };
 
-  const exitCodes: Partial<Record<ControllerStatus, number>> = { refused: 2, replaced: 3, failed: 1 };
+  // 'replaced' (4000/4002) is not final: the controller backs off and reconnects.
+  const exitCodes: Partial<Record<ControllerStatus, number>> = { refused: 2, failed: 1 };
   for (const c of controllers) {
     c.onStatus((status) => {
       const code = exitCodes[status];
@@ -232,6 +288,12 @@ async function main(): Promise<number> {
     })
     .catch((error: unknown) => logger.error(`script failed: ${(error as Error).message}`));
   return exited;
+}
+
+/** One journal per bank: by its id when we provisioned it, else by its name. */
+function journalFileName(device: DeviceCredential): string {
+  const key = (device.bankId ?? device.name).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${key || 'bank'}.json`;
 }
 
 function summary(controllers: SimulatedController[]): string {
@@ -271,7 +333,7 @@ async function provisionWithRetry(opts: {
       return await provisionBanks({ ...opts, ...(opts.siteName ? { siteName: opts.siteName } : {}) });
     } catch (error) {
       if (error instanceof ServerUnreachableError) {
-        const delay = backoffDelay(attempt, DEFAULT_RETRY);
+        const delay = backoffDelay(attempt, PROVISION_RETRY);
         opts.logger.info(`${error.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay);
         continue;

@@ -1,12 +1,19 @@
 /**
- * The controller against an in-memory server that executes the real contract
- * (testing/fake-server.ts): connection, event delivery and replay, commands,
- * and the close-code policy.
+ * The controller against the fake server (testing/fake-server.ts) where only
+ * the fake can provoke the situation: faults (lost answers, hanging requests,
+ * restarts, cut sockets, close codes on demand), older servers, commands the
+ * real server cannot issue, offline QR checks. Scenarios both servers can
+ * play are in parity.test.ts, run against the real server too.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedController, type ControllerStatus, type SimulatedControllerOptions } from './controller.js';
-import { FakeServer, type FakeBank } from './testing/fake-server.js';
+import { FileJournal } from './journal.js';
+import { FakeServer, type FakeBank, type FakeServerOptions } from './testing/fake-server.js';
+import type { Logger } from './types.js';
 
 const LABELS = ['A01', 'A02', 'A03', 'A04'];
 const FAST = { retry: { minMs: 20, maxMs: 60 }, closeAfterMs: 50, flushIntervalMs: 1 } as const;
@@ -27,6 +34,12 @@ function statuses(c: SimulatedController): ControllerStatus[] {
   return seen;
 }
 
+function capture(): { lines: string[]; logger: Logger } {
+  const lines: string[] = [];
+  const push = (m: string) => lines.push(m);
+  return { lines, logger: { debug: () => {}, info: push, warn: push, error: push } };
+}
+
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
@@ -43,6 +56,13 @@ function expectLog(b: FakeBank, kinds: string[]) {
   expect(b.log.map((e) => e.kind)).toEqual(kinds);
 }
 
+async function restartWith(options: FakeServerOptions) {
+  await server.stop();
+  server = new FakeServer(options);
+  await server.start();
+  bank = server.addBank({ token: 'tok-1', labels: LABELS, name: 'Library' });
+}
+
 beforeEach(async () => {
   server = new FakeServer();
   await server.start();
@@ -55,7 +75,7 @@ afterEach(async () => {
 });
 
 describe('connecting', () => {
-  it('refuses a URL it could not connect to, and a missing token, up front', () => {
+  it('refuses a URL it could not connect to, a missing token, and init fields the server would refuse, up front', () => {
     expect(() => new SimulatedController({ url: 'localhost:4000', deviceToken: 't' })).toThrow(/ws:\/\//);
     expect(() => new SimulatedController({ url: 'http://localhost:4000/graphql', deviceToken: 't' })).toThrow(
       /ws:\/\//,
@@ -63,17 +83,28 @@ describe('connecting', () => {
     expect(() => new SimulatedController({ url: 'ws://localhost:4000/graphql', deviceToken: '' })).toThrow(
       /deviceToken/,
     );
+    const url = 'ws://localhost:4000/graphql';
+    expect(() => new SimulatedController({ url, deviceToken: 't', model: 'm'.repeat(101) })).toThrow(/model/);
+    expect(() => new SimulatedController({ url, deviceToken: 't', capabilities: ['x'.repeat(41)] })).toThrow(
+      /capability/,
+    );
+    expect(
+      () => new SimulatedController({ url, deviceToken: 't', capabilities: Array.from({ length: 33 }, () => 'K') }),
+    ).toThrow(/32 capabilities/);
   });
 
-  it('learns the bank and its labels from connection_ack', async () => {
-    const c = controller();
-    const seen = statuses(c);
+  it('states version 2, what it is and its clock in connection_init; a serial from the token when it has no name', async () => {
+    const c = controller({ clockSkewMs: -90_000, signalDbm: -70 });
     await c.start();
-    expect(c.connected).toBe(true);
-    expect(c.bankId).toBe(bank.id);
-    expect(c.bankName).toBe('Library');
-    expect(c.labels).toEqual(LABELS);
-    expect(seen).toEqual(['connected']);
+    expect(bank.controller).toMatchObject({ protocolVersion: 2, model: 'Baylight Simulator' });
+    expect(bank.controller?.serial).toMatch(/^SIM-[0-9A-F]{12}$/);
+    expect(bank.controller?.capabilities).toContain('BANK_EVENTS');
+    // The server measured the simulated clock: 90 s behind.
+    expect(bank.controller?.clockOffsetMs).toBeGreaterThan(-95_000);
+    expect(bank.controller?.clockOffsetMs).toBeLessThan(-85_000);
+    // And the controller keeps the server's time line: ours + 90 s.
+    expect(c.serverOffsetMs).toBeGreaterThan(85_000);
+    expect(c.serverOffsetMs).toBeLessThan(95_000);
   });
 
   it('keeps retrying until the server is up, then connects', async () => {
@@ -85,31 +116,6 @@ describe('connecting', () => {
     await server.restart();
     await started;
     expect(c.connected).toBe(true);
-  });
-
-  it('stops on 4403 without retrying, and says why', async () => {
-    const c = controller({ deviceToken: 'wrong' });
-    const seen = statuses(c);
-    await expect(c.start()).rejects.toMatchObject({ status: 'refused', code: 4403 });
-    await sleep(200);
-    expect(server.connectAttempts).toBe(1);
-    expect(seen).toEqual(['refused']);
-    expect(c.finalError?.message).toMatch(/refused the device token/);
-    await expect(c.start()).rejects.toMatchObject({ status: 'refused' });
-  });
-
-  it('stops on 4000 when a newer connection takes the token over', async () => {
-    const first = controller();
-    const seen = statuses(first);
-    await first.start();
-    const second = controller();
-    await second.start();
-    await until(() => seen.includes('replaced'));
-    await sleep(150);
-    expect(first.connected).toBe(false);
-    expect(second.connected).toBe(true);
-    expect(server.connectionsOf(bank)).toBe(1);
-    expect(seen).toEqual(['connected', 'replaced']);
   });
 
   it('reconnects after the server restarts and is re-subscribed to commands', async () => {
@@ -126,69 +132,147 @@ describe('connecting', () => {
 
     await until(() => server.connectionsOf(bank) === 1);
     await sleep(50); // let the re-sent subscribe message arrive
+    const next = c.nextCommand(3000);
     const cmd = server.issueOpen(bank, 'A02');
-    const handled = await c.nextCommand(3000);
+    const handled = await next;
     expect(handled).toMatchObject({ outcome: 'OPENED', duplicate: false });
     expect(handled.command.id).toBe(cmd.id);
     expect(seen).toEqual(['connected', 'disconnected', 'connected']);
   });
 
-  it('makes a new connection when graphql-ws gives up on a close it deems fatal (4500)', async () => {
+  it.each([
+    [4500, 'Internal server error'],
+    [4400, 'Malformed message'],
+    [4001, 'Pickup keys rotated'],
+    [4999, 'a close code newer than this controller'],
+    [1011, 'Internal error'],
+  ])('reconnects with back-off after %i (%s), and sends what waited', async (code, reason) => {
     const c = controller();
     await c.start();
-    server.closeAll(4500, 'Internal server error');
+    server.closeAll(code, reason);
     await until(() => !c.connected);
     await until(() => c.connected, 3000);
     c.openDoor('A03');
     await c.flush({ timeoutMs: 3000 });
     expectLog(bank, ['DOOR_OPENED']);
+    expect(c.finalError).toBeUndefined();
+  });
+
+  it('after 4000 keeps backing off while another device holds the token, then warns of a shared token', async () => {
+    const { lines, logger } = capture();
+    const c = controller({ logger, retry: { minMs: 20, maxMs: 2000 } });
+    await c.start();
+    // Another device, played by raw closes: each new connection of ours is replaced at once.
+    const replaceAgain = setInterval(() => {
+      if (server.connectionsOf(bank) > 0) server.closeAll(4000, 'Replaced by a newer connection');
+    }, 5);
+    try {
+      await until(() => c.stats.replaced >= 4, 10_000);
+    } finally {
+      clearInterval(replaceAgain);
+    }
+    expect(lines.filter((l) => /another device may be using this bank's device token/.test(l))).toHaveLength(1);
+    expect(c.finalError).toBeUndefined();
+    await until(() => c.connected, 5000);
+  });
+
+  it('a 4002 on its only connection is handled as 4000: back off and reconnect', async () => {
+    const c = controller();
+    const seen = statuses(c);
+    await c.start();
+    server.closeAll(4002, 'Superseded by a newer connection');
+    await until(() => seen.includes('replaced'));
+    await until(() => c.connected, 3000);
+    expect(c.stats.replaced).toBe(1);
+  });
+
+  it('stops when the ack names a protocol version it does not speak, closing with 1000', async () => {
+    await restartWith({ ackExtra: { protocolVersion: 3 } });
+    const c = controller();
+    await expect(c.start()).rejects.toMatchObject({ status: 'failed' });
+    expect(c.finalError?.message).toMatch(/protocol version 3/);
+    await until(() => server.connectionsOf(bank) === 0);
   });
 });
 
-describe('events', () => {
-  it('numbers events 1, 2, 3… and the server stores them in order', async () => {
-    const c = controller();
+describe('an older server', () => {
+  it('a version 1 server gets version 1: no health reports, no bank-level events, fault codes inside the detail', async () => {
+    await restartWith({ protocolVersions: [1] });
+    const { lines, logger } = capture();
+    const c = controller({ logger, healthIntervalMs: 50 });
     await c.start();
-    c.deposit('A01');
-    c.pickup('A01');
-    c.fault('A02');
+    expect(c.protocolVersion).toBe(1);
+    expect(c.powerLost()).toEqual([]);
+    expect(lines.some((l) => /protocol version 1 has no bank-level events/.test(l))).toBe(true);
+    c.fault('A02', 'solenoid current 0 mA', 'LOCK_JAMMED');
     await c.flush({ timeoutMs: 3000 });
-    expectLog(bank, ['DOOR_OPENED', 'OCCUPIED', 'DOOR_CLOSED', 'DOOR_OPENED', 'EMPTY', 'DOOR_CLOSED', 'FAULT']);
-    expect(c.pendingEvents).toBe(0);
-    expect(c.lastAcceptedSeq).toBe(7);
-    expect(bank.log[6]?.detail).toMatch(/lock sensor/);
+    await sleep(150);
+    expect(bank.health).toHaveLength(0);
+    expect(bank.log[0]).toMatchObject({ kind: 'FAULT', detail: '[LOCK_JAMMED] solenoid current 0 mA' });
+    expect(bank.log[0]?.code).toBeUndefined();
   });
 
-  it('queues events during an outage and sends them first, in order, after reconnecting', async () => {
+  it('a server that answers reportControllerHealth as unknown: said once, not sent again', async () => {
+    await restartWith({ omitOperations: ['reportControllerHealth'] });
+    const { lines, logger } = capture();
+    const c = controller({ logger, healthIntervalMs: 30 });
+    await c.start();
+    await until(() => lines.some((l) => /does not know reportControllerHealth/.test(l)));
+    await c.disconnect();
+    await c.reconnect();
+    await sleep(150);
+    expect(lines.filter((l) => /does not know reportControllerHealth/.test(l))).toHaveLength(1);
+    expect(c.stats.healthReports).toBe(0);
+  });
+
+  it('a server that cannot record a loss: the journal takes the missing seqs instead of stalling', async () => {
+    await restartWith({ omitOperations: ['markLockerEventsLost'] });
     const c = controller();
     await c.start();
     c.deposit('A01');
     await c.flush({ timeoutMs: 3000 });
     await c.disconnect();
-    expect(c.connected).toBe(false);
-    c.pickup('A01');
     c.openDoor('A02');
-    expect(c.pendingEvents).toBe(4);
-    await sleep(50);
-    expect(bank.log).toHaveLength(3); // nothing got through while away
-    const flushed = c.flush({ timeoutMs: 3000 });
+    c.closeDoor('A02');
+    c.openDoor('A03');
+    c.loseOldestEvents(2); // the server will ask for 4 and 5
     await c.reconnect();
-    c.closeDoor('A02'); // recorded after reconnecting: must come after the backlog
-    await flushed;
     await c.flush({ timeoutMs: 3000 });
-    expectLog(bank, [
-      'DOOR_OPENED',
-      'OCCUPIED',
-      'DOOR_CLOSED',
-      'DOOR_OPENED',
-      'EMPTY',
-      'DOOR_CLOSED',
-      'DOOR_OPENED',
-      'DOOR_CLOSED',
-    ]);
-    expect(bank.duplicateSeqs).toEqual([]);
+    expectLog(bank, ['DOOR_OPENED', 'OCCUPIED', 'DOOR_CLOSED', 'DOOR_OPENED']);
+    expect(bank.log[3]?.label).toBe('A03');
+    expect(bank.lost).toEqual([]);
+  });
+});
+
+describe('health reports', () => {
+  it('reports once after every ack and then every interval, with the journal depth and power source', async () => {
+    const c = controller({ healthIntervalMs: 40, temperatureC: 31.5 });
+    await c.start();
+    await until(() => bank.health.length >= 3);
+    expect(bank.health[0]).toMatchObject({ outboxDepth: 0, power: 'MAINS', temperatureC: 31.5 });
+    expect(typeof bank.health[0]?.uptimeSeconds).toBe('number');
+    c.upsOnBattery();
+    await until(() => bank.health.at(-1)?.power === 'BATTERY');
+    c.powerRestored();
+    await until(() => bank.health.at(-1)?.power === 'MAINS');
+    await c.disconnect();
+    const before = bank.health.length;
+    await sleep(120);
+    expect(bank.health.length).toBe(before); // none while away
+    await c.reconnect();
+    await until(() => bank.health.length > before);
   });
 
+  it('sends none without the HEALTH_REPORT capability, and no bank events without BANK_EVENTS', async () => {
+    const c = controller({ capabilities: ['KEYPAD', 'DOOR_SENSOR'], healthIntervalMs: 20 });
+    await c.start();
+    expect(c.cabinetTamper()).toEqual([]);
+    await sleep(100);
+    expect(bank.health).toHaveLength(0);
+  });
+});
+
+describe('events', () => {
   it('resends a batch whose answer was lost; the server sees duplicates, the log has no gap', async () => {
     let drops = 1;
     server.options.beforeReply = () => (drops-- > 0 ? 'drop' : undefined);
@@ -201,9 +285,10 @@ describe('events', () => {
     // was answered with duplicates: in both cases nothing was stored twice.
     expect(c.pendingEvents).toBe(0);
     expect(c.nextSeq).toBe(4);
+    expect(bank.conflictSeqs).toEqual([]);
   });
 
-  it('drops a connection whose requests go unanswered and resends over a new one', async () => {
+  it('drops a connection whose requests go unanswered and resends over a new one, which it keeps', async () => {
     let hangs = 1;
     server.options.beforeReply = () => (hangs-- > 0 ? 'hang' : undefined);
     const c = controller({ requestTimeoutMs: 150 });
@@ -213,22 +298,12 @@ describe('events', () => {
     c.closeDoor('A01');
     await c.flush({ timeoutMs: 3000 });
     expectLog(bank, ['DOOR_OPENED', 'DOOR_CLOSED']);
+    // Its own newer connection replaced the dead one: not another device.
     expect(seen).toEqual(['connected', 'disconnected', 'connected']);
+    expect(c.stats.replaced).toBe(0);
   });
 
-  it('continues numbering after the server log when starting fresh against a bank with history', async () => {
-    bank = server.addBank({ token: 'tok-2', labels: LABELS, acceptedThroughSeq: 40 });
-    const c = controller();
-    c.openDoor('A01'); // recorded before the first connection: numbered 1 for now
-    expect(c.queuedEvents[0]?.seq).toBe(1);
-    await c.start();
-    await c.flush({ timeoutMs: 3000 });
-    expect(bank.log).toHaveLength(41);
-    expect(bank.log[40]).toMatchObject({ seq: 41, kind: 'DOOR_OPENED', label: 'A01' });
-    expect(c.nextSeq).toBe(42);
-  });
-
-  it('splits batches when the server takes fewer events per call', async () => {
+  it('splits batches when the server takes fewer events per call than it announced', async () => {
     server.options.batchLimit = 3;
     const c = controller();
     await c.start();
@@ -240,16 +315,59 @@ describe('events', () => {
     expect(bank.log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('reports unknown labels; the server consumes the seq and the queue moves on', async () => {
+  it('keeps each batch within maxBatchEvents × maxEventBytes, so none is refused for its size', async () => {
+    await restartWith({ limits: { maxBatchEvents: 10, maxEventBytes: 256 } });
     const c = controller();
     await c.start();
-    const acks: number[] = [];
-    c.on('acknowledged', (a) => acks.push(...a.rejected.map((r) => r.seq)));
-    c.record('Z99', 'TAMPER');
-    c.record('A01', 'TAMPER');
+    await c.disconnect();
+    // Tokens are never cut, so these events exceed maxEventBytes: only the byte budget splits them.
+    for (let i = 0; i < 10; i++) c.recordEvent({ kind: 'PICKUP_QR_OFFLINE', label: 'A01', detail: 'q'.repeat(400) });
+    const flushed = c.flush({ timeoutMs: 3000 });
+    await c.reconnect();
+    await flushed;
+    expect(bank.log).toHaveLength(10);
+    expect(bank.log.every((e) => e.rejection === 'TOO_LARGE')).toBe(true);
+    expect(Math.max(...bank.batchSizes)).toBeLessThan(10);
+    expect(bank.batchSizes.reduce((a, b) => a + b, 0)).toBe(10); // nothing refused, nothing resent
+  });
+
+  it('cuts code and detail to the announced limits, in characters and in bytes, so the event is applied', async () => {
+    await restartWith({ limits: { maxEventBytes: 400 } });
+    const c = controller();
+    await c.start();
+    c.fault('A01', 'x'.repeat(800), 'A_VERY_LONG_FAULT_CODE_FROM_NEWER_FIRMWARE');
+    c.fault('A02', '🔥'.repeat(300));
     await c.flush({ timeoutMs: 3000 });
-    expect(acks).toEqual([1]);
-    expect(bank.log.map((e) => e.label)).toEqual(['Z99', 'A01']);
+    expect(bank.log.map((e) => [e.rejection, e.flags])).toEqual([
+      [null, []],
+      [null, []],
+    ]);
+    expect(bank.log[0]?.code).toHaveLength(32);
+    expect(Buffer.byteLength(JSON.stringify(bank.log[1]?.sent))).toBeLessThanOrEqual(400);
+  });
+
+  it('keeps its journal in a file across a restart of the controller: nothing lost, nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-controller-journal-'));
+    try {
+      const journal = new FileJournal(join(dir, 'library.json'));
+      const first = controller({ journal });
+      await first.start();
+      first.deposit('A01');
+      await first.flush({ timeoutMs: 3000 });
+      await first.disconnect();
+      first.pickup('A01');
+      await first.stop(); // the controller reboots with three events unsent
+
+      const second = controller({ journal: new FileJournal(join(dir, 'library.json')) });
+      expect(second.pendingEvents).toBe(3);
+      expect(second.nextSeq).toBe(7);
+      await second.start();
+      await second.flush({ timeoutMs: 3000 });
+      expectLog(bank, ['DOOR_OPENED', 'OCCUPIED', 'DOOR_CLOSED', 'DOOR_OPENED', 'EMPTY', 'DOOR_CLOSED']);
+      expect(bank.duplicateSeqs).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('flush() rejects when the controller is stopped with events pending', async () => {
@@ -268,9 +386,9 @@ describe('commands', () => {
   it('opens the door, acknowledges OPENED, and closes it after closeAfterMs', async () => {
     const c = controller();
     await c.start();
+    const next = c.nextCommand(3000);
     const cmd = server.issueOpen(bank, 'A03');
-    const handled = await c.nextCommand(3000);
-    expect(handled.outcome).toBe('OPENED');
+    expect((await next).outcome).toBe('OPENED');
     expect(c.compartment('A03')?.door).toBe('OPEN');
     await until(() => bank.log.length === 2);
     expectLog(bank, ['DOOR_OPENED', 'DOOR_CLOSED']);
@@ -282,11 +400,12 @@ describe('commands', () => {
   it('does not open twice for a command id it has seen; acknowledges it again', async () => {
     const c = controller({ closeAfterMs: 10_000 });
     await c.start();
+    const first = c.nextCommand(3000);
     const cmd = server.issueOpen(bank, 'A01', { id: 'cmd_same' });
-    await c.nextCommand(3000);
+    await first;
+    const again = c.nextCommand(3000);
     server.deliver(bank, cmd);
-    const again = await c.nextCommand(3000);
-    expect(again).toMatchObject({ outcome: 'OPENED', duplicate: true });
+    expect(await again).toMatchObject({ outcome: 'OPENED', duplicate: true });
     await until(() => bank.acks.length === 2);
     await c.flush({ timeoutMs: 3000 });
     expectLog(bank, ['DOOR_OPENED']);
@@ -296,57 +415,103 @@ describe('commands', () => {
   it('answers EXPIRED and does nothing when the ttl runs out before acting', async () => {
     const c = controller({ commandDelayMs: 80 });
     await c.start();
+    const next = c.nextCommand(3000);
     const cmd = server.issueOpen(bank, 'A01', { ttlMs: 50 });
-    expect((await c.nextCommand(3000)).outcome).toBe('EXPIRED');
+    expect((await next).outcome).toBe('EXPIRED');
     await until(() => bank.acks.length === 1);
     expect(bank.acks).toEqual([{ id: cmd.id, outcome: 'EXPIRED' }]);
     expect(c.compartment('A01')?.door).toBe('CLOSED');
     expect(c.pendingEvents + bank.log.length).toBe(0);
   });
 
-  it('answers EXPIRED for a command whose expiresAt has passed', async () => {
+  it('judges expiry by ttlMs alone: a controller whose clock is an hour fast still opens in time', async () => {
+    const c = controller({ clockSkewMs: 3_600_000 });
+    await c.start();
+    const next = c.nextCommand(3000);
+    server.issueOpen(bank, 'A01'); // expiresAt is 30 s ahead of the server: an hour behind our clock
+    expect((await next).outcome).toBe('OPENED');
+  });
+
+  it('carries out a command whose ttlMs exceeds 2^31 ms (a SafeInt), and remembers its id that long', async () => {
+    const c = controller({ commandDelayMs: 20 });
+    await c.start();
+    const weeks = 2 ** 31 + 86_400_000;
+    const now = Date.now();
+    const command = {
+      id: 'cmd_long',
+      kind: 'REVOKE_PICKUP_TOKEN',
+      bankId: bank.id,
+      compartmentLabel: 'A01',
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + weeks).toISOString(),
+      ttlMs: weeks,
+      status: 'PENDING',
+      tokenId: 'qr-long',
+    };
+    const first = c.nextCommand(3000);
+    server.deliver(bank, command);
+    expect(await first).toMatchObject({ outcome: 'DONE', duplicate: false });
+    const open = c.nextCommand(3000);
+    server.deliver(bank, { ...command, id: 'cmd_long_open', kind: 'OPEN_COMPARTMENT', tokenId: null });
+    expect(await open).toMatchObject({ outcome: 'OPENED' }); // not EXPIRED after a clamped 1 ms timer
+    const again = c.nextCommand(3000);
+    server.deliver(bank, command);
+    expect(await again).toMatchObject({ outcome: 'DONE', duplicate: true });
+  });
+
+  it('answers a command kind it does not know with FAILED "unsupported", once per id', async () => {
+    await restartWith({ newerCommandKinds: ['SOUND_ALARM'] });
     const c = controller();
     await c.start();
-    server.issueOpen(bank, 'A01', { expiresInMs: -1000 });
-    expect((await c.nextCommand(3000)).outcome).toBe('EXPIRED');
+    const next = c.nextCommand(3000);
+    const cmd = server.issueCommand(bank, { kind: 'SOUND_ALARM', label: 'A01' });
+    expect(await next).toMatchObject({ outcome: 'FAILED', duplicate: false });
+    await until(() => bank.acks.length === 1);
+    expect(bank.acks).toEqual([{ id: cmd.id, outcome: 'FAILED', detail: 'unsupported' }]);
+    const again = c.nextCommand(3000);
+    server.deliver(bank, cmd);
+    expect(await again).toMatchObject({ outcome: 'FAILED', duplicate: true });
+    await until(() => bank.acks.length === 2);
+    expect(bank.acks[1]).toEqual({ id: cmd.id, outcome: 'FAILED', detail: 'unsupported' });
   });
 
   it('answers UNKNOWN_COMPARTMENT for a label the bank does not have, FAILED for a jammed lock', async () => {
     const c = controller();
     await c.start();
+    let next = c.nextCommand(3000);
     server.issueOpen(bank, 'Q42');
-    expect((await c.nextCommand(3000)).outcome).toBe('UNKNOWN_COMPARTMENT');
+    expect((await next).outcome).toBe('UNKNOWN_COMPARTMENT');
     c.jam('A02');
+    next = c.nextCommand(3000);
     server.issueOpen(bank, 'A02');
-    expect((await c.nextCommand(3000)).outcome).toBe('FAILED');
+    expect((await next).outcome).toBe('FAILED');
     await until(() => bank.acks.length === 2);
     expect(bank.acks.map((a) => a.outcome)).toEqual(['UNKNOWN_COMPARTMENT', 'FAILED']);
     expect(bank.log).toHaveLength(0);
   });
 
-  it('receives a command issued while it was away once it is back', async () => {
+  it('a bank away past the grace period is OFFLINE: nothing is queued for it', async () => {
+    await restartWith({ limits: { offlineGraceMs: 50 } });
     const c = controller();
     await c.start();
     await c.disconnect();
-    server.issueOpen(bank, 'A04');
-    const next = c.nextCommand(3000);
-    await c.reconnect();
-    expect((await next).outcome).toBe('OPENED');
+    await until(() => bank.status === 'OFFLINE');
+    expect(() => server.issueOpen(bank, 'A01')).toThrow(/offline/);
   });
 });
 
 describe('offline pickup QR', () => {
-  async function signer() {
+  async function signer(options: { expSeconds?: number } = {}) {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     bank.pickupKeys = [
       { kid: 'k1', alg: 'EdDSA', jwk: { ...(await exportJWK(publicKey)), kid: 'k1' }, retiresAt: null },
     ];
-    return (claims: { cmp: string; dep: string; jti: string }) =>
+    return (claims: { cmp: string; dep: string; jti: string; exp?: number }) =>
       new SignJWT({ bank: bank.id, cmp: claims.cmp, dep: claims.dep })
         .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'baylight-pickup+jwt' })
         .setSubject('pcl_1')
         .setJti(claims.jti)
-        .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
+        .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + (options.expSeconds ?? 3600))
         .sign(privateKey);
   }
 
@@ -358,8 +523,9 @@ describe('offline pickup QR', () => {
     await c.start();
     const earlier = await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-1' });
     // Picked up, and a new deposit goes into A01 while the link is up: its opening names it.
+    const next = c.nextCommand(3000);
     server.issueOpen(bank, 'A01', { via: 'DEPOSIT', depositId: 'dep-2' });
-    expect((await c.nextCommand(3000)).outcome).toBe('OPENED');
+    expect((await next).outcome).toBe('OPENED');
     await until(() => c.compartment('A01')?.door === 'CLOSED');
     const current = await sign({ cmp: 'A01', dep: 'dep-2', jti: 'qr-2' });
     const fromAck = await sign({ cmp: 'A02', dep: 'dep-9', jti: 'qr-9' });
@@ -370,7 +536,9 @@ describe('offline pickup QR', () => {
     expect((await c.scanPickupQr(wrongDoor)).__typename).toBe('PickupRefused');
     expect(await c.scanPickupQr(current)).toEqual({ __typename: 'OfflinePickup', compartmentLabel: 'A01' });
     expect(await c.scanPickupQr(fromAck)).toEqual({ __typename: 'OfflinePickup', compartmentLabel: 'A02' });
-    expect(c.queuedEvents.filter((e) => e.kind === 'PICKUP_QR_OFFLINE').map((e) => e.label)).toEqual(['A01', 'A02']);
+    const offline = c.queuedEvents.filter((e) => e.kind === 'PICKUP_QR_OFFLINE');
+    expect(offline.map((e) => e.label)).toEqual(['A01', 'A02']);
+    expect(offline[0]?.detail).toBe(current); // the token, uncut
   });
 
   it('refuses offline a QR revoked by a REVOKE_PICKUP_TOKEN command or listed in connection_ack', async () => {
@@ -379,8 +547,9 @@ describe('offline pickup QR', () => {
     bank.revokedPickupTokens = ['qr-listed'];
     const c = controller();
     await c.start();
+    const next = c.nextCommand(3000);
     server.issueRevoke(bank, 'qr-commanded');
-    expect((await c.nextCommand(3000)).outcome).toBe('DONE');
+    expect((await next).outcome).toBe('DONE');
     await until(() => bank.acks.length === 1);
     expect(bank.acks[0]?.outcome).toBe('DONE');
 
@@ -390,5 +559,34 @@ describe('offline pickup QR', () => {
     expect((await c.scanPickupQr(await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-fine' }))).__typename).toBe(
       'OfflinePickup',
     );
+  });
+
+  it('a 4001 (keys rotated) brings a fresh ack: what it lists is refused offline from then on', async () => {
+    const sign = await signer();
+    bank.compartments[0]!.depositId = 'dep-1';
+    const c = controller();
+    await c.start();
+    bank.revokedPickupTokens = ['qr-newly-revoked'];
+    server.rotatePickupKeys();
+    await until(() => !c.connected);
+    await until(() => c.connected, 3000);
+    await c.disconnect();
+    const token = await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-newly-revoked' });
+    expect((await c.scanPickupQr(token)).__typename).toBe('PickupRefused');
+  });
+
+  it('judges exp on the server’s time line, not by its own clock that is two hours behind', async () => {
+    const sign = await signer();
+    bank.compartments[0]!.depositId = 'dep-1';
+    const c = controller({ clockSkewMs: -2 * 3_600_000 });
+    await c.start();
+    await c.disconnect();
+    const serverNow = Math.floor(Date.now() / 1000);
+    // Expired ten minutes ago for the server; our own clock would say it has 1 h 50 min left.
+    const stale = await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-stale', exp: serverNow - 600 });
+    // Expired a minute ago: within the protocol's 300 s of slack.
+    const justExpired = await sign({ cmp: 'A01', dep: 'dep-1', jti: 'qr-just', exp: serverNow - 60 });
+    expect((await c.scanPickupQr(stale)).__typename).toBe('PickupRefused');
+    expect((await c.scanPickupQr(justExpired)).__typename).toBe('OfflinePickup');
   });
 });

@@ -17,15 +17,23 @@ export {
   type ControllerStats,
   type ControllerEvents,
   type CommandHandled,
+  type CommandAcknowledged,
   type BatchAcknowledged,
+  type EventsLost,
+  type HealthReported,
+  type PowerSource,
   type CompartmentView,
   type DoorState,
   type ChargingState,
   type StatusInfo,
+  REPLACED_WARNING_AFTER,
 } from './controller.js';
-export { Outbox, MAX_BATCH, type SyncResult } from './outbox.js';
+export { Outbox, MAX_BATCH, eventBytes, type SyncResult, type ReplyResult, type OutboxOptions } from './outbox.js';
+export { FileJournal, MemoryJournal, type JournalStore, type JournalSnapshot, type JournalEntry } from './journal.js';
+export { setLongTimeout, MAX_TIMEOUT_MS, type LongTimer } from './timers.js';
+export { SIMULATOR_VERSION } from './version.js';
 export { backoffDelay, DEFAULT_RETRY, type RetryOptions } from './backoff.js';
-export { decideOpen, CommandMemory } from './commands.js';
+export { decideOpen, CommandMemory, COMMAND_MEMORY_MS } from './commands.js';
 export {
   RandomActivity,
   ScriptRunner,
@@ -60,9 +68,28 @@ export { seededRandom, type Random } from './random.js';
 export {
   CloseCodes,
   DEVICE_EVENT_KINDS,
+  COMPARTMENT_EVENT_KINDS,
+  BANK_EVENT_KINDS,
+  FAULT_CODES,
+  CONTROLLER_CAPABILITIES,
+  PROTOCOL_VERSIONS,
+  CURRENT_PROTOCOL_VERSION,
+  DEFAULT_LIMITS,
   COMPARTMENT_SIZES,
+  isBankEventKind,
   silentLogger,
   type DeviceEventKind,
+  type CompartmentEventKind,
+  type BankEventKind,
+  type FaultCode,
+  type ControllerCapability,
+  type ControllerInfo,
+  type ControllerHealthInput,
+  type DeviceInitPayload,
+  type DeviceLimits,
+  type ProtocolVersion,
+  type EventRejection,
+  type EventFlag,
   type CompartmentSize,
   type LockerEventInput,
   type LockerCommand,

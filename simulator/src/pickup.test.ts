@@ -103,4 +103,20 @@ describe('offline QR verification', () => {
     expect((await verifier.verify(old, 'bank_1', deposits, retiresAt + 1)).ok).toBe(false);
     expect((await verifier.verify(fresh, 'bank_1', deposits, retiresAt + 1)).ok).toBe(true);
   });
+
+  it("judges exp on the server's time line with at most 300 s of slack, whatever is asked for", async () => {
+    const { verifier, sign } = await setup();
+    const exp = Math.floor(Date.now() / 1000);
+    const token = await sign(ok({ jti: 'qr-exp', exp }));
+    const at = (secondsAfterExp: number, skewSeconds?: number) =>
+      verifier.verify(token, 'bank_1', deposits, {
+        now: (exp + secondsAfterExp) * 1000,
+        ...(skewSeconds !== undefined ? { skewSeconds } : {}),
+      });
+    expect((await at(300)).ok).toBe(true);
+    expect((await at(301)).ok).toBe(false);
+    expect((await at(30, 20)).ok).toBe(false); // a server may announce less slack
+    expect((await at(20, 20)).ok).toBe(true);
+    expect((await at(400, 3600)).ok).toBe(false); // never more than 300 s
+  });
 });

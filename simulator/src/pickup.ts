@@ -9,6 +9,7 @@
  * opens a later parcel.
  */
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import { MAX_QR_CLOCK_SKEW_SECONDS } from './types.js';
 
 export interface PickupAnswer {
   __typename: 'PickupOpened' | 'PickupRefused';
@@ -74,27 +75,40 @@ export class OfflinePickupVerifier {
 
   /**
    * Checks, with no network: the signature with an unretired key of that kid,
-   * the type, the expiry (`exp`, seconds), the bank, that the door exists and
-   * holds the deposit the token names, and single use.
+   * the type, the expiry, the bank, that the door exists and holds the deposit
+   * the token names, and single use.
+   *
+   * Time is the server's: PROTOCOL.md 6 judges `exp` (seconds) on the
+   * server's time line, `now = your clock + serverOffset`, with at most
+   * `skewSeconds` (the protocol's 300 s, never more) of slack:
+   * valid while now ≤ exp + skew. A key's `retiresAt` is a server instant too.
    *
    * @param deposits every door of this bank and the deposit it holds now (null: none).
+   * @param at the server-time-line now in ms (or { now, skewSeconds }); the host clock by default.
    */
   async verify(
     token: string,
     bankId: string | undefined,
     deposits: ReadonlyMap<string, string | null>,
-    now = Date.now(),
+    at: number | { now?: number; skewSeconds?: number } = {},
   ): Promise<OfflineCheck> {
+    const options = typeof at === 'number' ? { now: at } : at;
+    const now = options.now ?? Date.now();
+    const skew = Math.min(MAX_QR_CLOCK_SKEW_SECONDS, Math.max(0, options.skewSeconds ?? MAX_QR_CLOCK_SKEW_SECONDS));
     try {
       const { kid } = decodeProtectedHeader(token);
       const known = kid ? this.#keys.get(kid) : undefined;
       if (!known || known.retiresAt <= now) return { ok: false, reason: NOT_VALID };
       const key = await importJWK({ ...known.jwk, alg: 'EdDSA' }, 'EdDSA');
+      // jose checks exp with a strict "<" and whole seconds; give it a second
+      // more and apply the protocol's own rule below.
       const { payload } = await jwtVerify(token, key, {
         algorithms: ['EdDSA'],
         typ: PICKUP_TOKEN_TYPE,
         currentDate: new Date(now),
+        clockTolerance: skew + 1,
       });
+      if (typeof payload.exp !== 'number' || now / 1000 > payload.exp + skew) return { ok: false, reason: NOT_VALID };
       const label = typeof payload.cmp === 'string' ? payload.cmp : '';
       const jti = typeof payload.jti === 'string' ? payload.jti : '';
       const dep = typeof payload.dep === 'string' ? payload.dep : '';

@@ -1,11 +1,18 @@
 /**
- * Wire types of the Baylight device protocol (see ../../schema.graphql, fields
- * marked "Device protocol"). Written out here rather than imported: the
+ * Wire types of the Baylight device protocol, version 2 (see
+ * ../../schema.graphql, fields marked "Device protocol", and
+ * server/src/devices/PROTOCOL.md). Written out here rather than imported: the
  * simulator stands in for third-party firmware and must not depend on the
  * server's code.
  */
 
-export const DEVICE_EVENT_KINDS = [
+/** The protocol versions this controller speaks, newest last (PROTOCOL.md 9). */
+export const PROTOCOL_VERSIONS = [1, 2] as const;
+export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
+export const CURRENT_PROTOCOL_VERSION: ProtocolVersion = 2;
+
+/** Kinds about one compartment: they need a `label` (PROTOCOL.md 3, Kinds). */
+export const COMPARTMENT_EVENT_KINDS = [
   'DOOR_OPENED',
   'DOOR_CLOSED',
   'OCCUPIED',
@@ -17,7 +24,54 @@ export const DEVICE_EVENT_KINDS = [
   'TAMPER',
   'PICKUP_QR_OFFLINE',
 ] as const;
-export type DeviceEventKind = (typeof DEVICE_EVENT_KINDS)[number];
+export type CompartmentEventKind = (typeof COMPARTMENT_EVENT_KINDS)[number];
+
+/** Kinds about the bank as a whole (version 2): no `label`. */
+export const BANK_EVENT_KINDS = [
+  'POWER_LOST',
+  'POWER_RESTORED',
+  'UPS_ON_BATTERY',
+  'UPS_BATTERY_LOW',
+  'CABINET_TAMPER',
+  'TEMPERATURE_HIGH',
+  'TEMPERATURE_NORMAL',
+] as const;
+export type BankEventKind = (typeof BANK_EVENT_KINDS)[number];
+
+export const DEVICE_EVENT_KINDS = [...COMPARTMENT_EVENT_KINDS, ...BANK_EVENT_KINDS] as const;
+export type DeviceEventKind = CompartmentEventKind | BankEventKind;
+
+const BANK_KINDS: ReadonlySet<string> = new Set(BANK_EVENT_KINDS);
+export function isBankEventKind(kind: string): kind is BankEventKind {
+  return BANK_KINDS.has(kind);
+}
+
+/** Standard fault codes for FAULT's `code`; free text goes in `detail`. */
+export const FAULT_CODES = [
+  'LOCK_JAMMED',
+  'LOCK_NO_RESPONSE',
+  'DOOR_SENSOR',
+  'OCCUPANCY_SENSOR',
+  'CHARGER',
+  'DOOR_FORCED',
+  'POWER',
+  'COMMUNICATION',
+  'OTHER',
+] as const;
+export type FaultCode = (typeof FAULT_CODES)[number];
+
+/** `ControllerCapability` of the schema. A controller may state names the server does not know. */
+export const CONTROLLER_CAPABILITIES = [
+  'KEYPAD',
+  'QR_READER',
+  'OFFLINE_QR',
+  'DOOR_SENSOR',
+  'OCCUPANCY_SENSOR',
+  'CHARGING',
+  'HEALTH_REPORT',
+  'BANK_EVENTS',
+] as const;
+export type ControllerCapability = (typeof CONTROLLER_CAPABILITIES)[number];
 
 export const COMPARTMENT_SIZES = ['S', 'M', 'L', 'XL'] as const;
 export type CompartmentSize = (typeof COMPARTMENT_SIZES)[number];
@@ -25,12 +79,74 @@ export type CompartmentSize = (typeof COMPARTMENT_SIZES)[number];
 /** `LockerEventInput` of the schema. */
 export interface LockerEventInput {
   seq: number;
-  label: string;
-  kind: DeviceEventKind;
-  /** ISO 8601, the controller's clock when it happened. */
+  /** The compartment; absent for bank-level kinds. */
+  label?: string;
+  /** A DeviceEventKind, or a name the server may not know (it is stored and rejected, never refused). */
+  kind: string;
+  /** ISO 8601 with a zone, the controller's clock when it happened. */
   at: string;
+  /** For FAULT: a standard fault code (FaultCode). */
+  code?: string;
   detail?: string;
 }
+
+/** What the controller says about itself in connection_init (version 2). */
+export interface ControllerInfo {
+  model: string;
+  serial: string;
+  firmware: string;
+  capabilities: string[];
+}
+
+/** `connection_init` payload. */
+export interface DeviceInitPayload {
+  deviceToken: string;
+  /** Absent for version 1. */
+  protocolVersion?: number;
+  controller?: ControllerInfo & { time: string };
+}
+
+/** `connection_ack.limits` (version 2): what a controller must keep to. */
+export interface DeviceLimits {
+  maxBatchEvents: number;
+  maxEventBytes: number;
+  maxFrameBytes: number;
+  maxLabelLength: number;
+  maxDetailLength: number;
+  maxCodeLength: number;
+  maxKindLength: number;
+  keepAliveMs: number;
+  offlineGraceMs: number;
+  healthIntervalSeconds: number;
+  clockToleranceSeconds: number;
+  clockMaxAheadSeconds: number;
+  eventMaxAgeHours: number;
+  qrClockSkewSeconds: number;
+}
+
+/** The values PROTOCOL.md states; used until (and where) a connection_ack says otherwise. */
+export const DEFAULT_LIMITS: Readonly<DeviceLimits> = {
+  maxBatchEvents: 500,
+  maxEventBytes: 1536,
+  maxFrameBytes: 1_048_576,
+  maxLabelLength: 16,
+  maxDetailLength: 500,
+  maxCodeLength: 32,
+  maxKindLength: 64,
+  keepAliveMs: 12_000,
+  offlineGraceMs: 15_000,
+  healthIntervalSeconds: 300,
+  clockToleranceSeconds: 30,
+  clockMaxAheadSeconds: 300,
+  eventMaxAgeHours: 720,
+  qrClockSkewSeconds: 300,
+};
+
+/** The protocol's ceiling on the offline QR slack: a server may announce less, never more (PROTOCOL.md 6). */
+export const MAX_QR_CLOCK_SKEW_SECONDS = 300;
+
+/** Room the server keeps in a frame around a full batch (PROTOCOL.md 3, Limits and the frame). */
+export const FRAME_ENVELOPE_BYTES = 64 * 1024;
 
 /** One compartment as the server describes it in `connection_ack`. */
 export interface AckCompartment {
@@ -41,11 +157,17 @@ export interface AckCompartment {
   depositId?: string | null;
 }
 
-/** The server's `connection_ack` payload for a controller. */
+/** The server's `connection_ack` payload for a controller. Version 2 fields are absent from a version 1 server. */
 export interface DeviceAckPayload {
+  protocolVersion?: number;
+  deprecation?: string | null;
+  server?: { name?: string; version?: string; protocolVersions?: number[]; time?: string };
+  limits?: Partial<DeviceLimits>;
   bankId: string;
   bankName: string;
+  generation?: number;
   acceptedThroughSeq: number;
+  clockOffsetMs?: number | null;
   compartments: AckCompartment[];
   /** Public keys for offline QR checks; a rotated-out key has `retiresAt` (ISO 8601). */
   pickupKeys?: { kid: string; alg: 'EdDSA'; jwk: Record<string, unknown>; retiresAt?: string | null }[];
@@ -53,13 +175,30 @@ export interface DeviceAckPayload {
   revokedPickupTokens?: string[];
 }
 
+export type EventRejection = 'UNKNOWN_COMPARTMENT' | 'UNKNOWN_KIND' | 'INVALID_TIME' | 'INVALID_LABEL' | 'TOO_LARGE';
+export type EventFlag = 'CLOCK_OUT_OF_RANGE' | 'CLOCK_CORRECTED' | 'TRUNCATED';
+
 /** `ReportLockerEventsPayload` of the schema. */
 export interface ReportReply {
   acceptedThroughSeq: number;
   resendFromSeq: number | null;
   stored: number;
   duplicates: number;
-  rejected: { seq: number; reason: string }[];
+  rejected: { seq: number; reason: string; message?: string }[];
+  flagged: { seq: number; flag: string; message?: string }[];
+  conflicts: { seq: number; storedKind: string; storedLabel?: string | null; storedAt: string }[];
+}
+
+/** `ControllerHealthInput` of the schema. */
+export interface ControllerHealthInput {
+  at: string;
+  uptimeSeconds?: number;
+  outboxDepth?: number;
+  signalDbm?: number;
+  firmware?: string;
+  power?: 'MAINS' | 'BATTERY';
+  batteryPercent?: number;
+  temperatureC?: number;
 }
 
 export type CommandOutcome = 'OPENED' | 'DONE' | 'FAILED' | 'EXPIRED' | 'UNKNOWN_COMPARTMENT';
@@ -67,11 +206,13 @@ export type CommandOutcome = 'OPENED' | 'DONE' | 'FAILED' | 'EXPIRED' | 'UNKNOWN
 /** `LockerCommand` as delivered by the `lockerCommands` subscription. */
 export interface LockerCommand {
   id: string;
+  /** OPEN_COMPARTMENT, REVOKE_PICKUP_TOKEN, or a kind newer than this controller (answered FAILED "unsupported"). */
   kind: string;
   bankId: string;
   compartmentLabel: string;
   issuedAt: string;
   expiresAt: string;
+  /** Time left when the server sent it; may exceed 2^31 ms (a SafeInt). */
   ttlMs: number;
   status: string;
   /** REVOKE_PICKUP_TOKEN: the pickup token's jti. */
@@ -82,18 +223,26 @@ export interface LockerCommand {
   via?: string | null;
 }
 
-/** Close codes the server uses for controllers (server/src/devices/PROTOCOL.md). */
+/** Close codes a controller meets (PROTOCOL.md 8). */
 export const CloseCodes = {
-  /** A newer connection with the same token took over. Do not retry. */
+  /** Replaced by a newer connection with the same token: keep your newer one, else reconnect after back-off. */
   Replaced: 4000,
-  /** graphql-ws: a malformed message. A bug on our side; retrying repeats it. */
-  BadRequest: 4400,
-  /** Missing, wrong or revoked device token. Do not retry. */
-  Forbidden: 4403,
-  /** What connection_ack said changed (pickup keys rotated): reconnect now for a fresh one. Retried. */
+  /** What connection_ack said changed (pickup keys rotated): reconnect now, with back-off. */
   Reconnect: 4001,
-  /** ws: a frame larger than the server accepts. */
+  /** This socket's init arrived after a newer connection of the token was live: as 4000. */
+  Superseded: 4002,
+  /** A malformed message or connection_init payload (the reason names the field). Reconnect with back-off. */
+  BadRequest: 4400,
+  /** `subscribe` before `connection_ack`. */
+  Unauthorized: 4401,
+  /** Missing, wrong or revoked device token. Final: wait for re-provisioning. */
+  Forbidden: 4403,
+  /** No connection_init within 3 s. */
+  ConnectionInitTimeout: 4408,
+  /** ws: a frame larger than limits.maxFrameBytes. Send smaller batches. */
   MessageTooBig: 1009,
+  /** Too many sockets from this address, or a slow consumer. */
+  TryAgainLater: 1013,
 } as const;
 
 /** Where a log line goes. The default logger drops everything (library use). */
