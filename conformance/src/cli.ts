@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { CONTROLLER_CHECKS, CONTROLLER_SCENARIOS, type ControllerScenario } from './controller-mode/checks.js';
 import { runControllerConformance } from './controller-mode/run.js';
-import { formatReport, type CheckDef, type ReportJson } from './report.js';
+import { formatReport, markdownTable, type CheckDef, type ReportJson } from './report.js';
 import { SERVER_CHECKS, SERVER_SCENARIOS, type ServerScenario } from './server-mode/checks.js';
 import { runServerConformance } from './server-mode/run.js';
 
@@ -35,6 +35,7 @@ Options:
   --json           print the report as JSON instead of text
   --verbose        print what happens as it happens (on stderr)
   --list           list every check with what it verifies and its PROTOCOL.md section
+                   (with --markdown: the tables of conformance/README.md)
   -h, --help       this text
 
 Exit code 0 when every check passed or was skipped, 1 when one failed, 2 on bad usage.
@@ -59,12 +60,17 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (values.list && values.markdown) {
+    console.log(`${markdownTable(CONTROLLER_CHECKS)}\n\n${markdownTable(SERVER_CHECKS)}`);
     return 0;
   }
   if (values.list) {
@@ -107,7 +113,9 @@ async function main(): Promise<number> {
   } else {
     throw new UsageError('give --controller "<command>" or --server <url> --admin-token <token>');
   }
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, { color: process.stdout.isTTY }));
+  const text = values.json ? JSON.stringify(report, null, 2) : formatReport(report, { color: process.stdout.isTTY });
+  // Exit only once the report is written: a pipe would otherwise lose its end.
+  await new Promise<void>((resolve) => process.stdout.write(`${text}\n`, () => resolve()));
   return report.summary.failed ? 1 : 0;
 }
 

@@ -164,6 +164,15 @@ function summarise(failures: { actual: string }[]): string {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
+/** The checks as the Markdown table of conformance/README.md (`--list --markdown`). */
+export function markdownTable(checks: readonly CheckDef[]): string {
+  const lines = ['| check | scenario | what it verifies | PROTOCOL.md |', '| --- | --- | --- | --- |'];
+  for (const c of checks) {
+    lines.push(`| \`${c.id}\` | ${c.scenario} | **${c.title}.** ${c.verifies.replaceAll('|', '\\|')} | ${c.section} |`);
+  }
+  return lines.join('\n');
+}
+
 /** The report as text for people: one line per check, details under each FAIL and SKIP. */
 export function formatReport(report: ReportJson, options: { color?: boolean } = {}): string {
   const paint = (code: string, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);

@@ -1,6 +1,6 @@
 /**
  * Every rule the kit checks when it plays the server against a controller
- * (`--controller`). The README's table is made from this list (`--list`).
+ * (`--controller`). The README's table is this list (`--list --markdown`).
  */
 import type { CheckDef } from '../report.js';
 
@@ -321,14 +321,14 @@ export const CONTROLLER_CHECKS: readonly CheckDef[] = [
     'C.close.4000',
     '2, 8',
     'after 4000 with no other connection, reconnects with back-off',
-    'The kit closes the live connection with 4000 (replaced) three times in a row; the controller connects again each time, never sooner than 0.5 s after the close.',
+    'The kit closes the live connection with 4000 (replaced) four times in a row; the controller connects again each time, never sooner than 0.5 s after the close.',
   ),
   c(
     'closes',
     'C.close.4000-growing',
     '2',
     'repeated 4000s: growing delays',
-    'Over three 4000s in a row, the third delay is longer than the first and at least 1 s (the back-off keeps growing, about 1 s, 2 s, 4 s: another device may hold the token).',
+    'Over four 4000s in a row, the third or fourth delay is longer than 1.5 s and than the first: the back-off keeps growing (e.g. 1, 2, 4, 8 s ± 50 %) instead of starting again at about 1 s after each 4000, since another device may hold the token.',
   ),
   c(
     'closes',

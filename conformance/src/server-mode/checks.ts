@@ -1,6 +1,6 @@
 /**
  * Every rule the kit checks when it plays a controller against a server
- * (`--server`). The README's table is made from this list (`--list`).
+ * (`--server`). The README's table is this list (`--list --markdown`).
  */
 import type { CheckDef } from '../report.js';
 
