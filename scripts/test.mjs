@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check and test suite, then one line `N passed, N failed`.
 //   1. codegen, formatting, typecheck and lint of every workspace (turbo)
-//   2. unit and integration tests (vitest: server, simulator, web)
+//   2. unit and integration tests (vitest: server, simulator, conformance kit, web)
 //   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
 // A suite that crashes without reporting counts as one failure, so a run that
 // executed nothing can never look green.
@@ -27,7 +27,13 @@ function check(name, code) {
 }
 
 // 1. Static checks: each task (typecheck/lint per workspace) counts once.
-const workspaces = ['@baylight/server', '@baylight/simulator', '@baylight/web', '@baylight/e2e'];
+const workspaces = [
+  '@baylight/server',
+  '@baylight/simulator',
+  '@baylight/conformance',
+  '@baylight/web',
+  '@baylight/e2e',
+];
 check('codegen', run(bin('turbo'), ['run', 'codegen', '--output-logs=errors-only'], { env }));
 check('format (prettier --check)', run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], { env }));
 for (const task of ['typecheck', 'lint']) {
@@ -50,7 +56,7 @@ function vitest(workspace) {
   if (report.numFailedTests || report.numRuntimeErrorTestSuites || code !== 0) failures.push(`vitest ${workspace}`);
   if (code !== 0 && !report.numFailedTests && !report.numRuntimeErrorTestSuites) failed++;
 }
-for (const ws of ['server', 'simulator', 'web']) {
+for (const ws of ['server', 'simulator', 'conformance', 'web']) {
   if (existsSync(join(root, ws, 'vitest.config.ts'))) vitest(ws);
 }
 
