@@ -12,7 +12,7 @@
  * Log lines go to stderr.
  */
 import { createInterface } from 'node:readline';
-import { SimulatedController, type DeviceEventKind, type Logger } from '@baylight/simulator';
+import { SimulatedController, type CompartmentEventKind, type BankEventKind, type Logger } from '@baylight/simulator';
 
 const [url = process.env.BAYLIGHT_URL, token = process.env.BAYLIGHT_DEVICE_TOKEN] = process.argv.slice(2);
 if (!url || !token) {
@@ -34,8 +34,9 @@ async function hook(text: string): Promise<void> {
   if (verb === 'event') {
     const [label, kind, ...detail] = args;
     if (!label || !kind) return console.error(`[adapter] bad hook line: ${text}`);
-    if (label === '-') return console.error('[adapter] bank-level events are not available through this adapter');
-    sim.record(label, kind as DeviceEventKind, detail.length ? detail.join(' ') : undefined);
+    const note = detail.length ? detail.join(' ') : undefined;
+    if (label === '-') sim.bankEvent(kind as BankEventKind, note);
+    else sim.record(label, kind as CompartmentEventKind, note);
   } else if (verb === 'qr') {
     const answer = await sim.scanPickupQr(args[0] ?? '');
     if (answer.__typename === 'OfflinePickup') console.log(`BAYLIGHT-UNLOCK ${answer.compartmentLabel}`);
