@@ -161,5 +161,8 @@ describe('the demo story', () => {
     expect((await board(server)).staffAlerts[0]!.resolvedAt).not.toBeNull();
     expect(lines).toContain('Student Union A02 reports a fault: out of use until it is fixed.');
     expect(lines).toContain('Student Union A02 is fixed and back in use.');
+    expect(lines).toContain(
+      'Mo Mailroom checked Engineering A01 after the tamper alert: the door is shut and nothing is missing; alert resolved.',
+    );
   });
 });

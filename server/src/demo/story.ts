@@ -156,7 +156,7 @@ export class DemoStory {
       this.#nextIntakeAt = this.#now() + this.#between(this.#intakeEvery);
     }
     await this.#collectOne();
-    await this.#checkTamperAlerts();
+    await this.#checkTamperAlerts(banks);
   }
 
   // --- the mailroom -------------------------------------------------------------
@@ -298,7 +298,7 @@ export class DemoStory {
 
   // --- staff ----------------------------------------------------------------------
 
-  async #checkTamperAlerts(): Promise<void> {
+  async #checkTamperAlerts(banks: BankView[]): Promise<void> {
     const r = await this.#ask<{
       staffAlerts: {
         id: string;
@@ -316,8 +316,10 @@ export class DemoStory {
       const done = await this.#ask(RESOLVE, { id: a.id }, this.#cast.mailroom.token);
       if (!done) continue;
       this.counts.resolved++;
+      const bank = banks.find((b) => b.id === a.bankId)?.name ?? 'the bank';
+      const where = a.compartmentLabel ? `${bank} ${a.compartmentLabel}` : bank;
       this.#log(
-        `${this.#cast.mailroom.name} checked ${a.compartmentLabel ?? 'the bank'} after the tamper alert: the door is shut and nothing is missing; alert resolved.`,
+        `${this.#cast.mailroom.name} checked ${where} after the tamper alert: the door is shut and nothing is missing; alert resolved.`,
       );
     }
   }
