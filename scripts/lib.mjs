@@ -1,6 +1,6 @@
 // Small helpers shared by the demo and test launchers (plain Node, no dependencies).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,38 +13,140 @@ export function run(cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Starts a long-running process in its own process group, so stopping it
- * also stops its children (npx and next leave children behind otherwise).
+ * Whether any live (not zombie) process is in process group `pgid`. Linux: read
+ * from /proc, so an exited child that nobody has reaped yet does not count;
+ * elsewhere: signal 0 to the group.
  */
-export function start(name, cmd, args, opts = {}) {
-  const child = spawn(cmd, args, {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...opts,
-    env: { ...process.env, ...opts.env },
-  });
-  const prefix = `[${name}]`.padEnd(12);
-  const pipe = (stream, out) => {
-    let buf = '';
-    stream.on('data', (chunk) => {
-      buf += chunk;
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) if (opts.quiet !== true) out.write(`${prefix} ${line}\n`);
-    });
-  };
-  pipe(child.stdout, process.stdout);
-  pipe(child.stderr, process.stderr);
-  return {
-    child,
-    stop() {
+export function groupAlive(pgid) {
+  try {
+    const entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    for (const pid of entries) {
+      let stat;
       try {
-        process.kill(-child.pid, 'SIGTERM');
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       } catch {
-        /* already gone */
+        continue;
       }
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(after[2]) === pgid && after[0] !== 'Z') return true;
+    }
+    return false;
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch (error) {
+      return error.code === 'EPERM';
+    }
+  }
+}
+
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Starts and stops the demo's processes. Each runs in its own process group
+ * (npx, tsx and next leave children behind otherwise), so stopping one
+ * signals the whole group, and waits until no process of the group is left.
+ */
+export function createSupervisor() {
+  /** @type {Set<{ name: string, child: import('node:child_process').ChildProcess, pgid: number, exited: Promise<{ code: number | null, signal: string | null }> }>} */
+  const procs = new Set();
+
+  const track = (name, child) => {
+    const p = { name, child, pgid: child.pid ?? -1 };
+    p.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      // A command that cannot be started at all (not installed): no 'exit' follows.
+      child.once('error', (error) => {
+        process.stderr.write(`[${name}] could not start: ${error.message}\n`);
+        resolve({ code: 127, signal: null });
+      });
+    });
+    if (child.pid !== undefined) procs.add(p);
+    return p;
+  };
+
+  return {
+    /** A long-running service, output prefixed with its name. */
+    start(name, cmd, args, opts = {}) {
+      const child = spawn(cmd, args, {
+        cwd: root,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...opts,
+        env: { ...process.env, ...opts.env },
+      });
+      const prefix = `[${name}]`.padEnd(12);
+      const pipe = (stream, out) => {
+        let buf = '';
+        stream.on('data', (chunk) => {
+          buf += chunk;
+          const lines = buf.split('\n');
+          buf = lines.pop() ?? '';
+          for (const line of lines) out.write(`${prefix} ${line}\n`);
+        });
+      };
+      pipe(child.stdout, process.stdout);
+      pipe(child.stderr, process.stderr);
+      return track(name, child);
+    },
+
+    /** A step that runs to completion (build, seed), output as it is; resolves to its exit code. */
+    async step(name, cmd, args, opts = {}) {
+      const child = spawn(cmd, args, {
+        cwd: root,
+        detached: true,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        ...opts,
+        env: { ...process.env, ...opts.env },
+      });
+      const p = track(name, child);
+      const { code, signal } = await p.exited;
+      // Its group may still hold helpers (turbo's daemon is started detached on purpose, and is not ours).
+      procs.delete(p);
+      return code ?? (signal ? 1 : 0);
+    },
+
+    /** Process group ids of everything running now. */
+    groups: () => [...procs].map((p) => p.pgid),
+    running: () => [...procs],
+
+    /** Stops one process group (SIGTERM, then SIGKILL after `graceMs`); resolves once it is gone. */
+    async stop(p, { graceMs = 8_000 } = {}) {
+      signalGroup(p.pgid, 'SIGTERM');
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && groupAlive(p.pgid)) await sleep(100);
+      if (groupAlive(p.pgid)) signalGroup(p.pgid, 'SIGKILL');
+      procs.delete(p);
+    },
+
+    /**
+     * SIGTERM to every group, then SIGKILL to what is left after `graceMs`.
+     * Resolves to the names of groups that still had live processes at the end (normally none).
+     */
+    async stopAll({ graceMs = 8_000 } = {}) {
+      const list = [...procs].reverse();
+      for (const p of list) signalGroup(p.pgid, 'SIGTERM');
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && list.some((p) => groupAlive(p.pgid))) await sleep(100);
+      const stubborn = list.filter((p) => groupAlive(p.pgid));
+      for (const p of stubborn) signalGroup(p.pgid, 'SIGKILL');
+      if (stubborn.length) await sleep(300);
+      return list.filter((p) => groupAlive(p.pgid)).map((p) => p.name);
+    },
+
+    /** Last resort, synchronous (process 'exit', a second Ctrl+C): SIGKILL every group. */
+    killAllNow() {
+      for (const p of procs) signalGroup(p.pgid, 'SIGKILL');
     },
   };
 }

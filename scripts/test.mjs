@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: every check and test suite, then one line `N passed, N failed`.
 //   1. codegen, formatting, typecheck and lint of every workspace (turbo)
-//   2. unit and integration tests (vitest: server, simulator, conformance kit, web)
+//   2. unit and integration tests (vitest: server, simulator, conformance kit, web; node --test: scripts/)
 //   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
 // A suite that crashes without reporting counts as one failure, so a run that
 // executed nothing can never look green.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, ensureChromium, root, run } from './lib.mjs';
@@ -58,6 +59,23 @@ function vitest(workspace) {
 }
 for (const ws of ['server', 'simulator', 'conformance', 'web']) {
   if (existsSync(join(root, ws, 'vitest.config.ts'))) vitest(ws);
+}
+
+// The launchers' own tests (plain Node, node:test): counted from the TAP summary.
+{
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join('scripts', 'ports.test.mjs')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  process.stdout.write(r.stdout ?? '');
+  process.stderr.write(r.stderr ?? '');
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(r.stdout ?? '')?.[1] ?? 0);
+  const ok = count('pass');
+  const bad = count('fail');
+  passed += ok;
+  failed += bad;
+  if (bad || r.status !== 0) failures.push('node --test scripts');
+  if (r.status !== 0 && !bad) failed++;
 }
 
 // 3. Browser tests. The e2e stack runs on its own ports (e2e/support/stack.ts). The web

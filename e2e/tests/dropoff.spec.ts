@@ -2,7 +2,9 @@
  * Courier drop-off on the courier's own phone (`/dropoff`): the demo courier
  * is offered only the banks an admin allowed (Library, Student Union), is
  * refused in plain words at a bank taken away from it; a drop-off at an allowed bank
- * opens the door and ends with the parcel ready for its recipient.
+ * opens the door and ends with the parcel ready for its recipient. At a bank
+ * with no room, the courier is offered their other banks (or the desk) and
+ * nothing is recorded until the parcel is really in a locker.
  */
 import { expect, test, uniqueTracking, waitForCommand } from '../fixtures.js';
 
@@ -103,4 +105,81 @@ test('the courier may drop off only at its banks, and a drop-off there works end
     await expect(page.getByTestId('role-refused')).toBeVisible();
     await expect(page.getByTestId('intake-tracking')).toHaveCount(0);
   });
+});
+
+test('a courier at a bank with no room is offered another of theirs, keeps the parcel, and the student hears nothing until it is in', async ({
+  page,
+  seed,
+  api,
+  signInAs,
+  controller,
+  parcels,
+}) => {
+  // Both banks online; Student Union's two L doors (D01, D02 of 8) out of service: no room there for an L.
+  const library = await controller('Library', { simulatePeople: true, closeAfterMs: 500 });
+  await controller('Student Union', { simulatePeople: true, closeAfterMs: 500 });
+  const outOfService = (label: string, on: boolean) =>
+    api.request(
+      'mutation($b: ID!, $l: String!, $o: Boolean!) { setCompartmentOutOfService(bankId: $b, label: $l, outOfService: $o, reason: "e2e: hinge") { state } }',
+      { b: seed.banks['Student Union'].id, l: label, o: on },
+      { as: 'admin' },
+    );
+  const tracking = uniqueTracking();
+  const found = async () =>
+    (
+      await api.request<{ parcels: { id: string }[] }>(
+        'query($search: String!) { parcels(search: $search) { id } }',
+        { search: tracking },
+        { as: 'admin' },
+      )
+    ).parcels;
+
+  await outOfService('D01', true);
+  await outOfService('D02', true);
+  try {
+    await signInAs(page, 'courier');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/dropoff');
+    await page.getByTestId('dropoff-bank-Student Union').click();
+    await page.getByTestId('intake-tracking').fill(tracking);
+    await page.getByTestId('intake-tracking').press('Enter');
+    await page.keyboard.type(seed.student.name);
+    await page.getByTestId(`intake-recipient-option-${seed.student.id}`).click();
+    await page.getByTestId('intake-size-L').click();
+    await page.getByTestId('intake-submit').click();
+
+    await test.step('told where else to take it, and that nothing was recorded', async () => {
+      const result = page.getByTestId('intake-result');
+      await expect(result).toHaveAttribute('data-result', 'CourierBankFull');
+      await expect(result).toHaveAttribute('data-cause', 'NO_FREE_COMPARTMENT');
+      await expect(result).toContainText('No free compartment for it at Student Union');
+      await expect(result).toContainText('nothing was recorded and the recipient has not been told');
+      await expect(page.getByTestId('intake-alternative-Library')).toContainText('Main Library');
+      await expect(page.getByTestId('intake-desk')).toContainText('mailroom desk');
+      expect(await found()).toEqual([]);
+      // The form still holds the parcel's details.
+      await expect(page.getByTestId('intake-tracking')).toHaveValue(tracking);
+    });
+
+    await test.step('at the bank offered, one press takes it in', async () => {
+      const opening = waitForCommand(library, { kind: 'OPEN_COMPARTMENT', via: 'COURIER_DEPOSIT' });
+      await page.getByTestId('intake-alternative-choose-Library').click();
+      await expect(page.getByTestId('dropoff-bank-Library')).toHaveAttribute('data-checked', 'true');
+      await page.getByTestId('intake-submit').click();
+      const result = page.getByTestId('intake-result');
+      await expect(result).toHaveAttribute('data-result', 'ParcelReserved');
+      await expect(result).toContainText('Library');
+      const parcelId = (await result.getAttribute('data-parcel')) ?? '';
+      parcels.track(parcelId);
+      expect((await opening).outcome).toBe('OPENED');
+      await expect(page.getByTestId('intake-deposit-status')).toHaveAttribute('data-phase', 'deposited');
+      expect(await parcels.view(parcelId, 'student')).toMatchObject({
+        status: 'READY_FOR_PICKUP',
+        bank: { name: 'Library' },
+      });
+    });
+  } finally {
+    await outOfService('D01', false);
+    await outOfService('D02', false);
+  }
 });

@@ -16,7 +16,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { createInProcessBus, type Bus } from './bus/index.js';
 import type { Config } from './config/index.js';
-import { openSqliteDb, type Db } from './db/index.js';
+import { describeDatabase, openSqliteDb, type Db, type SqliteDb } from './db/index.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { createLoaders } from './graphql/loaders.js';
 import { maskUnexpected } from './graphql/errors.js';
@@ -63,10 +63,17 @@ export interface StartOptions {
   pushAgent?: HttpsAgent;
 }
 
+/** Says at start which database file the server opened, and when it was created just now. */
+function logOpened(logger: Logger, db: SqliteDb): SqliteDb {
+  const { warn, message } = describeDatabase(db);
+  logger[warn ? 'warn' : 'info']({ databaseFile: db.file, created: db.created }, message);
+  return db;
+}
+
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config);
-  const db = opts.db ?? openSqliteDb(config.DATABASE_FILE);
+  const db = opts.db ?? logOpened(logger, openSqliteDb(config.DATABASE_FILE));
   const bus = opts.bus ?? createInProcessBus();
   const services = await createServices({
     db,

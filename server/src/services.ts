@@ -157,6 +157,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     attempts,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
     publicWebUrl: config.PUBLIC_WEB_URL,
+    deskLocation: config.MAILROOM_DESK_LOCATION ?? null,
   });
   devices.addEventHook(parcels.onControllerEvent);
   lockers.setBookingCheck((compartmentId) => !!parcels.store.activeInCompartment(db.orm, compartmentId));

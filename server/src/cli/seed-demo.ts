@@ -14,10 +14,12 @@ const { values } = parseArgs({
     'devices-out': { type: 'string', default: 'data/demo-devices.json' },
     'secrets-out': { type: 'string' },
     compartments: { type: 'string', default: '24' },
+    // The demo's background cast (npm start), with tokens in the secrets file for the story.
+    'story-people': { type: 'boolean', default: false },
   },
 });
 const { config, services, close } = await openCliServices();
-const result = seedDemo(services, Number(values.compartments));
+const result = seedDemo(services, Number(values.compartments), { storyPeople: values['story-people'] });
 const out = values['devices-out'];
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result.devices, null, 2), { mode: 0o600 });
@@ -25,7 +27,17 @@ const secretsOut = values['secrets-out'];
 if (secretsOut) {
   writeFileSync(
     secretsOut,
-    JSON.stringify({ kiosks: result.kiosks, tokens: result.tokens, studentId: result.studentId }, null, 2),
+    JSON.stringify(
+      {
+        kiosks: result.kiosks,
+        tokens: result.tokens,
+        studentId: result.studentId,
+        mailroomName: result.mailroomName,
+        cast: result.cast,
+      },
+      null,
+      2,
+    ),
     { mode: 0o600 },
   );
 }

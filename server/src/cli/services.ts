@@ -4,7 +4,7 @@
  */
 import { createInProcessBus } from '../bus/index.js';
 import { loadConfigOrExit } from '../config/index.js';
-import { openSqliteDb } from '../db/index.js';
+import { describeDatabase, openSqliteDb } from '../db/index.js';
 import { createServices } from '../services.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
@@ -12,6 +12,8 @@ import { createLogger } from '../shared/logger.js';
 export async function openCliServices() {
   const config = loadConfigOrExit();
   const db = openSqliteDb(config.DATABASE_FILE);
+  // On stderr, so a token printed on stdout can still be piped (`$(npm run -s admin -- create-token …)`).
+  console.error(describeDatabase(db).message);
   const services = await createServices({
     db,
     bus: createInProcessBus(),

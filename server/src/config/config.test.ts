@@ -3,9 +3,31 @@ import { ConfigError, parseConfig } from './index.js';
 
 describe('config', () => {
   it('has working defaults for the embedded setup', () => {
-    const c = parseConfig({});
-    expect(c).toMatchObject({ PORT: 4000, DATABASE_FILE: 'data/baylight.db', DEV_OUTBOX: false });
+    const c = parseConfig({}, { cwd: '/srv/baylight' });
+    expect(c).toMatchObject({ PORT: 4000, DATABASE_FILE: '/srv/baylight/data/baylight.db', DEV_OUTBOX: false });
     expect(c.WEB_ORIGINS).toContain('http://localhost:3000');
+  });
+
+  describe('file paths', () => {
+    it('takes a relative DATABASE_FILE from where the user ran npm (INIT_CWD), not from the workspace npm runs in', () => {
+      // `DATABASE_FILE=data/x.db npm run server` at /home/ada/baylight: npm runs the script in server/.
+      const c = parseConfig(
+        { DATABASE_FILE: 'data/x.db', PICKUP_SIGNING_KEY_FILE: 'keys/k.json', INIT_CWD: '/home/ada/baylight' },
+        { cwd: '/home/ada/baylight/server' },
+      );
+      expect(c.DATABASE_FILE).toBe('/home/ada/baylight/data/x.db');
+      expect(c.PICKUP_SIGNING_KEY_FILE).toBe('/home/ada/baylight/keys/k.json');
+    });
+
+    it('uses the working directory without npm, and leaves absolute paths and :memory: alone', () => {
+      expect(parseConfig({ DATABASE_FILE: '../b.db' }, { cwd: '/opt/app/run' }).DATABASE_FILE).toBe('/opt/app/b.db');
+      expect(parseConfig({ DATABASE_FILE: '/var/lib/b.db', INIT_CWD: '/home/ada' }).DATABASE_FILE).toBe(
+        '/var/lib/b.db',
+      );
+      expect(parseConfig({ DATABASE_FILE: ':memory:', INIT_CWD: '/home/ada' }).DATABASE_FILE).toBe(':memory:');
+      // A relative INIT_CWD is not a directory anyone ran from: ignored.
+      expect(parseConfig({ DATABASE_FILE: 'b.db', INIT_CWD: 'server' }, { cwd: '/x' }).DATABASE_FILE).toBe('/x/b.db');
+    });
   });
 
   it('lists every problem at once', () => {

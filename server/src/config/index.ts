@@ -3,6 +3,7 @@
  * on bad input every problem is listed at once and the process exits, so an
  * operator fixes the whole configuration in one go.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -28,7 +29,11 @@ export const configSchema = z.object({
   /** HTTP and WebSocket port; 0 picks a free one (tests). */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
-  /** SQLite file; `:memory:` for a throwaway database. Directories are created. */
+  /**
+   * SQLite file; `:memory:` for a throwaway database. Directories are created.
+   * A relative path is taken from the directory the command was typed in
+   * (see resolveFilePaths), and the server logs the absolute path it opened.
+   */
   DATABASE_FILE: z.string().min(1).default('data/baylight.db'),
   /** Web app origins allowed by CORS, comma separated. */
   WEB_ORIGINS: z
@@ -56,6 +61,11 @@ export const configSchema = z.object({
    * on first start) or, instead, PICKUP_SIGNING_KEYS holding the same JSON.
    */
   PICKUP_SIGNING_KEY_FILE: z.string().min(1).default('data/pickup-signing-keys.json'),
+  /**
+   * Where the mailroom desk is, e.g. "Mailroom, Student Services, room 014":
+   * told to a courier who must take a parcel there instead of a locker.
+   */
+  MAILROOM_DESK_LOCATION: z.string().trim().min(1).max(200).optional(),
   PICKUP_SIGNING_KEYS: z.string().min(1).optional(),
   /** How long controllers still accept a rotated-out signing key (QRs signed with it stay valid). */
   PICKUP_KEY_GRACE_HOURS: z.coerce
@@ -215,13 +225,39 @@ export const DEVICE_FRAME_ENVELOPE_BYTES = 64 * 1024;
 
 export type Config = z.infer<typeof configSchema>;
 
+export interface ParseConfigOptions {
+  /** The process's working directory; relative file paths fall back to it (default process.cwd()). */
+  cwd?: string;
+}
+
 /** Parses an environment-like record; throws a ConfigError listing every problem. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Record<string, string | undefined>, opts: ParseConfigOptions = {}): Config {
   const result = checkedConfigSchema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  return result.data;
+  return resolveFilePaths(result.data, baseDirectory(env, opts.cwd ?? process.cwd()));
+}
+
+/**
+ * The directory relative file paths are meant from: where the user typed the
+ * command. `npm run server` (a workspace script) runs inside server/, but npm
+ * says where it was started in INIT_CWD; without npm it is the working directory.
+ * So `DATABASE_FILE=data/x.db npm run server` at the repository root opens
+ * ./data/x.db there, not server/data/x.db (an empty database nobody meant).
+ */
+export function baseDirectory(env: Record<string, string | undefined>, cwd: string): string {
+  const initCwd = env.INIT_CWD;
+  return initCwd && isAbsolute(initCwd) ? initCwd : cwd;
+}
+
+/** DATABASE_FILE and PICKUP_SIGNING_KEY_FILE as absolute paths from `base` (`:memory:` stays as it is). */
+export function resolveFilePaths(config: Config, base: string): Config {
+  return {
+    ...config,
+    DATABASE_FILE: config.DATABASE_FILE === ':memory:' ? ':memory:' : resolve(base, config.DATABASE_FILE),
+    PICKUP_SIGNING_KEY_FILE: resolve(base, config.PICKUP_SIGNING_KEY_FILE),
+  };
 }
 
 export class ConfigError extends Error {

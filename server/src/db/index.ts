@@ -8,7 +8,7 @@
  * #2275). So `withTx` takes a synchronous function, stores keep their
  * transactions inside, and services publish events only after it returns.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -30,11 +30,45 @@ export interface Db {
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle/migrations');
+/**
+ * Where `npm run server` kept the default database before relative paths were
+ * taken from the user's directory: server/data/baylight.db. Only mentioned
+ * when a new database is created elsewhere, so nobody loses sight of old data.
+ */
+const LEGACY_DEFAULT_DATABASE = resolve(dirname(fileURLToPath(import.meta.url)), '../../data/baylight.db');
 
-/** Opens (creating if needed) and migrates the SQLite database. */
-export function openSqliteDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const sqlite = new Database(file);
+/** The SQLite adapter, with what the operator must be told about the file. */
+export interface SqliteDb extends Db {
+  /** Absolute path of the file opened, or `:memory:`. */
+  readonly file: string;
+  /** The file did not exist: this is a new, empty database. */
+  readonly created: boolean;
+}
+
+/** The start-up line about the database, for the server log and the CLIs. */
+export function describeDatabase(db: Pick<SqliteDb, 'file' | 'created'>): { warn: boolean; message: string } {
+  if (db.file === ':memory:') return { warn: false, message: 'database: in memory (nothing is kept)' };
+  if (!db.created) return { warn: false, message: `database: ${db.file}` };
+  const legacy =
+    db.file !== LEGACY_DEFAULT_DATABASE && existsSync(LEGACY_DEFAULT_DATABASE)
+      ? ` A database also exists at ${LEGACY_DEFAULT_DATABASE} (the old default place): set DATABASE_FILE=${LEGACY_DEFAULT_DATABASE} to use it.`
+      : '';
+  return {
+    warn: legacy !== '',
+    message: `database: ${db.file} did not exist: created a new, empty database there.${legacy}`,
+  };
+}
+
+/**
+ * Opens (creating if needed) and migrates the SQLite database. A relative
+ * `file` is taken from the working directory; the config module has already
+ * made DATABASE_FILE absolute (from where the user ran the command).
+ */
+export function openSqliteDb(file: string): SqliteDb {
+  const path = file === ':memory:' ? file : resolve(file);
+  const created = path === ':memory:' || !existsSync(path);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
@@ -43,6 +77,8 @@ export function openSqliteDb(file: string): Db {
   const orm = drizzle(sqlite, { schema: tables });
   migrate(orm, { migrationsFolder });
   return {
+    file: path,
+    created,
     orm,
     // "immediate" takes the write lock at BEGIN, so two writers never both
     // read a row and then both update it (e.g. reserving the last compartment).

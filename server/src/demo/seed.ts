@@ -18,6 +18,21 @@ export const demoPeople: { email: string; name: string; role: Role; department?:
   { email: `analyst@${DEMO_DOMAIN}`, name: 'Dana Analyst', role: 'DEPARTMENT', department: 'Engineering' },
 ];
 
+/**
+ * The demo's background cast (`npm start` only, not the e2e tests): students
+ * the demo mailroom takes parcels in for and who come to collect them
+ * (server/src/demo/story.ts), so the banks look lived in while the person
+ * trying the demo uses the accounts above.
+ */
+export const storyPeople: { email: string; name: string; role: Role; department?: string }[] = [
+  { email: `riley.reader@${DEMO_DOMAIN}`, name: 'Riley Reader', role: 'STUDENT' },
+  { email: `priya.shah@${DEMO_DOMAIN}`, name: 'Priya Shah', role: 'STUDENT' },
+  { email: `tomas.garcia@${DEMO_DOMAIN}`, name: 'Tomás García', role: 'STUDENT' },
+  { email: `mei.chen@${DEMO_DOMAIN}`, name: 'Mei Chen', role: 'STUDENT', department: 'Engineering' },
+  { email: `noah.okafor@${DEMO_DOMAIN}`, name: 'Noah Okafor', role: 'STUDENT', department: 'Engineering' },
+  { email: `ines.moreau@${DEMO_DOMAIN}`, name: 'Inès Moreau', role: 'STUDENT' },
+];
+
 const demoBanks = [
   { name: 'Library', location: 'Main Library, ground floor by the east doors', department: null },
   { name: 'Student Union', location: 'Student Union, lower concourse', department: null },
@@ -44,11 +59,11 @@ export function demoLayout(count: number) {
   });
 }
 
-export function seedDemo(services: Services, compartmentsPerBank = 24) {
+export function seedDemo(services: Services, compartmentsPerBank = 24, opts: { storyPeople?: boolean } = {}) {
   const admin =
     services.people.findByEmail(`admin@${DEMO_DOMAIN}`) ??
     services.people.createPerson({ email: `admin@${DEMO_DOMAIN}`, name: 'Alex Admin', role: 'ADMIN' });
-  for (const p of demoPeople) {
+  for (const p of [...demoPeople, ...(opts.storyPeople ? storyPeople : [])]) {
     if (!services.people.findByEmail(p.email)) services.people.createPerson(p);
   }
   const viewer = { personId: admin.id, role: admin.role, department: null, tokenId: 'seed' };
@@ -95,7 +110,15 @@ export function seedDemo(services: Services, compartmentsPerBank = 24) {
       admin: services.people.createApiToken(admin.id, 'demo launcher'),
       mailroom: services.people.createApiToken(mailroom.id, 'demo launcher'),
     },
+    mailroomName: mailroom.name,
     studentId: student.id,
     people: demoPeople,
+    /** The story's cast, each with an API token of their own (they collect their parcels themselves). */
+    cast: opts.storyPeople
+      ? storyPeople.map((p) => {
+          const row = services.people.findByEmail(p.email)!;
+          return { id: row.id, name: row.name, token: services.people.createApiToken(row.id, 'demo story') };
+        })
+      : [],
   };
 }

@@ -57,7 +57,17 @@ export type IntakeResult =
     }
   | { __typename: 'ParcelSentToDesk'; parcel: ParcelRow; reason: 'LOCKERS_FULL' | 'DEPOSIT_FAILED'; message: string }
   | { __typename: 'ParcelTooBig'; parcel: ParcelRow; message: string }
-  | { __typename: 'DuplicateTracking'; existing: ParcelRow | null; message: string };
+  | { __typename: 'DuplicateTracking'; existing: ParcelRow | null; message: string }
+  | {
+      __typename: 'CourierBankFull';
+      bank: BankRow;
+      cause: CourierBankFullReason;
+      alternatives: BankRow[];
+      deskLocation: string | null;
+      message: string;
+    };
+
+export type CourierBankFullReason = 'NO_FREE_COMPARTMENT' | 'TOO_BIG' | 'BANK_OFFLINE';
 
 export type PickupResult =
   | { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow }
@@ -84,6 +94,8 @@ export interface ParcelServiceDeps {
   attempts: AttemptService;
   openCommandTtlMs: number;
   publicWebUrl: string;
+  /** Where the mailroom desk is (MAILROOM_DESK_LOCATION), told to couriers sent there; null if not configured. */
+  deskLocation: string | null;
 }
 
 /**
@@ -284,6 +296,46 @@ export function createParcelService(deps: ParcelServiceDeps) {
         timeZone: timeZone(parcel.bankId),
       });
     }
+  }
+
+  /**
+   * What a courier at a bank that cannot take the parcel is told: the site's
+   * other banks of theirs that are online with a fitting compartment free now,
+   * or the mailroom desk. Reads only: nothing is recorded, nobody is notified.
+   */
+  function courierBankFull(
+    courierId: string,
+    bank: BankRow,
+    cause: CourierBankFullReason,
+    size: Size,
+  ): Extract<IntakeResult, { __typename: 'CourierBankFull' }> {
+    const candidates = store
+      .courierBankIds(courierId)
+      .filter((id) => id !== bank.id)
+      .map((id) => lockers.store.getBank(id))
+      .filter((b): b is BankRow => !!b && b.siteId === bank.siteId && devices.isOnline(b.id));
+    const free = store.banksWithFreeFitting(
+      candidates.map((b) => b.id),
+      size,
+    );
+    const alternatives = candidates.filter((b) => free.has(b.id)).sort((a, b) => a.name.localeCompare(b.name));
+    const why = {
+      NO_FREE_COMPARTMENT: `No compartment that takes size ${size} is free at ${bank.name} right now.`,
+      TOO_BIG: `No compartment at ${bank.name} takes size ${size}.`,
+      BANK_OFFLINE: `${bank.name} is not connected right now, so no door can open.`,
+    }[cause];
+    const desk = `the mailroom desk${deps.deskLocation ? ` (${deps.deskLocation})` : ''}`;
+    const where = alternatives.length
+      ? `take it to ${alternatives.map((b) => (b.location ? `${b.name} (${b.location})` : b.name)).join(' or ')}, or to ${desk}`
+      : `take it to ${desk}`;
+    return {
+      __typename: 'CourierBankFull',
+      bank,
+      cause,
+      alternatives,
+      deskLocation: deps.deskLocation,
+      message: `${why} Nothing was recorded and the recipient was not told: ${where}.`,
+    };
   }
 
   function noticeDesk(tx: Queryable, parcel: ParcelRow, kind: string, text: string) {
@@ -885,10 +937,16 @@ export function createParcelService(deps: ParcelServiceDeps) {
       const size: Size = input.size ?? 'M';
 
       let bankIds: string[];
+      // The bank a courier stands at. A courier's parcel never goes "to the desk" from here: the
+      // courier still holds it, so nothing is recorded and nobody is told until it is really
+      // in a locker or really handed in at the desk (CourierBankFull says where to take it).
+      let courierAt: BankRow | undefined;
       if (ownBanksOnly) {
         if (!input.bankId) throw badInput('Couriers drop off at one bank: choose it.', { field: 'bankId' });
         if (!store.courierBankIds(v.personId).includes(input.bankId))
           throw forbidden('You may not drop off at this bank.');
+        courierAt = lockers.store.getBank(input.bankId);
+        if (!courierAt) throw notFound('Locker bank');
         bankIds = [input.bankId];
       } else {
         const first = input.bankId ?? recipient.preferredBankId;
@@ -932,6 +990,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         ...lockers.store.compartmentsByBankIds(bankIds).map((c) => SIZE_ORDER.indexOf(c.size)),
       );
       if (SIZE_ORDER.indexOf(size) > largest) {
+        if (courierAt) return courierBankFull(v.personId, courierAt, 'TOO_BIG', size);
         const parcel = db.withTx((tx) => {
           const p = store.insert(tx, { ...row, ...atDesk('TOO_BIG') });
           noticeDesk(tx, p, 'desk', 'A parcel for you is too big for the lockers and waits at the mailroom desk.');
@@ -947,12 +1006,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
       }
 
       const online = bankIds.filter((id) => devices.isOnline(id));
+      if (courierAt && online.length === 0) return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
       const outcome = store.takeIn({
         parcel: row,
         bankIds: online,
         needsAccessible: recipient.needsAccessible,
         force: !!input.force,
         at: now,
+        whenFull: courierAt ? 'none' : 'desk',
       });
       if (outcome.kind === 'duplicate') {
         // Someone else's parcel (a courier's view of another's intake) is not shown: only that it exists.
@@ -963,6 +1024,10 @@ export function createParcelService(deps: ParcelServiceDeps) {
           existing,
           message: `Tracking ${tracking} was taken in already${status}. Take it in again only if it is really a second parcel.`,
         };
+      }
+      if (outcome.kind === 'none') {
+        // Only a courier asks for this (whenFull: 'none').
+        return courierBankFull(v.personId, courierAt!, 'NO_FREE_COMPARTMENT', size);
       }
       if (outcome.kind === 'desk') {
         db.withTx((tx) =>
@@ -979,7 +1044,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           __typename: 'ParcelSentToDesk',
           parcel: outcome.parcel,
           reason: 'LOCKERS_FULL',
-          message: `No fitting compartment is free${v.role === 'COURIER' ? ' at this bank' : ' on this site'}: keep it at the desk. ${recipient.name} has been told.`,
+          message: `No fitting compartment is free on this site: keep it at the desk. ${recipient.name} has been told.`,
         };
       }
       lockers.publishCompartments([outcome.compartment]);
@@ -992,6 +1057,12 @@ export function createParcelService(deps: ParcelServiceDeps) {
         ttlMs: DEPOSIT_COMMAND_TTL_MS,
         parcelId: outcome.parcel.id,
       });
+      if (open.__typename !== 'CommandIssued' && courierAt) {
+        // The bank dropped off between the check and the command: the courier still has the parcel.
+        const freed = store.discardReservation(outcome.parcel.id, outcome.compartment.id, now);
+        if (freed) lockers.publishCompartments([freed]);
+        return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
+      }
       if (open.__typename !== 'CommandIssued') {
         // The bank dropped off between the check and the command: release and send to the desk.
         const result = db.withTx((tx) => {

@@ -17,7 +17,19 @@ const { parcels, compartments, pickupTokens, courierBanks, people } = tables;
 export type ReserveOutcome =
   | { kind: 'reserved'; parcel: ParcelRow; compartment: CompartmentRow }
   | { kind: 'desk'; parcel: ParcelRow }
+  /** No fitting compartment, and the caller asked not to record the parcel then (a courier keeps it). */
+  | { kind: 'none' }
   | { kind: 'duplicate'; existing: ParcelRow };
+
+/** A compartment a parcel of these sizes may be put in right now (one rule for reserving and for offering banks). */
+const freeFitting = (bankIds: readonly string[], sizes: readonly ParcelRow['size'][]) =>
+  and(
+    inArray(compartments.bankId, [...bankIds]),
+    eq(compartments.state, 'AVAILABLE'),
+    eq(compartments.door, 'CLOSED'),
+    ne(compartments.occupancy, 'OCCUPIED'),
+    inArray(compartments.size, [...sizes]),
+  );
 
 export function createParcelStore(db: Db) {
   const q = db.orm;
@@ -113,6 +125,8 @@ export function createParcelStore(db: Db) {
       needsAccessible: boolean;
       force: boolean;
       at: Date;
+      /** What to do when nothing fits: record the parcel at the desk (the mailroom has it), or record nothing. */
+      whenFull: 'desk' | 'none';
     }): ReserveOutcome {
       return db.withTx((tx) => {
         if (!input.force) {
@@ -124,15 +138,7 @@ export function createParcelStore(db: Db) {
           const candidate = tx
             .select()
             .from(compartments)
-            .where(
-              and(
-                eq(compartments.bankId, bankId),
-                eq(compartments.state, 'AVAILABLE'),
-                eq(compartments.door, 'CLOSED'),
-                ne(compartments.occupancy, 'OCCUPIED'),
-                inArray(compartments.size, sizes),
-              ),
-            )
+            .where(freeFitting([bankId], sizes))
             .orderBy(
               // Someone who needs a low compartment gets one even if it is larger;
               // everyone else gets the smallest fit and leaves the low ones free.
@@ -164,12 +170,44 @@ export function createParcelStore(db: Db) {
             .get();
           return { kind: 'reserved', parcel, compartment };
         }
+        if (input.whenFull === 'none') return { kind: 'none' };
         const parcel = tx
           .insert(parcels)
           .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
           .returning()
           .get();
         return { kind: 'desk', parcel };
+      });
+    },
+
+    /** Of these banks, the ones with a compartment free now that a parcel of this size fits in. */
+    banksWithFreeFitting(bankIds: readonly string[], size: ParcelRow['size']): Set<string> {
+      if (bankIds.length === 0) return new Set();
+      const rows = q
+        .selectDistinct({ bankId: compartments.bankId })
+        .from(compartments)
+        .where(freeFitting(bankIds, fittingSizes(size)))
+        .all();
+      return new Set(rows.map((r) => r.bankId));
+    },
+
+    /**
+     * Undoes a reservation whose door command could not be sent (the bank
+     * dropped off in between) for a parcel that must leave no trace (a
+     * courier's, still in their hands): the compartment is free again and the
+     * parcel row, which nothing refers to yet, is removed.
+     */
+    discardReservation(parcelId: string, compartmentId: string, at: Date): CompartmentRow | undefined {
+      return db.withTx((tx) => {
+        tx.delete(parcels)
+          .where(and(eq(parcels.id, parcelId), eq(parcels.status, 'AWAITING_DEPOSIT')))
+          .run();
+        return tx
+          .update(compartments)
+          .set({ state: 'AVAILABLE', version: sql`${compartments.version} + 1`, updatedAt: at })
+          .where(and(eq(compartments.id, compartmentId), eq(compartments.state, 'RESERVED')))
+          .returning()
+          .get();
       });
     },
 

@@ -16,6 +16,7 @@ export const cacheKeys: KeyingConfig = {
   ParcelSentToDesk: () => null,
   ParcelTooBig: () => null,
   DuplicateTracking: () => null,
+  CourierBankFull: () => null,
   PickupOpened: () => null,
   PickupRefused: () => null,
   ParcelActionOk: () => null,

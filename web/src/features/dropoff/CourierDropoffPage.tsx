@@ -117,6 +117,8 @@ export function CourierDropoffPage() {
             requireBank
             exactRecipientMatch={courier}
             bankField={bankField}
+            // Offered banks are the courier's own (the server lists only those): switch to one.
+            onChooseBank={choose}
             forbiddenText={`You are not allowed to drop off at ${chosen?.name ?? 'this bank'}. Choose another of your banks, or ask the mailroom to add this one to your account.`}
           />
         </>

@@ -36,6 +36,11 @@ interface Props {
   submitLabel?: string;
   /** A courier finds a recipient only by exactly what the label shows (the server answers nothing else). */
   exactRecipientMatch?: boolean;
+  /**
+   * Offered when a courier's bank cannot take the parcel and another of theirs can: switches the
+   * drop-off bank; the form keeps the parcel's details, so "Take in" there is one press.
+   */
+  onChooseBank?: (bankId: string) => void;
 }
 
 type FieldErrors = { tracking?: string; recipient?: string; bank?: string; form?: string };
@@ -55,6 +60,7 @@ export function IntakeForm({
   onTakenIn,
   submitLabel = 'Take in',
   exactRecipientMatch = false,
+  onChooseBank,
 }: Props) {
   const id = useId();
   const [tracking, setTracking] = useState('');
@@ -120,6 +126,9 @@ export function IntakeForm({
     setLastInput(input);
     if (answer.__typename === 'DuplicateTracking') {
       focusNext.current = 'force';
+    } else if (answer.__typename === 'CourierBankFull') {
+      // Nothing was taken in: the courier keeps the parcel and its details stay in the form.
+      focusNext.current = null;
     } else {
       onTakenIn?.(answer);
       resetForNext();
@@ -290,13 +299,24 @@ export function IntakeForm({
             key={
               outcome.__typename === 'DuplicateTracking'
                 ? `duplicate:${outcome.existing?.id ?? lastInput?.tracking ?? ''}`
-                : outcome.parcel.id
+                : outcome.__typename === 'CourierBankFull'
+                  ? `full:${outcome.bank.id}:${lastInput?.tracking ?? ''}`
+                  : outcome.parcel.id
             }
             outcome={outcome}
             doorFor={doorFor}
             onForce={force}
             forcing={fetching}
             forceRef={forceRef}
+            onChooseBank={
+              onChooseBank
+                ? (chosen) => {
+                    setOutcome(null);
+                    onChooseBank(chosen);
+                    submitRef.current?.focus();
+                  }
+                : undefined
+            }
           />
         )}
       </div>

@@ -5,7 +5,7 @@ import { useQuery } from 'urql';
 import { Icon } from '@/components/Icon';
 import { DESK_REASON_LABEL, STATUS_LABEL, formatDeadline } from '@/features/parcels/describe';
 import { ParcelQuery } from '@/features/parcels/documents';
-import type { DoorState, IntakeParcelMutation } from '@/gql/graphql';
+import type { CourierBankFullReason, DoorState, IntakeParcelMutation } from '@/gql/graphql';
 import { DEPOSIT_TEXT, depositPhase } from './deposit';
 import styles from './intake.module.css';
 
@@ -21,10 +21,19 @@ interface Props {
   onForce?: () => void;
   forcing?: boolean;
   forceRef?: Ref<HTMLButtonElement>;
+  /** A courier's own phone: "I am at that bank now" switches the drop-off bank (the kiosk cannot move). */
+  onChooseBank?: (bankId: string) => void;
 }
 
+/** Why the courier's bank cannot take it, as a headline. */
+const COURIER_FULL_HEADLINE: Record<CourierBankFullReason, (bank: string) => string> = {
+  NO_FREE_COMPARTMENT: (bank) => `No free compartment for it at ${bank}`,
+  TOO_BIG: (bank) => `Too big for ${bank}`,
+  BANK_OFFLINE: (bank) => `${bank} is offline`,
+};
+
 /** The answer to "Take in", said plainly: where to put the parcel, or to keep it at the desk. */
-export function IntakeResult({ outcome, doorFor, onForce, forcing, forceRef }: Props) {
+export function IntakeResult({ outcome, doorFor, onForce, forcing, forceRef, onChooseBank }: Props) {
   switch (outcome.__typename) {
     case 'ParcelReserved': {
       const bank = outcome.parcel.bank?.name ?? 'the locker';
@@ -136,6 +145,60 @@ export function IntakeResult({ outcome, doorFor, onForce, forcing, forceRef }: P
               {forcing ? 'Taking in…' : 'Take in anyway'}
             </button>
           )}
+        </section>
+      );
+    }
+    case 'CourierBankFull': {
+      // The courier still has the parcel: nothing was recorded, nobody told. Say where to take it.
+      const desk = `the mailroom desk${outcome.deskLocation ? ` (${outcome.deskLocation})` : ''}`;
+      return (
+        <section
+          className={styles.result}
+          data-testid="intake-result"
+          data-result={outcome.__typename}
+          data-cause={outcome.cause}
+          data-label=""
+          data-parcel=""
+          data-tone="desk"
+          aria-label="Intake result"
+        >
+          <p className={styles.putIt}>
+            <Icon name="alert" /> {COURIER_FULL_HEADLINE[outcome.cause](outcome.bank.name)}
+          </p>
+          <p className={styles.reason}>
+            Keep the parcel with you: nothing was recorded and the recipient has not been told.
+          </p>
+          {outcome.alternatives.length > 0 ? (
+            <>
+              <p>Your banks with room for it now:</p>
+              <ul className={styles.alternatives} data-testid="intake-alternatives">
+                {outcome.alternatives.map((b) => (
+                  <li key={b.id} data-testid={`intake-alternative-${b.name}`}>
+                    <span>
+                      <strong>{b.name}</strong>
+                      {b.location ? <span className={styles.bankMeta}>{b.location}</span> : null}
+                    </span>
+                    {onChooseBank && (
+                      <button
+                        type="button"
+                        className="button button-secondary"
+                        onClick={() => onChooseBank(b.id)}
+                        data-testid={`intake-alternative-choose-${b.name}`}
+                      >
+                        I am at {b.name} now
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+              <p data-testid="intake-desk">Or take it to {desk}.</p>
+            </>
+          ) : (
+            <p data-testid="intake-desk">None of your other banks has room for it now: take it to {desk}.</p>
+          )}
+          <p className={styles.resultMeta}>
+            The recipient is told once the parcel is in a locker or has been handed in at the desk.
+          </p>
         </section>
       );
     }

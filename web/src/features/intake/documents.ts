@@ -47,6 +47,18 @@ export const IntakeParcelMutation = graphql(`
         }
         message
       }
+      ... on CourierBankFull {
+        bank {
+          id
+          name
+        }
+        cause
+        alternatives {
+          ...DropoffBankFields
+        }
+        deskLocation
+        message
+      }
     }
   }
 `);
