@@ -163,7 +163,25 @@ function outcomeOf(res: GqlResponse): string {
 
 const expectedOutcome = (op: Operation, kind: PrincipalKind) => ((MATRIX[op] as Row)[kind] ? 'allowed' : 'denied');
 
-/** Subscribes and waits a moment: refused at once, or still open (allowed). */
+/**
+ * When a socket has connected or was refused. The wait for a subscription's answer starts
+ * from there, so a slow handshake on a busy machine is never read as "allowed".
+ */
+const settledOf = new WeakMap<Client, Promise<unknown>>();
+function tracked(client: Client, alreadyConnected = false): Client {
+  settledOf.set(
+    client,
+    alreadyConnected
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          client.on('connected', resolve);
+          client.on('closed', resolve);
+        }),
+  );
+  return client;
+}
+
+/** Subscribes and waits a moment after the socket settled: refused at once, or still open (allowed). */
 function subscribeOutcome(client: Client, query: string, waitMs = 1_500): Promise<string> {
   return new Promise((resolve) => {
     let done = false;
@@ -190,10 +208,14 @@ function subscribeOutcome(client: Client, query: string, waitMs = 1_500): Promis
         complete: () => finish('completed without a result'),
       },
     );
-    const timer = setTimeout(() => {
-      finish('allowed');
-      unsubscribe();
-    }, waitMs);
+    let timer: NodeJS.Timeout | undefined;
+    void (settledOf.get(client) ?? Promise.resolve()).then(() => {
+      if (done) return;
+      timer = setTimeout(() => {
+        finish('allowed');
+        unsubscribe();
+      }, waitMs);
+    });
   });
 }
 
@@ -209,7 +231,7 @@ async function callers(server: TestServer, w: World & { kioskBankId: string; con
     return {
       kind,
       run: (q, v) => server.gql(q, v, token),
-      socket: () => (client ??= server.wsClient(token ? { authorization: `Bearer ${token}` } : {})),
+      socket: () => (client ??= tracked(server.wsClient(token ? { authorization: `Bearer ${token}` } : {}))),
     };
   };
   const kioskToken = async () =>
@@ -220,6 +242,7 @@ async function callers(server: TestServer, w: World & { kioskBankId: string; con
     ).data.createKioskCredential.token as string;
   const controller = server.wsClient({ deviceToken: w.controllerToken });
   await connected(controller);
+  tracked(controller, true);
   const controllerCaller: Caller = {
     kind: 'CONTROLLER',
     run: (q, v) => execute(controller, q, v),
