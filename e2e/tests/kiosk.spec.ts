@@ -26,6 +26,7 @@
 import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, pairKiosk, test, typeOnKeypad, waitForCommand, type ReadyParcel } from '../fixtures.js';
+import { expectNoAxeViolations } from '../support/axe.js';
 
 /** server/src/parcels/service.ts NOT_VALID: the one answer to every refused code. */
 const NOT_VALID = 'That code is not valid here. Check it and try again, or contact the mailroom.';
@@ -138,6 +139,9 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise
 }
 
 test.describe('pickup at the kiosk', () => {
+  // Two controllers, a deposit and a kiosk page each: room for a busy two-core machine.
+  test.describe.configure({ timeout: 60_000 });
+
   /** The Library's seeded kiosk, paired, with the keypad showing. */
   async function openKiosk(openPage: (who: null) => Promise<Page>, bankId: string, token: string | undefined) {
     expect(token, 'seed-demo wrote a kiosk token for the Library').toBeTruthy();
@@ -183,6 +187,7 @@ test.describe('pickup at the kiosk', () => {
     await expect(kiosk.getByTestId('kiosk-result-detail')).toHaveText('Take your parcel, then close the door.');
     await expect(kiosk.getByTestId('kiosk-steps').locator('li[data-state="current"]')).toHaveText(/Door closed: now$/);
     await expect.poll(() => library.compartment(parcel.label)?.occupied).toBe(false);
+    await expectNoAxeViolations(kiosk, 'the kiosk with the door open');
     await screenshot(kiosk, testInfo, 'kiosk-step-open');
     // Open is not collected: the parcel is picked up when the door closes.
     expect((await parcels.view(parcel.id))?.status).toBe('READY_FOR_PICKUP');
@@ -217,6 +222,7 @@ test.describe('pickup at the kiosk', () => {
     await expect(result).toHaveAttribute('data-phase', 'left-inside');
     await expectAnnounced(kiosk, `Door ${parcel.label} closed with your parcel still inside`);
     await expect(kiosk.getByTestId('kiosk-result-detail')).toContainText('Type your code again to reopen the door');
+    await expectNoAxeViolations(kiosk, 'the kiosk with the parcel left inside');
     await screenshot(kiosk, testInfo, 'kiosk-step-left-inside');
     expect((await parcels.view(parcel.id))?.status).toBe('READY_FOR_PICKUP');
 
