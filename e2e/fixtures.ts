@@ -5,7 +5,7 @@
  *
  *   test('…', async ({ page, seed, api, signInAs, controller, board }) => {
  *     await signInAs(page, 'admin');            // seeds the web session (no UI)
- *     await board.open();                        // `/`, waits for the banks
+ *     await board.open();                        // `/lockers`, waits for the banks
  *     const library = await controller('Library'); // a connected simulated controller
  *     library.openDoor('A01');
  *     await expect(board.tile('Library', 'A01')).toHaveAttribute('data-door', 'OPEN');
@@ -204,7 +204,7 @@ function createApi(seed: Seed): Api {
 // ---------------------------------------------------------------------------
 
 export interface Board {
-  /** Goes to `/` and waits until the banks are shown. */
+  /** Goes to the board (`/lockers`) and waits until the banks are shown. */
   open(): Promise<void>;
   bank(name: string): Locator;
   tile(bank: string, label: string): Locator;
@@ -218,7 +218,7 @@ function createBoard(page: Page): Board {
   const bank = (name: string) => page.getByTestId(`bank-${name}`);
   return {
     async open() {
-      await page.goto('/');
+      await page.goto('/lockers');
       await expect(page.locator('[data-testid^="compartment-"]').first()).toBeVisible({ timeout: 15_000 });
     },
     bank,

@@ -1,9 +1,13 @@
 /**
  * Keyboard and accessibility smoke test of the board, plus screenshots of it
- * on a phone (390 px) and a desktop (1440 px) in test-results/screenshots/.
+ * on a phone (390 px) and a desktop (1440 px) in test-results/screenshots/;
+ * axe (WCAG 2.1 A and AA) over the main pages of each role and the kiosk.
+ * The bank page, the event log, the alerts' new kinds and the kiosk's pickup
+ * steps are checked with axe in their own specs, in the states they show.
  */
 import { join } from 'node:path';
-import { expect, test } from '../fixtures.js';
+import { expect, pairKiosk, test } from '../fixtures.js';
+import { expectNoAxeViolations } from '../support/axe.js';
 
 test('tiles have spoken names, the keyboard reaches sign-out and the tiles, and the board fits 390 px and 1440 px', async ({
   page,
@@ -79,4 +83,37 @@ test('tiles have spoken names, the keyboard reaches sign-out and the tiles, and 
       await testInfo.attach(`board-${width}`, { path, contentType: 'image/png' });
     }
   });
+});
+
+test('axe finds no WCAG A/AA violations on the board, the desk, the parcels lists, alerts and the kiosk', async ({
+  page,
+  signInAs,
+  board,
+  openPage,
+  seed,
+}) => {
+  // Six pages, each scanned whole: axe takes a few seconds per page on two cores.
+  test.setTimeout(120_000);
+  await signInAs(page, 'mailroom');
+  await board.open();
+  await expectNoAxeViolations(page, 'the board');
+  await page.goto('/desk');
+  await expect(page.getByTestId('intake-tracking')).toBeVisible();
+  await expectNoAxeViolations(page, 'the intake desk');
+  await page.goto('/parcels/all');
+  await expect(page.getByRole('heading', { name: 'Parcels', level: 1 })).toBeVisible();
+  await expect(page.getByText('Loading…')).toHaveCount(0);
+  await expectNoAxeViolations(page, 'all parcels');
+  await page.goto('/alerts');
+  await expect(page.getByRole('heading', { name: 'Open' })).toBeVisible();
+  await expectNoAxeViolations(page, 'the alerts page');
+
+  const student = await openPage('student');
+  await student.goto('/parcels');
+  await expect(student.getByText('Loading your parcels…')).toHaveCount(0);
+  await expectNoAxeViolations(student, 'my parcels');
+
+  const kiosk = await openPage(null);
+  await pairKiosk(kiosk, seed.banks.Library.id, seed.banks.Library.kioskToken!);
+  await expectNoAxeViolations(kiosk, 'the kiosk keypad');
 });

@@ -61,6 +61,13 @@ test('offline, a reload is served by the service worker and shows the last known
     await expect(asOf).toHaveText(/\d{1,2}:\d{2}/);
 
     await expect(page.locator('[data-testid^="compartment-"]')).toHaveCount(3 * seed.labels.length);
+    // Under the offline banner no bank claims to be ONLINE now, nor seen "just now": what was last known, and when.
+    const status = board.bank('Library').getByTestId('connection-status');
+    await expect(status).toHaveAttribute('data-stale', 'true');
+    await expect(status).toHaveText(/^Last known: ONLINE at \d{1,2}:\d{2}/);
+    await expect(page.getByText('ONLINE', { exact: true })).toHaveCount(0);
+    await expect(board.bank('Library').getByTestId('last-seen')).toHaveText(/^Last seen at \d{1,2}:\d{2}/);
+    await expect(page.getByText('just now')).toHaveCount(0);
     await expect(board.tile('Library', 'B01')).toHaveAttribute('data-door', 'OPEN');
     await expect(board.tile('Library', 'C01')).toHaveAttribute('data-occupancy', 'OCCUPIED');
     await expect(page.getByTestId('signed-in-person')).toContainText(admin.person.name);

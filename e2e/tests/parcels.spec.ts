@@ -157,14 +157,15 @@ test('the whole pickup: desk intake → locker deposit → student sees code and
     await kiosk.getByTestId('kiosk-submit').click();
     await expect(result).toHaveAttribute('data-outcome', 'opened');
     await expect(result).toHaveAttribute('data-label', label);
-    await expect(result).toContainText(new RegExp(`Door ${label} is (open|opening)`));
+    await expect(result).toHaveAttribute('data-phase', /^(waiting|open|collected)$/);
     await screenshot(kiosk, testInfo, 'kiosk-opened');
 
     const { command, outcome } = await pickupCommand;
     expect(command.via).toBe('CODE');
     expect(outcome).toBe('OPENED');
-    // The simulated person takes the parcel out; the door closes after 800 ms.
+    // The simulated person takes the parcel out; the door closes after 800 ms, and the kiosk says it went.
     await expect.poll(() => library.compartment(label)).toMatchObject({ door: 'CLOSED', occupied: false });
+    await expect(result).toHaveAttribute('data-phase', 'collected');
   });
 
   await test.step('everyone sees it collected, live: the student, the admin board and the desk', async () => {

@@ -1,7 +1,7 @@
 /**
  * The one test that signs in through the UI (every other test seeds the
  * session through the API): e-mail → the e-mailed code (read from the dev
- * outbox with an admin's token: the page never shows it) → the board.
+ * outbox with an admin's token: the page never shows it) → the admin's start page, the board.
  */
 import { expect, test } from '../fixtures.js';
 import { SESSION_STORAGE_KEY } from '../fixtures.js';
@@ -34,7 +34,8 @@ test('an anonymous visitor is sent to sign-in, signs in with the e-mailed code a
 
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
-  await expect(page).toHaveURL(/\/$/);
+  // An admin's start page is the board.
+  await expect(page).toHaveURL(/\/lockers$/);
   await expect(page.getByTestId('signed-in-person')).toContainText(seed.admin.name);
   await expect(page.getByTestId('signed-in-role')).toHaveText('Admin');
   await expect(page.getByRole('heading', { name: 'Lockers', level: 1 })).toBeVisible();

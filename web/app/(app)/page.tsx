@@ -1,16 +1,11 @@
-import { Suspense } from 'react';
-import { PageMessage, RequireSession } from '@/components/RequireSession';
-import { LockersBoard } from '@/features/board/LockersBoard';
+import { RequireSession } from '@/components/RequireSession';
 import { HomeForRole } from './HomeForRole';
 
-export default function LockersPage() {
+/** `/`: nothing of its own; each role is taken to its own start page (homeFor in lib/roles.ts). */
+export default function StartPage() {
   return (
     <RequireSession>
-      <HomeForRole>
-        <Suspense fallback={<PageMessage>Loading…</PageMessage>}>
-          <LockersBoard />
-        </Suspense>
-      </HomeForRole>
+      <HomeForRole />
     </RequireSession>
   );
 }

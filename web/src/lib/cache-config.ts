@@ -25,6 +25,10 @@ export const cacheKeys: KeyingConfig = {
   OpenRefused: () => null,
   ImportPeopleResult: () => null,
   ImportPeopleError: () => null,
+  // A bank's controller and its health belong to the bank; a log page to its query.
+  ControllerInfo: () => null,
+  ControllerHealth: () => null,
+  LockerEventPage: () => null,
 };
 
 interface CompartmentPayload {

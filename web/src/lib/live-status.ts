@@ -115,3 +115,19 @@ export function useLiveSnapshot(live: LiveStatus | null): LiveSnapshot {
   );
   return useSyncExternalStore(subscribe, getSnapshot, () => idleSnapshot);
 }
+
+/** Whether what a page shows is live, and if not, as of when (`asOf`: the last data from the server). */
+export interface Liveness {
+  live: boolean;
+  asOf: string | null;
+}
+
+/**
+ * Not live: the browser is offline, the last request did not reach the
+ * server, or the socket is reconnecting. Live values such as a bank's
+ * ONLINE status are then only what was last known.
+ */
+export function livenessOf(snapshot: LiveSnapshot, online: boolean): Liveness {
+  const live = online && snapshot.serverReachable && snapshot.socket !== 'reconnecting';
+  return { live, asOf: snapshot.lastDataAt };
+}

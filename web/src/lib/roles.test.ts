@@ -1,34 +1,65 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Role } from '@/gql/graphql';
 import { CONFIG_SCRIPT, SHELL_PAGES } from '@/shared/cache-names';
-import { activeHref, homeFor, navFor } from './roles';
+import { activeHref, bankHref, homeFor, navFor, PAGE_ROLES } from './roles';
 import { errorCode, errorMessage } from './errors';
 import { cameraProblem } from './camera';
 
+const ROLES: readonly Role[] = ['STUDENT', 'STAFF', 'IT', 'MAILROOM', 'COURIER', 'ADMIN', 'DEPARTMENT'];
+
 describe('navigation by role', () => {
-  it('gives each role its pages', () => {
+  it('gives each role its pages, its start page first', () => {
     expect(navFor('STUDENT').map((i) => i.label)).toEqual(['My parcels', 'Settings']);
-    expect(navFor('MAILROOM').map((i) => i.href)).toEqual(['/desk', '/desk/recall', '/alerts', '/', '/people']);
-    expect(navFor('IT').map((i) => i.label)).toEqual(['Lockers', 'Alerts']);
+    expect(navFor('MAILROOM').map((i) => i.href)).toEqual([
+      '/desk',
+      '/desk/recall',
+      '/parcels/all',
+      '/alerts',
+      '/lockers',
+      '/people',
+    ]);
+    expect(navFor('IT').map((i) => i.label)).toEqual(['Lockers', 'Alerts', 'Parcels']);
+    expect(navFor('STAFF').map((i) => i.label)).toEqual(['Lockers', 'Alerts', 'Parcels']);
     expect(navFor('COURIER').map((i) => i.label)).toEqual(['Drop-off']);
-    expect(navFor('DEPARTMENT').map((i) => i.label)).toEqual(['Lockers', 'Parcels']);
+    expect(navFor('DEPARTMENT').map((i) => i.label)).toEqual(['Parcels', 'Lockers']);
+    for (const role of ROLES) expect(navFor(role)[0]?.href, role).toBe(homeFor(role));
   });
-  it('marks the longest matching entry as current', () => {
+  it('lists all parcels in every staff menu that may see them', () => {
+    for (const role of PAGE_ROLES.allParcels)
+      expect(
+        navFor(role).map((i) => i.href),
+        role,
+      ).toContain('/parcels/all');
+  });
+  it('marks the longest matching entry as current, the board for a bank page too', () => {
     const items = navFor('ADMIN');
     expect(activeHref('/desk/recall', items)).toBe('/desk/recall');
     expect(activeHref('/desk', items)).toBe('/desk');
-    expect(activeHref('/', items)).toBe('/');
+    expect(activeHref('/lockers', items)).toBe('/lockers');
+    expect(activeHref(bankHref('bank_1'), items)).toBe('/lockers');
+    expect(activeHref('/parcels/all', items)).toBe('/parcels/all');
+    expect(activeHref('/', items)).toBeNull();
     expect(activeHref('/settings', items)).toBeNull();
   });
-  it('starts students and couriers on their own page', () => {
+  it('starts each role on its own page', () => {
     expect(homeFor('STUDENT')).toBe('/parcels');
     expect(homeFor('COURIER')).toBe('/dropoff');
-    expect(homeFor('IT')).toBe('/');
+    expect(homeFor('MAILROOM')).toBe('/desk');
+    expect(homeFor('DEPARTMENT')).toBe('/parcels/all');
+    expect(homeFor('IT')).toBe('/lockers');
+    expect(homeFor('STAFF')).toBe('/lockers');
+    expect(homeFor('ADMIN')).toBe('/lockers');
+  });
+  it('lets every start page be opened by its role', () => {
+    expect(PAGE_ROLES.desk).toContain('MAILROOM');
+    expect(PAGE_ROLES.allParcels).toContain('DEPARTMENT');
+    expect(PAGE_ROLES.dropoff).toContain('COURIER');
   });
   it('precaches every static page the navigation links to', () => {
     const pages = new Set<string>(SHELL_PAGES);
-    for (const role of ['STUDENT', 'STAFF', 'IT', 'MAILROOM', 'COURIER', 'ADMIN', 'DEPARTMENT'] as const) {
+    for (const role of ROLES) {
       for (const item of navFor(role)) expect(pages.has(item.href)).toBe(true);
     }
   });

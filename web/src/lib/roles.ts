@@ -16,7 +16,7 @@ export const NAV = {
   desk: { href: '/desk', label: 'Intake desk' },
   recall: { href: '/desk/recall', label: 'Recall & desk' },
   alerts: { href: '/alerts', label: 'Alerts' },
-  lockers: { href: '/', label: 'Lockers' },
+  lockers: { href: '/lockers', label: 'Lockers' },
   people: { href: '/people', label: 'People import' },
   dropoff: { href: '/dropoff', label: 'Drop-off' },
   allParcels: { href: '/parcels/all', label: 'Parcels' },
@@ -24,14 +24,15 @@ export const NAV = {
   access: { href: '/admin/people', label: 'Roles' },
 } as const satisfies Record<string, NavItem>;
 
+/** Each role's pages, its start page (homeFor) first. */
 const NAV_BY_ROLE: Record<Role, readonly NavItem[]> = {
   STUDENT: [NAV.parcels, NAV.settings],
-  MAILROOM: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people],
-  ADMIN: [NAV.desk, NAV.recall, NAV.alerts, NAV.lockers, NAV.people, NAV.access, NAV.kiosks],
-  IT: [NAV.lockers, NAV.alerts],
-  STAFF: [NAV.lockers, NAV.alerts],
+  MAILROOM: [NAV.desk, NAV.recall, NAV.allParcels, NAV.alerts, NAV.lockers, NAV.people],
+  ADMIN: [NAV.lockers, NAV.desk, NAV.recall, NAV.allParcels, NAV.alerts, NAV.people, NAV.access, NAV.kiosks],
+  IT: [NAV.lockers, NAV.alerts, NAV.allParcels],
+  STAFF: [NAV.lockers, NAV.alerts, NAV.allParcels],
   COURIER: [NAV.dropoff],
-  DEPARTMENT: [NAV.lockers, NAV.allParcels],
+  DEPARTMENT: [NAV.allParcels, NAV.lockers],
 };
 
 export function navFor(role: Role): readonly NavItem[] {
@@ -46,6 +47,8 @@ export const PAGE_ROLES = {
   alerts: ['MAILROOM', 'ADMIN', 'IT', 'STAFF'],
   dropoff: ['COURIER', 'MAILROOM', 'ADMIN'],
   allParcels: ['MAILROOM', 'ADMIN', 'DEPARTMENT', 'STAFF', 'IT'],
+  /** A bank's page: its controller and its event log (Query.lockerEventLog: operators and the owning department). */
+  bankDetails: ['ADMIN', 'IT', 'STAFF', 'MAILROOM', 'DEPARTMENT'],
   kiosks: ['ADMIN'],
   access: ['ADMIN'],
   /** The board's staff menu: overrides (openCompartment). */
@@ -60,16 +63,34 @@ export function hasRole(role: Role | undefined, allowed: readonly Role[]): boole
   return role !== undefined && allowed.includes(role);
 }
 
-/** Where `/` sends a role whose first page is not the lockers board. */
+/**
+ * Each role's own start page: where sign-in and `/` take it. The mailroom
+ * starts at its desk, a department at its people's parcels, students at their
+ * parcels, couriers at drop-off; those who run the lockers (admins, IT, staff)
+ * on the board.
+ */
 export function homeFor(role: Role): string {
   switch (role) {
     case 'STUDENT':
-      return '/parcels';
+      return NAV.parcels.href;
     case 'COURIER':
-      return '/dropoff';
+      return NAV.dropoff.href;
+    case 'MAILROOM':
+      return NAV.desk.href;
+    case 'DEPARTMENT':
+      return NAV.allParcels.href;
+    case 'ADMIN':
+    case 'IT':
+    case 'STAFF':
+      return NAV.lockers.href;
     default:
-      return '/';
+      return NAV.lockers.href;
   }
+}
+
+/** A bank's page (controller and event log). */
+export function bankHref(bankId: string): string {
+  return `${NAV.lockers.href}/${encodeURIComponent(bankId)}`;
 }
 
 /** The nav item that matches a path best (longest prefix), for aria-current. */

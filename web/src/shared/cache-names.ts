@@ -25,6 +25,7 @@ export const CACHE_PREFIX = 'baylight';
  */
 export const SHELL_PAGES = [
   '/',
+  '/lockers',
   '/sign-in',
   '/offline',
   '/parcels',

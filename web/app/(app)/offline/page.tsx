@@ -12,8 +12,8 @@ export default function OfflinePage() {
       <p>This page has not been saved on this device, so it cannot be shown without a connection.</p>
       <p>
         <Link href="/parcels">My parcels</Link> (with your pickup codes and QR codes) and the{' '}
-        <Link href="/">lockers board</Link> still open offline and show the last known state, marked with the time it
-        was received.
+        <Link href="/lockers">lockers board</Link> still open offline and show the last known state, marked with the
+        time it was received.
       </p>
       <RetryButton />
     </div>

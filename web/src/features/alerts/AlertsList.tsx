@@ -2,13 +2,15 @@
 
 import { useCallback, useMemo, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
+import { AppLink } from '@/components/AppLink';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
 import { Icon } from '@/components/Icon';
 import { formatAsOf } from '@/features/board/describe';
 import type { StaffAlertFieldsFragment, StaffAlertKind } from '@/gql/graphql';
 import { useResyncOnReconnect } from '@/hooks/useResyncOnReconnect';
 import { errorMessage } from '@/lib/errors';
-import { ALERT_EXPLANATION, ALERT_LABEL, sortAlerts } from './describe';
+import { bankHref } from '@/lib/roles';
+import { ALERT_EXPLANATION, ALERT_LABEL, BANK_PAGE_KINDS, alertExplanation, alertLabel, sortAlerts } from './describe';
 import {
   BankNamesQuery,
   ResolveStaffAlertMutation,
@@ -110,6 +112,7 @@ function AlertItem({ alert, bankName }: { alert: StaffAlertFieldsFragment; bankN
     const result = await resolve({ id: alert.id });
     if (result.error) setError(errorMessage(result.error));
   };
+  const explanation = alertExplanation(alert.kind);
   const where = [bankName, alert.compartmentLabel ? `compartment ${alert.compartmentLabel}` : null]
     .filter(Boolean)
     .join(', ');
@@ -121,16 +124,24 @@ function AlertItem({ alert, bankName }: { alert: StaffAlertFieldsFragment; bankN
       data-resolved={alert.resolvedAt ? 'true' : 'false'}
     >
       <div className={styles.alertHead}>
-        <span className={styles.kind} data-kind={alert.kind}>
-          <Icon name={alert.resolvedAt ? 'check' : 'alert'} /> {ALERT_LABEL[alert.kind]}
-        </span>
+        <h3 className={styles.kind} data-kind={alert.kind}>
+          <Icon name={alert.resolvedAt ? 'check' : 'alert'} /> {alertLabel(alert.kind)}
+          {alert.resolvedAt && <span className="visually-hidden"> (resolved)</span>}
+        </h3>
         <time dateTime={alert.createdAt} className={styles.time}>
           {formatAsOf(alert.createdAt)}
         </time>
       </div>
       {where && <p className={styles.where}>{where}</p>}
       <p className={styles.message}>{alert.message}</p>
-      <p className={styles.explain}>{ALERT_EXPLANATION[alert.kind]}</p>
+      {explanation && <p className={styles.explain}>{explanation}</p>}
+      {alert.bankId && BANK_PAGE_KINDS.has(alert.kind) && (
+        <p>
+          <AppLink href={bankHref(alert.bankId)} data-testid={`alert-bank-${alert.id}`}>
+            Controller and event log{bankName ? ` of ${bankName}` : ''}
+          </AppLink>
+        </p>
+      )}
       {alert.resolvedAt ? (
         <p className={styles.resolved}>
           Resolved <time dateTime={alert.resolvedAt}>{formatAsOf(alert.resolvedAt)}</time>

@@ -8,7 +8,7 @@ import { Icon } from '@/components/Icon';
 import { useSession } from '@/components/SessionProvider';
 import type { StaffAlertFieldsFragment } from '@/gql/graphql';
 import { PAGE_ROLES, hasRole } from '@/lib/roles';
-import { ALERT_LABEL, URGENT_KINDS } from './describe';
+import { URGENT_KINDS, alertLabel } from './describe';
 import { StaffAlertUpdatedSubscription } from './documents';
 
 const MAX_SHOWN = 3;
@@ -43,7 +43,7 @@ function Toasts() {
         <div key={t.id} className="toast" data-testid={`staff-alert-toast-${t.id}`} data-kind={t.kind}>
           <Icon name="alert" />
           <p>
-            <strong>{ALERT_LABEL[t.kind]}</strong>
+            <strong>{alertLabel(t.kind)}</strong>
             {t.compartmentLabel ? ` · ${t.compartmentLabel}` : ''} — {t.message}
           </p>
           <Link href="/alerts" className="button button-secondary">
@@ -53,7 +53,7 @@ function Toasts() {
             type="button"
             className="button-link"
             onClick={() => setToasts((c) => c.filter((x) => x.id !== t.id))}
-            aria-label={`Dismiss ${ALERT_LABEL[t.kind]} alert`}
+            aria-label={`Dismiss ${alertLabel(t.kind)} alert`}
           >
             Dismiss
           </button>

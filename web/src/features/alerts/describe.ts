@@ -37,6 +37,25 @@ export const ALERT_EXPLANATION: Record<StaffAlertKind, string> = {
     'The locker bank reported trouble: power lost, running on battery, cabinet opened or too hot. Check it in person.',
 };
 
+/** Kinds about a bank's controller or its log: the bank's page (controller, event log) tells more. */
+export const BANK_PAGE_KINDS: ReadonlySet<StaffAlertKind> = new Set([
+  'COMMAND_FAILED',
+  'EVENTS_LOST',
+  'EVENT_REJECTED',
+  'CLOCK_OFF',
+  'BANK_CONDITION',
+  'TAMPER',
+]);
+
+/** The alert's kind in words; a kind newer than this page is shown as the server named it. */
+export function alertLabel(kind: string): string {
+  return (ALERT_LABEL as Record<string, string>)[kind] ?? kind.replace(/_/g, ' ').toLowerCase();
+}
+
+export function alertExplanation(kind: string): string | null {
+  return (ALERT_EXPLANATION as Record<string, string>)[kind] ?? null;
+}
+
 /** Kinds that need someone now: a banner on every staff page. */
 export const URGENT_KINDS: ReadonlySet<StaffAlertKind> = new Set(['DOOR_LEFT_OPEN', 'LOCKOUT']);
 

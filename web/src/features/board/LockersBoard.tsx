@@ -5,6 +5,7 @@ import { useEffect, useMemo } from 'react';
 import { useQuery } from 'urql';
 import { useNow } from '@/hooks/useNow';
 import { useMediaQuery } from '@/hooks/useMediaQuery';
+import { useLiveness } from '@/hooks/useLiveness';
 import { useWallMode } from '@/hooks/useWallMode';
 import { MeQuery } from '@/lib/documents';
 import { ConnectionBanner } from '@/components/ConnectionBanner';
@@ -34,6 +35,8 @@ export function LockersBoard() {
   const { session } = useSession();
   // The tile menu (override, out of service) is for staff, and never on the wall display.
   const staff = !wall && hasRole(session?.person.role, PAGE_ROLES.outOfService);
+  const details = !wall && hasRole(session?.person.role, PAGE_ROLES.bankDetails);
+  const liveness = useLiveness();
   // The legend starts open where there is room for it; on a phone it is one tap away.
   const wide = useMediaQuery('(min-width: 48rem)');
   const now = useNow(15_000);
@@ -68,12 +71,12 @@ export function LockersBoard() {
           {wall ? (
             <>
               <FullscreenButton />
-              <Link className="button button-secondary" href="/">
+              <Link className="button button-secondary" href="/lockers">
                 Exit wall display
               </Link>
             </>
           ) : (
-            <Link className="button button-secondary" href="/?wall=1">
+            <Link className="button button-secondary" href="/lockers?wall=1">
               Wall display
             </Link>
           )}
@@ -109,7 +112,9 @@ export function LockersBoard() {
       ) : sites.length === 0 ? (
         <p className={styles.empty}>No locker sites yet. An administrator can add sites and banks.</p>
       ) : (
-        sites.map((site) => <SiteSection key={site.id} site={site} now={now} staff={staff} />)
+        sites.map((site) => (
+          <SiteSection key={site.id} site={site} now={now} staff={staff} liveness={liveness} details={details} />
+        ))
       )}
     </div>
   );

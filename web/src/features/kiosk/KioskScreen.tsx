@@ -1,7 +1,7 @@
 'use client';
 
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useSubscription } from 'urql';
+import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState, type FormEvent } from 'react';
+import { useClient, useMutation, useQuery, useSubscription } from 'urql';
 import { BarcodeScanner } from '@/components/BarcodeScanner';
 import { Icon } from '@/components/Icon';
 import { WallClock } from '@/components/WallClock';
@@ -25,16 +25,18 @@ import {
 } from './documents';
 import { Keypad } from './Keypad';
 import { KioskGrid } from './KioskGrid';
-import {
-  CLOSED_RESULT_MS,
-  formatCountdown,
-  isComplete,
-  keyAction,
-  keypadReducer,
-  pickupPhase,
-  type KeypadAction,
-} from './keypad';
+import { formatCountdown, isComplete, keyAction, keypadReducer, type KeypadAction } from './keypad';
 import styles from './kiosk.module.css';
+import { PickupResult, PickupSteps } from './PickupResult';
+import {
+  COLLECTED_RESULT_MS,
+  DoorHistory,
+  isUnderway,
+  pickupProgress,
+  watchPickup,
+  type DoorSnapshot,
+  type PickupWatch,
+} from './pickup-progress';
 
 /** Back to the keypad after this long without a touch or key. */
 export const KIOSK_IDLE_MS = 20_000;
@@ -45,10 +47,8 @@ type PickupAnswer = RedeemPickupCodeResult['redeemPickupCode'];
 type Mode = 'keypad' | 'door-problem' | 'courier';
 
 type Outcome =
-  /** `sawOpen`: the door has been seen open since the code was accepted. */
-  | { kind: 'opened'; label: string; sawOpen: boolean }
-  | { kind: 'refused'; message: string }
-  | { kind: 'info'; message: string };
+  /** A code or QR was accepted: the kiosk follows that door (pickup-progress.ts). */
+  { kind: 'opened'; watch: PickupWatch } | { kind: 'refused'; message: string } | { kind: 'info'; message: string };
 
 interface Props {
   bankId: string;
@@ -60,7 +60,6 @@ interface Props {
 /** The locker's touchscreen: keypad, QR scan, door problems and courier drop-off, with the bank's live grid. */
 export function KioskScreen({ bankId, live, onInvalid }: Props) {
   const [result, reexecute] = useQuery({ query: KioskSessionQuery, requestPolicy: 'cache-and-network' });
-  useSubscription({ query: BankCompartmentUpdatedSubscription, variables: { bankId } });
   useSubscription({ query: KioskBankUpdatedSubscription });
   const snapshot = useLiveSnapshot(live);
   useSocketReconnected(snapshot.socket, () => reexecute({ requestPolicy: 'network-only' }));
@@ -77,6 +76,31 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
   const doors = useMemo(() => new Map((compartments ?? []).map((c) => [c.label, c.door])), [compartments]);
   const doorFor = useCallback((label: string): DoorState | undefined => doors.get(label), [doors]);
   const labels = useMemo(() => [...(compartments ?? [])].sort(byLabel).map((c) => c.label), [compartments]);
+
+  // Every version of every compartment this kiosk receives, straight from the
+  // subscription (so none is lost to React batching two quick updates into one
+  // render) and from each (re-)query: a pickup is followed from these.
+  const client = useClient();
+  const [history] = useState(() => new DoorHistory());
+  const [historyVersion, historyChanged] = useReducer((n: number) => n + 1, 0);
+  const remember = useCallback(
+    (c: DoorSnapshot & { label: string }) => {
+      if (history.record(c.label, c)) historyChanged();
+    },
+    [history],
+  );
+  useEffect(() => {
+    const subscription = client.subscription(BankCompartmentUpdatedSubscription, { bankId }).subscribe((update) => {
+      const c = update.data?.compartmentUpdated;
+      if (c) remember(c);
+    });
+    return () => subscription.unsubscribe();
+  }, [client, bankId, remember]);
+  useEffect(() => {
+    for (const c of compartments ?? []) remember(c);
+  }, [compartments, remember]);
+  /** What the kiosk knows of each door just before it sends a code: only newer versions tell what the door did. */
+  const doorsNow = useCallback(() => new Map(labels.map((l) => [l, history.newest(l)])), [labels, history]);
 
   const [mode, setMode] = useState<Mode>('keypad');
   const [digits, setDigits] = useState('');
@@ -101,39 +125,59 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
     setOutcome(null);
     setScanning(false);
   }, []);
+
+  const showPickup = useCallback(
+    (answer: PickupAnswer | undefined, secret: 'code' | 'qr', before: ReadonlyMap<string, DoorSnapshot | null>) => {
+      if (!answer) return;
+      if (answer.__typename === 'PickupOpened') {
+        const label = answer.compartmentLabel;
+        setOutcome({
+          kind: 'opened',
+          watch: watchPickup(label, before.get(label) ?? null, answer.command, Date.now()),
+        });
+        setLastOpened(label);
+      } else if (answer.__typename === 'PickupRefused') {
+        setOutcome({ kind: 'refused', message: answer.message });
+        if (answer.retryAfterSeconds)
+          (secret === 'code' ? setLockedUntil : setQrLockedUntil)(Date.now() + answer.retryAfterSeconds * 1000);
+      }
+      setTimeout(() => resultRef.current?.focus(), 0);
+    },
+    [],
+  );
+
+  // The door of an accepted pickup, step by step; the clock ticks only while it may still change on its own.
+  const watch = outcome?.kind === 'opened' ? outcome.watch : null;
+  const [now, setNow] = useState(() => Date.now());
+  const pickup = useMemo(
+    () => (watch ? pickupProgress(watch, history.of(watch.label), Math.max(now, watch.answeredAt)) : null),
+    // The history is mutable: its version says when it changed.
+    [watch, history, historyVersion, now],
+  );
+  const underway = pickup !== null && isUnderway(pickup);
+  useEffect(() => {
+    if (!underway) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [underway]);
+  // Collected: thank the person, then back to the bare keypad. Other endings stay until the screen goes idle.
+  const collected = pickup?.step === 'collected';
+  useEffect(() => {
+    if (!collected) return;
+    const timer = setTimeout(
+      () => setOutcome((o) => (o?.kind === 'opened' && o.watch === watch ? null : o)),
+      COLLECTED_RESULT_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [collected, watch]);
+
+  // Never back to the keypad while a door is opening or open: the person is at it.
   useIdle(
     KIOSK_IDLE_MS,
     reset,
-    mode !== 'courier' && (mode !== 'keypad' || digits !== '' || outcome !== null || scanning),
+    mode !== 'courier' && !underway && (mode !== 'keypad' || digits !== '' || outcome !== null || scanning),
   );
-
-  const showPickup = useCallback((answer: PickupAnswer | undefined, secret: 'code' | 'qr') => {
-    if (!answer) return;
-    if (answer.__typename === 'PickupOpened') {
-      setOutcome({ kind: 'opened', label: answer.compartmentLabel, sawOpen: false });
-      setLastOpened(answer.compartmentLabel);
-    } else if (answer.__typename === 'PickupRefused') {
-      setOutcome({ kind: 'refused', message: answer.message });
-      if (answer.retryAfterSeconds)
-        (secret === 'code' ? setLockedUntil : setQrLockedUntil)(Date.now() + answer.retryAfterSeconds * 1000);
-    }
-    setTimeout(() => resultRef.current?.focus(), 0);
-  }, []);
-
-  // Remember that the opened door has been seen open, so its closing reads as "closed", not "opening" again.
-  const openedLabel = outcome?.kind === 'opened' ? outcome.label : null;
-  const openedDoor = openedLabel ? doorFor(openedLabel) : undefined;
-  useEffect(() => {
-    if (openedDoor === 'OPEN')
-      setOutcome((o) => (o?.kind === 'opened' && o.label === openedLabel && !o.sawOpen ? { ...o, sawOpen: true } : o));
-  }, [openedDoor, openedLabel]);
-  const pickup = outcome?.kind === 'opened' ? pickupPhase(openedDoor, outcome.sawOpen) : null;
-  // Once the door is closed again, thank the person and go back to the bare keypad shortly after.
-  useEffect(() => {
-    if (pickup !== 'closed') return;
-    const timer = setTimeout(() => setOutcome((o) => (o?.kind === 'opened' ? null : o)), CLOSED_RESULT_MS);
-    return () => clearTimeout(timer);
-  }, [pickup]);
 
   const requestFailed = useCallback((error: Parameters<typeof errorMessage>[0]) => {
     const code = errorCode(error);
@@ -152,11 +196,12 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
   const submit = useCallback(async () => {
     if (!isComplete(digits) || locked || busy) return;
     setOutcome(null);
+    const before = doorsNow();
     const answer = await redeemCode({ code: digits });
     setDigits('');
     if (answer.error) requestFailed(answer.error);
-    else showPickup(answer.data?.redeemPickupCode, 'code');
-  }, [digits, locked, busy, redeemCode, requestFailed, showPickup]);
+    else showPickup(answer.data?.redeemPickupCode, 'code', before);
+  }, [digits, locked, busy, redeemCode, requestFailed, showPickup, doorsNow]);
 
   const onKeypad = useCallback((action: KeypadAction) => {
     setOutcome((o) => (o?.kind === 'opened' ? o : null));
@@ -189,9 +234,10 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
   const onQr = async (token: string) => {
     setScanning(false);
     setOutcome(null);
+    const before = doorsNow();
     const answer = await redeemQr({ token });
     if (answer.error) requestFailed(answer.error);
-    else showPickup(answer.data?.redeemPickupQr, 'qr');
+    else showPickup(answer.data?.redeemPickupQr, 'qr', before);
   };
 
   const onCourierExit = useCallback((message?: string) => {
@@ -249,29 +295,24 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
           )}
 
           {/* Results first, where the eyes are; read out at once. */}
-          <div ref={resultRef} tabIndex={-1} className={styles.resultArea} aria-live="assertive" aria-atomic="true">
+          <div
+            ref={resultRef}
+            tabIndex={-1}
+            className={styles.resultArea}
+            aria-live="assertive"
+            aria-atomic="true"
+            data-testid="kiosk-live"
+          >
             {outcome && mode !== 'courier' && (
               <div
                 className={styles.result}
                 data-testid="kiosk-result"
                 data-outcome={outcome.kind}
-                data-label={outcome.kind === 'opened' ? outcome.label : undefined}
-                data-phase={pickup ?? undefined}
+                data-label={outcome.kind === 'opened' ? outcome.watch.label : undefined}
+                data-phase={pickup?.step}
               >
                 {outcome.kind === 'opened' ? (
-                  pickup === 'closed' ? (
-                    <p className={styles.closed}>
-                      <Icon name="lock" /> Thank you — door {outcome.label} is closed.
-                    </p>
-                  ) : (
-                    <>
-                      <p className={styles.opened}>
-                        <Icon name="doorOpen" />{' '}
-                        {pickup === 'open' ? `Door ${outcome.label} is open` : `Door ${outcome.label} is opening`}
-                      </p>
-                      <p>Take your parcel, then close the door.</p>
-                    </>
-                  )
+                  pickup && <PickupResult label={outcome.watch.label} progress={pickup} />
                 ) : (
                   <p className={outcome.kind === 'refused' ? styles.refused : styles.info}>{outcome.message}</p>
                 )}
@@ -284,6 +325,8 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
               </div>
             )}
           </div>
+
+          {watch && pickup && mode === 'keypad' && <PickupSteps label={watch.label} progress={pickup} />}
 
           {/* The lockout is read out when it starts, with 10 s left and when it ends, not every second. */}
           <p className="visually-hidden" role="status">
@@ -342,7 +385,7 @@ export function KioskScreen({ bankId, live, onInvalid }: Props) {
         <aside className={styles.side} aria-label="Compartments">
           <h2 className={styles.sideTitle}>Compartments</h2>
           {compartments ? (
-            <KioskGrid compartments={compartments} highlight={outcome?.kind === 'opened' ? outcome.label : null} />
+            <KioskGrid compartments={compartments} highlight={watch?.label ?? null} />
           ) : (
             <p className="hint">{result.fetching ? 'Loading…' : ''}</p>
           )}

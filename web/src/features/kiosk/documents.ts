@@ -18,12 +18,16 @@ export const KioskSessionQuery = graphql(`
   }
 `);
 
-/* The answer to a code or a QR code, the same for both; fragments on the union's members (Graphcache has no schema). */
+/*
+ * The answer to a code or a QR code, the same for both; fragments on the union's members (Graphcache has no schema).
+ * The command's issuedAt and expiresAt (server times) bound what the kiosk waits for: see pickup-progress.ts.
+ */
 export const PickupOpenedFields = graphql(`
   fragment PickupOpenedFields on PickupOpened {
     compartmentLabel
     command {
       ...CommandStatusFields
+      issuedAt
     }
   }
 `);

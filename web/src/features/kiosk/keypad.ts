@@ -45,15 +45,3 @@ export function formatCountdown(seconds: number): string {
   const s = Math.max(0, Math.ceil(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
-
-/** After a pickup: the door is opening, has been seen open, then is closed again. */
-export type PickupPhase = 'opening' | 'open' | 'closed';
-
-/** The phase from the door now and whether it has been seen open since the code was accepted. */
-export function pickupPhase(door: string | null | undefined, sawOpen: boolean): PickupPhase {
-  if (door === 'OPEN') return 'open';
-  return sawOpen ? 'closed' : 'opening';
-}
-
-/** How long "Thank you — door … is closed." stays before the kiosk is back to the bare keypad. */
-export const CLOSED_RESULT_MS = 4_000;

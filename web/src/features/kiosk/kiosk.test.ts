@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanToken, parseKioskCredential } from './credential';
 import { tokenMatches } from './forget';
-import { formatCountdown, isComplete, keyAction, keypadReducer, pickupPhase, slots } from './keypad';
+import { formatCountdown, isComplete, keyAction, keypadReducer, slots } from './keypad';
 
 describe('keypad', () => {
   it('takes at most 8 digits', () => {
@@ -67,15 +67,5 @@ describe('forgetting the credential', () => {
     expect(tokenMatches('blk_abcd', 'blk_abc')).toBe(false);
     expect(tokenMatches('blk_abd', 'blk_abc')).toBe(false);
     expect(tokenMatches('', '')).toBe(false);
-  });
-});
-
-describe('pickup door phases', () => {
-  it('is opening until the door is seen open, then closed once it shuts', () => {
-    expect(pickupPhase('CLOSED', false)).toBe('opening');
-    expect(pickupPhase(undefined, false)).toBe('opening');
-    expect(pickupPhase('OPEN', false)).toBe('open');
-    expect(pickupPhase('OPEN', true)).toBe('open');
-    expect(pickupPhase('CLOSED', true)).toBe('closed');
   });
 });

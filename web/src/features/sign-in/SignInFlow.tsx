@@ -1,8 +1,9 @@
 'use client';
 
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { useSession } from '@/components/SessionProvider';
+import { useGoHome } from '@/hooks/useGoHome';
 import { useOnline } from '@/lib/use-online';
 import type { Session } from '@/lib/session';
 import { CodeStep } from './CodeStep';
@@ -10,22 +11,23 @@ import { EmailStep } from './EmailStep';
 
 type Step = { kind: 'email' } | { kind: 'code'; email: string; expiresAt: string };
 
-/** E-mail → one-time code → signed in. A signed-in visitor goes straight to the board. */
+/** E-mail → one-time code → signed in. A signed-in visitor goes straight to their role's start page. */
 export function SignInFlow() {
-  const router = useRouter();
+  const goHome = useGoHome();
   const params = useSearchParams();
   const online = useOnline();
-  const { status, signIn } = useSession();
+  const { status, session, signIn } = useSession();
   const [step, setStep] = useState<Step>({ kind: 'email' });
   const [lastEmail, setLastEmail] = useState('');
 
+  const role = status === 'signed-in' ? session?.person.role : undefined;
   useEffect(() => {
-    if (status === 'signed-in') router.replace('/');
-  }, [status, router]);
+    if (role) goHome(role);
+  }, [role, goHome]);
 
-  const onSignedIn = async (session: Session) => {
-    await signIn(session);
-    router.replace('/');
+  const onSignedIn = async (signedIn: Session) => {
+    await signIn(signedIn);
+    goHome(signedIn.person.role);
   };
 
   return (
