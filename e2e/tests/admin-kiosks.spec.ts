@@ -13,6 +13,8 @@ test('an admin pairs, rotates and revokes a kiosk; a rotated screen stops workin
   openPage,
   controller,
 }, testInfo) => {
+  // Two screens, three credentials: about 15 s alone, more on a busy machine.
+  test.setTimeout(60_000);
   await controller('Library');
   await signInAs(page, 'admin');
   await page.goto('/admin/kiosks');
