@@ -185,7 +185,9 @@ test.describe('pickup at the kiosk', () => {
     await expect(result).toHaveAttribute('data-phase', 'open');
     await expectAnnounced(kiosk, `Door ${parcel.label} is open`);
     await expect(kiosk.getByTestId('kiosk-result-detail')).toHaveText('Take your parcel, then close the door.');
-    await expect(kiosk.getByTestId('kiosk-steps').locator('li[data-state="current"]')).toHaveText(/Door closed: now$/);
+    await expect(kiosk.getByTestId('kiosk-steps').locator('li[data-state="current"]')).toHaveText(
+      /Close the door: now$/,
+    );
     await expect.poll(() => library.compartment(parcel.label)?.occupied).toBe(false);
     await expectNoAxeViolations(kiosk, 'the kiosk with the door open');
     await screenshot(kiosk, testInfo, 'kiosk-step-open');

@@ -24,7 +24,7 @@ export function pickupSteps(progress: PickupStep): StepItem[] {
     case 'waiting':
       return [
         accepted,
-        { text: 'Door opens', state: 'current' },
+        { text: 'Door opening', state: 'current' },
         { text: 'Door closed', state: 'todo' },
         { text: 'Parcel collected', state: 'todo' },
       ];
@@ -32,7 +32,7 @@ export function pickupSteps(progress: PickupStep): StepItem[] {
       return [
         accepted,
         { text: 'Door open', state: 'done' },
-        { text: 'Door closed', state: 'current' },
+        { text: 'Close the door', state: 'current' },
         { text: 'Parcel collected', state: 'todo' },
       ];
     case 'collected':
