@@ -9,7 +9,6 @@ import type { Bus } from './bus/index.js';
 import { RevocationCloseCode } from './bus/revocations.js';
 import type { Config } from './config/index.js';
 import { tables, type Db } from './db/index.js';
-import { createClockLookup } from './devices/clock.js';
 import { createControllerStore } from './devices/controllers.js';
 import { deviceLimits, readServerVersion } from './devices/handshake.js';
 import { createDeviceService } from './devices/service.js';
@@ -85,10 +84,12 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     apiTokenTtlMs: config.API_TOKEN_TTL_DAYS * 24 * 3_600_000,
   });
   const lockers = createLockerService({ db, store: createLockerStore(db), bus, clock });
+  // One store of what controllers said about themselves: the handshake writes it, the journal reads the clock.
+  const controllers = createControllerStore(db);
   const devices = createDeviceService({
     lockers,
     commands: createCommandStore(db),
-    controllers: createControllerStore(db),
+    controllers,
     bus,
     clock,
     logger: logger.child({ domain: 'devices' }),
@@ -108,7 +109,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
       clockToleranceMs: config.DEVICE_CLOCK_TOLERANCE_SECONDS * 1000,
       clockMaxAheadMs: config.DEVICE_CLOCK_MAX_AHEAD_SECONDS * 1000,
       eventMaxAgeMs: config.DEVICE_EVENT_MAX_AGE_HOURS * 3_600_000,
-      clockOf: createClockLookup(db),
+      clockOf: (bankId) => controllers.clockOf(bankId),
     },
   });
   const kiosks = createKioskService({

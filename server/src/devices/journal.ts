@@ -18,7 +18,6 @@ import type { LockerEventRow } from '../lockers/types.js';
 import type { Clock } from '../shared/clock.js';
 import { badInput } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { BankClockOf } from './clock.js';
 import {
   batchProblem,
   isClockTrusted,
@@ -58,8 +57,8 @@ export interface JournalSettings {
   clockToleranceMs: number;
   clockMaxAheadMs: number;
   eventMaxAgeMs: number;
-  /** The bank's last measured clock offset (owned by the connection side; see clock.ts). */
-  clockOf: BankClockOf;
+  /** The bank's last measured clock offset (owned by the connection side; controllers.ts clockOf). */
+  clockOf: (bankId: string) => { offsetMs: number } | null;
 }
 
 export interface JournalDeps extends JournalSettings {
