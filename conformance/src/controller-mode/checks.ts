@@ -321,7 +321,7 @@ export const CONTROLLER_CHECKS: readonly CheckDef[] = [
     'C.close.4000',
     '2, 8',
     'after 4000 with no other connection, reconnects with back-off',
-    'The kit closes the live connection with 4000 (replaced) four times in a row; the controller connects again each time, never sooner than 0.5 s after the close.',
+    'The kit closes the live connection with 4000 (replaced) four times in a row; the controller connects again each time, never sooner than 0.5 s after the close and within 40 s (back-off is capped at 30 s).',
   ),
   c(
     'closes',

@@ -35,6 +35,29 @@ export const configSchema = z.object({
    * (see resolveFilePaths), and the server logs the absolute path it opened.
    */
   DATABASE_FILE: z.string().min(1).default('data/baylight.db'),
+  /**
+   * Redis for the scale-out mode (`redis://[:password@]host:port[/db]`):
+   * when set, the Bus (live events, revocations) and the rate limiters are
+   * shared by every instance through it. Unset (default): in-process, one
+   * instance.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /**
+   * This instance's name in a cluster (leases, logs, metrics labels). Default:
+   * host name and process id.
+   */
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, '1–64 letters, digits, dots, dashes, colons or underscores')
+    .optional(),
+  /**
+   * Bearer token for GET /metrics (Prometheus). Unset: /metrics answers only
+   * requests from loopback, so a public port never leaks the figures.
+   */
+  METRICS_TOKEN: z.string().min(16).optional(),
   /** Web app origins allowed by CORS, comma separated. */
   WEB_ORIGINS: z
     .string()
