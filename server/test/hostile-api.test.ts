@@ -3,8 +3,10 @@
  * against the real server (HTTP and WebSocket) and is refused with a clear
  * answer, while a legitimate client in the same test keeps getting answers:
  * the median of its `{ me { id } }` round trips during the attack stays under
- * 100 ms (a starvation check, not a benchmark: the refusals are cheap, so
- * nothing queues behind them).
+ * 100 ms, or 8 × its median on the same server just before the attack when
+ * the machine is slower than that (a starvation check, not a benchmark: the
+ * refusals are cheap, so nothing queues behind them; a starved client waits
+ * for seconds).
  *
  * Attackers connect from other loopback addresses (127.0.0.2 …), so the
  * per-address budgets they spend are not the legitimate client's (127.0.0.1).
@@ -93,6 +95,23 @@ const codes = (r: { errors?: { extensions?: { code?: string } }[] }) => (r.error
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
+ * The starvation limit for the next measurement: 100 ms, or 8 × the
+ * legitimate client's quiet median now if the machine is busier than that
+ * (CI on two cores, other tests running). Set by each measurement below.
+ */
+let starvationLimitMs = 100;
+async function measureStarvationLimit(legit: () => Promise<unknown>) {
+  const quiet: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await legit();
+    quiet.push(performance.now() - started);
+  }
+  starvationLimitMs = Math.max(100, 8 * median(quiet));
+  return starvationLimitMs;
+}
+
+/**
  * Runs `attack` in `concurrency` loops until `measure` is done, and the
  * legitimate client's round trips in between. Returns the median latency (ms)
  * and how many attack requests went out meanwhile.
@@ -105,6 +124,7 @@ async function legitLatencyDuring(
   let stop = false;
   let attacks = 0;
   const failures: unknown[] = [];
+  await measureStarvationLimit(legit);
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop) {
       try {
@@ -132,7 +152,11 @@ async function legitLatencyDuring(
   return { medianMs: median(latencies), maxMs: Math.max(...latencies), attacks };
 }
 
-/** The legitimate client's median latency (ms) while `work` (an attack in progress) runs; at least 5 samples. */
+/**
+ * The legitimate client's median latency (ms) while `work` (an attack in
+ * progress) runs; at least 5 samples. Measure the starvation limit before
+ * starting the work.
+ */
 async function legitLatencyWhile<T>(legit: () => Promise<unknown>, work: Promise<T>) {
   let done = false;
   const result = work.finally(() => (done = true));
@@ -233,7 +257,7 @@ describe('the API under hostile clients', () => {
     report(
       `HTTP document attacks: ${sent} sent; legitimate median ${medianMs.toFixed(1)} ms, max ${maxMs.toFixed(1)} ms`,
     );
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
   });
 
   it('applies the same document rules to WebSocket operations, refusing each with an extensions.code', async () => {
@@ -267,7 +291,7 @@ describe('the API under hostile clients', () => {
       expect(res.data ?? null).toBeNull();
     });
     report(`WebSocket document attacks: ${attacks} sent; legitimate median ${medianMs.toFixed(1)} ms`);
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
   });
 
   it('hides the schema in production: no introspection, no "did you mean", no landing page, over HTTP and WebSocket', async () => {
@@ -306,7 +330,7 @@ describe('the API under hostile clients', () => {
     const { medianMs } = await legitLatencyDuring(legitimateClient(prod), () =>
       post(prod, introspection, {}, { from: '127.0.0.2' }),
     );
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
 
     // Development keeps both for people building against the API.
     const dev = await startTestServer({ NODE_ENV: 'development' });
@@ -373,10 +397,15 @@ describe('the API under hostile clients', () => {
     // The legitimate client, on its own address and token, is unaffected while the flood goes on
     // (the flood gets the refill, 1 a second, and refusals for the rest).
     const statuses: number[] = [];
-    const { medianMs } = await legitLatencyDuring(legitimateClient(server), async () => {
-      statuses.push((await post(server, '{ me { id } }', {}, { from: '127.0.0.3' })).status);
-    });
-    expect(medianMs).toBeLessThan(100);
+    // 5 quiet round trips and 12 measured stay within the legitimate token's burst of 20.
+    const { medianMs } = await legitLatencyDuring(
+      legitimateClient(server),
+      async () => {
+        statuses.push((await post(server, '{ me { id } }', {}, { from: '127.0.0.3' })).status);
+      },
+      { samples: 12 },
+    );
+    expect(medianMs).toBeLessThan(starvationLimitMs);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(statuses.length * 0.8);
 
     // Budgets pay for work, not only for requests: the web app's board (estimated cost 19,625) spends 1 + 19 tokens.
@@ -407,6 +436,7 @@ describe('the API under hostile clients', () => {
     const refusals: (string | undefined)[] = [];
     const unsubscribes: (() => void)[] = [];
     const legit = legitimateClient(server);
+    await measureStarvationLimit(legit);
     const started = performance.now();
     for (let i = 0; i < 5_000; i++) {
       unsubscribes.push(
@@ -428,7 +458,7 @@ describe('the API under hostile clients', () => {
       `5,000 subscriptions: ${refusals.length} refused in ${(performance.now() - started).toFixed(0)} ms; ` +
         `legitimate median meanwhile ${during.medianMs.toFixed(1)} ms (${during.samples} samples)`,
     );
-    expect(during.medianMs).toBeLessThan(100);
+    expect(during.medianMs).toBeLessThan(starvationLimitMs);
     await sleep(200);
     expect(refusals).toHaveLength(5_000 - cap);
     expect(new Set(refusals)).toEqual(new Set(['TOO_MANY_SUBSCRIPTIONS']));
@@ -469,7 +499,7 @@ describe('the API under hostile clients', () => {
       const c = server.wsClient({ authorization: `Bearer ${student.token}` }, { webSocketImpl: wsFrom('127.0.0.3') });
       expect(await closeCode(c)).toBe(1013);
     });
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
   });
 
   it('closes a subscriber that stops reading before its unsent output passes WS_MAX_BUFFERED_BYTES', async () => {
@@ -517,6 +547,8 @@ describe('the API under hostile clients', () => {
     )!;
     expect(serverSide).toBeDefined();
 
+    const legit = legitimateClient(server);
+    await measureStarvationLimit(legit);
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, serverSide.bufferedAmount)), 2);
     track(null, () => clearInterval(sampler));
@@ -526,11 +558,11 @@ describe('the API under hostile clients', () => {
 
     const started = performance.now();
     const during = await legitLatencyWhile(
-      legitimateClient(server),
+      legit,
       eventually(() => server.webSockets.guard.slowConsumersDropped() === 1, 20_000),
     );
     const droppedAfterMs = performance.now() - started;
-    expect(during.medianMs).toBeLessThan(100);
+    expect(during.medianMs).toBeLessThan(starvationLimitMs);
     await eventually(() => !server.webSockets.wss.clients.has(serverSide), 5_000);
     clearInterval(sampler);
     report(
@@ -581,7 +613,7 @@ describe('the API under hostile clients', () => {
     const { medianMs } = await legitLatencyDuring(legitimateClient(server), () =>
       post(server, report200, {}, { token: student.token, from: '127.0.0.2' }),
     );
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
     expect(await alertCount()).toBe(1);
   });
 
@@ -645,7 +677,7 @@ describe('the API under hostile clients', () => {
         { token: student.token, from: '127.0.0.2' },
       ),
     );
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
     expect(connections).toBe(0);
   });
 
@@ -664,7 +696,7 @@ describe('the API under hostile clients', () => {
     const { medianMs } = await legitLatencyDuring(legitimateClient(server), () =>
       post(server, OUTBOX, {}, { from: '127.0.0.2' }),
     );
-    expect(medianMs).toBeLessThan(100);
+    expect(medianMs).toBeLessThan(starvationLimitMs);
   });
 
   it('cuts slow senders (headers, body) and keeps bodies and strings small, except a directory import', async () => {
@@ -694,6 +726,7 @@ describe('the API under hostile clients', () => {
         });
       });
     const legit = legitimateClient(server);
+    const limitMs = await measureStarvationLimit(legit);
     const [headersCut, bodyCut] = await Promise.all([
       slowloris('POST /graphql HTTP/1.1\r\nHost: x\r\n', 'X-A: b\r\n'),
       slowloris(
@@ -703,7 +736,7 @@ describe('the API under hostile clients', () => {
       (async () => {
         const started = performance.now();
         await legit();
-        expect(performance.now() - started).toBeLessThan(100);
+        expect(performance.now() - started).toBeLessThan(limitMs);
       })(),
     ]);
     report(`slow headers cut after ${headersCut.toFixed(0)} ms, slow body after ${bodyCut.toFixed(0)} ms`);
