@@ -13,6 +13,7 @@ export default tseslint.config(
       'web/src/gql/**',
       'web/public/**',
       'drizzle/migrations/**',
+      'drizzle/migrations-pg/**',
       'e2e/test-results/**',
       'e2e/playwright-report/**',
       '**/next-env.d.ts',
