@@ -10,9 +10,20 @@ export interface ReceivedMail {
   raw: string;
 }
 
+/** A message whose data is in and whose "250 OK" is not yet sent. */
+export interface InFlightMail {
+  /** Settles once the sender's connection has closed. */
+  closed: Promise<void>;
+  /** Lets the server answer (the answer waits for this once the mail is handed out by `inFlight`). */
+  release(): void;
+}
+
 export async function startSmtpServer(opts: { acceptDelayMs?: number; dispose?: boolean } = {}) {
   const received: ReceivedMail[] = [];
   const gone = new Set<string>();
+  const closeWaiters = new Map<string, () => void>();
+  /** Offered each message in flight (only with acceptDelayMs); true when one took it. */
+  const inFlightListeners = new Set<(mail: InFlightMail) => boolean>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -22,6 +33,7 @@ export async function startSmtpServer(opts: { acceptDelayMs?: number; dispose?: 
     // not delivered it (and will send it again).
     onClose(session) {
       gone.add(session.id);
+      closeWaiters.get(session.id)?.();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -39,8 +51,16 @@ export async function startSmtpServer(opts: { acceptDelayMs?: number; dispose?: 
           });
           callback();
         };
-        if (opts.acceptDelayMs) setTimeout(accept, opts.acceptDelayMs);
-        else accept();
+        if (opts.acceptDelayMs) {
+          const delay = opts.acceptDelayMs;
+          let release!: () => void;
+          const released = new Promise<void>((r) => (release = r));
+          const closed = new Promise<void>((r) => closeWaiters.set(session.id, r));
+          if (gone.has(session.id)) closeWaiters.get(session.id)!();
+          const held = [...inFlightListeners].some((listener) => listener({ closed, release }));
+          if (held) void released.then(() => setTimeout(accept, delay));
+          else setTimeout(accept, delay);
+        } else accept();
       });
     },
   });
@@ -48,5 +68,22 @@ export async function startSmtpServer(opts: { acceptDelayMs?: number; dispose?: 
   const port = (server.server.address() as AddressInfo).port;
   const close = () => new Promise<void>((r) => server.close(() => r()));
   if (opts.dispose !== false) track(server, close);
-  return { url: `smtp://127.0.0.1:${port}`, received, close };
+  /**
+   * The first message in flight (data in, not yet answered) while `when()`
+   * holds. Its answer waits until `release()`: the moment to kill a sender
+   * "mid-delivery" without landing between the server's "250 OK" and the
+   * sender's note that it was sent (a killed process takes a while to close
+   * its sockets on a busy machine).
+   */
+  const inFlight = (when: () => boolean = () => true) =>
+    new Promise<InFlightMail>((resolve) => {
+      const listener = (mail: InFlightMail) => {
+        if (!when()) return false;
+        inFlightListeners.delete(listener);
+        resolve(mail);
+        return true;
+      };
+      inFlightListeners.add(listener);
+    });
+  return { url: `smtp://127.0.0.1:${port}`, received, close, inFlight };
 }
