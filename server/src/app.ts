@@ -1,6 +1,7 @@
 /**
  * The Baylight server: Apollo (HTTP) and graphql-ws (WebSocket) on one port,
- * `/graphql` for both, `/healthz` for probes. `startServer` is what `main.ts`
+ * `/graphql` for both, `/healthz`, `/readyz` and `/metrics` for operators
+ * (ops/routes.ts). `startServer` is what `main.ts`
  * and the integration tests run, so tests exercise the real thing.
  */
 import type { Agent as HttpsAgent } from 'node:https';
@@ -36,6 +37,9 @@ import {
 } from './limits/http.js';
 import type { SocketGuard } from './limits/sockets.js';
 import type { WebSocketServer } from 'ws';
+import { graphqlDurationPlugin } from './metrics/apollo-plugin.js';
+import { createReadiness, readinessChecks, readMigrationJournal, sqliteProbe } from './ops/readiness.js';
+import { opsRoutes } from './ops/routes.js';
 import { createServices, type Services } from './services.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -132,6 +136,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
       operationChecksPlugin(limits),
+      graphqlDurationPlugin(services.metrics),
       // The default landing page loads Apollo's JavaScript from a CDN: none in production.
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -139,9 +144,24 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   await apollo.start();
 
   app.use(apiSecurityHeaders(production));
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, connectedBanks: services.devices.connectedCount() });
-  });
+  services.metrics.observe({ openSockets: () => ws.wss.clients.size });
+  // /healthz (alive), /readyz (database, migrations, Redis), /metrics: ops/routes.ts.
+  app.use(
+    opsRoutes({
+      instanceId: services.metrics.instanceId,
+      metrics: services.metrics,
+      metricsToken: config.METRICS_TOKEN,
+      readiness: createReadiness(
+        readinessChecks({
+          probe: sqliteProbe(db),
+          journal: readMigrationJournal(),
+          bus,
+          redisConfigured: config.REDIS_URL !== undefined,
+        }),
+      ),
+      alive: () => ({ connectedBanks: services.devices.connectedCount() }),
+    }),
+  );
   app.use(
     '/graphql',
     cors<cors.CorsRequest>({ origin: config.WEB_ORIGINS, credentials: false, maxAge: 600 }),

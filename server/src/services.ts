@@ -21,6 +21,7 @@ import { createAuditService } from './audit/service.js';
 import { createAttemptService, describeLockout } from './attempts/service.js';
 import { createKioskService } from './devices/kiosks.js';
 import { createSocketRegistry } from './graphql/sockets.js';
+import { createMetrics } from './metrics/index.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyStore } from './notify/store.js';
 import { loadVapidKeys } from './notify/vapid.js';
@@ -30,6 +31,7 @@ import { createParcelService } from './parcels/service.js';
 import { createParcelStore } from './parcels/store.js';
 import { createPeopleStore } from './people/store.js';
 import type { Clock } from './shared/clock.js';
+import { instanceIdOf } from './shared/instance.js';
 import type { Logger } from './shared/logger.js';
 
 export interface ServiceDeps {
@@ -61,6 +63,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
         logSubjects: config.NODE_ENV === 'development',
       });
   const secret = serverSecret(db, config.SECRET_KEY);
+  const metrics = createMetrics({ instanceId: instanceIdOf(config) });
   // Lockouts become staff alerts; `audit` and `lockers` are made below and only used once attempts run.
   const attempts = createAttemptService({
     db,
@@ -103,6 +106,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     lastSeenIntervalMs: Math.max(config.WS_KEEPALIVE_MS, 1_000),
     // `audit` is made below and only used once controllers connect.
     raiseAlert: (alert) => audit.raise(alert),
+    onCommandAcknowledged: (command) => metrics.commandAcknowledged(command),
     personName: (personId) => people.findById(personId)?.name ?? null,
     journal: {
       eventMaxBytes: config.DEVICE_EVENT_MAX_BYTES,
@@ -169,6 +173,16 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     audit.onControllerEvents(bankId, bank?.name ?? bankId, events, context);
   });
   const sockets = createSocketRegistry({ bus, logger: logger.child({ domain: 'ws' }) });
+  // Read when /metrics is scraped; app.ts adds the WebSocket server's own count.
+  metrics.observe({
+    socketsByKind: () => sockets.countByKind(),
+    // Promise.all: the same line whether the store answers now or (async Db) later.
+    outboxDepth: () =>
+      Promise.all([
+        Promise.resolve(notify.store.countByStatus('PENDING')),
+        Promise.resolve(notify.store.countByStatus('SENDING')),
+      ]).then(([pending, sending]) => ({ pending, sending })),
+  });
   // Controllers learn the pickup keys from connection_ack only: after a rotation, ask them to reconnect.
   // This instance's sockets only: each instance reloads its own keys.
   pickupKeys.onChange(() =>
@@ -193,6 +207,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     signer,
     mailer,
     sockets,
+    metrics,
     authenticate,
   };
 }

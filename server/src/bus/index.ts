@@ -18,6 +18,12 @@ export interface Bus {
   subscribe<T>(topic: string, signal?: AbortSignal): AsyncIterableIterator<T>;
   /** How many subscribers listen on `topic` on this instance. */
   listenerCount(topic: string): number;
+  /**
+   * Readiness probe (GET /readyz): resolves when the Bus can carry messages
+   * between instances right now (e.g. Redis answers PING), rejects with the
+   * reason otherwise. The in-process Bus has none: it is always ready.
+   */
+  ready?(): Promise<void>;
 }
 
 export { createInProcessBus } from './in-process.js';

@@ -28,7 +28,9 @@ export const deviceResolvers: Resolvers = {
     rotateDeviceToken: (_, { bankId }, { viewer, services }) => services.devices.rotateDeviceToken(viewer, bankId),
     openCompartment: (_, { input }, { viewer, services }) => services.devices.staffOpen(viewer, input),
     reportLockerEvents: (_, { events }, { viewer, device, services }) =>
-      services.devices.reportEvents(device ?? viewer, events),
+      services.devices
+        .reportEvents(device ?? viewer, events)
+        .then((a) => services.metrics.eventsReported(events.length, a)),
     markLockerEventsLost: (_, { fromSeq, throughSeq, reason }, { viewer, device, services }) =>
       services.devices.markEventsLost(device ?? viewer, fromSeq, throughSeq, reason),
     acknowledgeCommand: (_, { id, outcome, detail }, { viewer, device, services }) => ({

@@ -91,6 +91,8 @@ export interface DeviceServiceDeps {
     parcelId?: string | null;
     message: string;
   }): unknown;
+  /** A command's first answer was stored (metrics: issued → acknowledged). */
+  onCommandAcknowledged?(command: CommandRow): void;
   /** A person's name, for alerts that say who asked. */
   personName(personId: string): string | null;
   /** The event journal's limits and the banks' clocks (journal.ts). */
@@ -417,6 +419,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         acknowledgedAt: clock.now(),
       });
       if (!updated) return cmd;
+      deps.onCommandAcknowledged?.(updated);
       if (isAcknowledgedLate(updated)) logger.info({ commandId: id, outcome }, 'command answered after it expired');
       if (outcome !== 'OPENED' && outcome !== 'DONE')
         logger.warn({ commandId: id, outcome, detail }, 'command not carried out');

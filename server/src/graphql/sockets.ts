@@ -115,6 +115,12 @@ export function createSocketRegistry({ bus, logger }: { bus: Bus; logger: Logger
       sockets.delete(socket);
     },
     closeMatching,
+    /** Sockets by who they are, for /metrics (read on scrape). */
+    countByKind() {
+      const counts = { controller: 0, kiosk: 0, person: 0 };
+      for (const { kind } of sockets.values()) counts[kind === 'device' ? 'controller' : kind]++;
+      return counts;
+    },
     get size() {
       return sockets.size;
     },

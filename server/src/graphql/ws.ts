@@ -207,8 +207,12 @@ export function attachWebSocketServer(opts: {
       },
       // Errors before execution (validation, variables) get a code like over HTTP.
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
+      // Metrics (metrics/index.ts): subscriptions running, messages delivered, query durations.
+      onOperation: (ctx, id, _payload, args, result) => services.metrics.wsOperation(ctx, id, args, result),
+      onComplete: (ctx, id) => services.metrics.wsOperationComplete(ctx, id),
       // Errors during execution: unexpected ones are logged and masked.
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, id, _payload, _args, result) => {
+        services.metrics.wsNext(ctx, id);
         if (!('errors' in result) || !result.errors?.length) return undefined;
         return {
           ...result,

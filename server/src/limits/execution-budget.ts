@@ -19,6 +19,12 @@ export function startExecutionClock(context: object, now = performance.now()): v
   startedAt.set(context, now);
 }
 
+/** How long the execution using this context has run (undefined without a started clock); metrics time WebSocket operations by it. */
+export function executionElapsedMs(context: object, now = performance.now()): number | undefined {
+  const start = startedAt.get(context);
+  return start === undefined ? undefined : now - start;
+}
+
 export function executionTimeout() {
   return new GraphQLError('The operation took too long and was stopped; ask for less at once.', {
     extensions: { code: ErrorCode.Timeout },
