@@ -18,11 +18,11 @@
  * numbers: each instance then enforces the budget on its own, rather than
  * refusing everyone or letting everything through until Redis is back.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisScript } from '../cluster/redis-script.js';
 import { createMemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.js';
 
-const TAKE_SCRIPT = `
+const takeScript = redisScript(`
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
@@ -46,9 +46,8 @@ if tokens >= cost then
   return {1, 0}
 end
 return {0, math.ceil((cost - tokens) / rate * 1000)}
-`;
+`);
 const OFFLINE = new Set(['reconnecting', 'close', 'end']);
-const TAKE_SHA = createHash('sha1').update(TAKE_SCRIPT).digest('hex');
 
 export interface RedisRateLimiterOptions {
   redis: Redis;
@@ -70,15 +69,12 @@ export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimit
   const { redis, capacity, refillPerSecond } = opts;
   const keyPrefix = `${opts.prefix ?? 'baylight:'}rate:${opts.name}:`;
 
-  async function run(key: string, cost: number): Promise<[number, number]> {
-    const args = [String(capacity), String(refillPerSecond), String(cost), opts.now ? String(opts.now()) : ''];
-    try {
-      return (await redis.evalsha(TAKE_SHA, 1, keyPrefix + key, ...args)) as [number, number];
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await redis.eval(TAKE_SCRIPT, 1, keyPrefix + key, ...args)) as [number, number];
-    }
-  }
+  const run = (key: string, cost: number) =>
+    takeScript(
+      redis,
+      [keyPrefix + key],
+      [capacity, refillPerSecond, cost, opts.now ? String(opts.now()) : ''],
+    ) as Promise<[number, number]>;
 
   const local = createMemoryRateLimiter({ capacity, refillPerSecond, ...(opts.now ? { now: opts.now } : {}) });
   const timeoutMs = opts.timeoutMs ?? 250;
