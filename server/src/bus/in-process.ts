@@ -7,8 +7,27 @@ interface Subscriber {
   push(payload: unknown): void;
 }
 
+/**
+ * Told when a topic gains its first listener on this instance and loses its
+ * last one (returned, aborted, or cut off for falling behind). The Redis bus
+ * SUBSCRIBEs and UNSUBSCRIBEs its one connection from these.
+ */
+export interface LocalFanoutHooks {
+  onFirstListener?(topic: string): void;
+  onLastListener?(topic: string): void;
+}
+
 /** In-process bus: one Map of topic → subscribers. Payloads are shared, never copied. */
 export function createInProcessBus(): Bus {
+  return createLocalFanout();
+}
+
+/**
+ * The local half of every bus: topic → this instance's subscribers, each with
+ * its own bounded queue. `publish` delivers synchronously to the subscribers
+ * registered at the time.
+ */
+export function createLocalFanout(hooks: LocalFanoutHooks = {}): Bus & { topics(): string[] } {
   const topics = new Map<string, Set<Subscriber>>();
 
   return {
@@ -22,6 +41,8 @@ export function createInProcessBus(): Bus {
       return topics.get(topic)?.size ?? 0;
     },
 
+    topics: () => [...topics.keys()],
+
     subscribe<T>(topic: string, signal?: AbortSignal): AsyncIterableIterator<T> {
       const queue: T[] = [];
       let waiting: ((r: IteratorResult<T>) => void) | null = null;
@@ -32,7 +53,10 @@ export function createInProcessBus(): Bus {
         done = true;
         const subs = topics.get(topic);
         subs?.delete(sub);
-        if (subs?.size === 0) topics.delete(topic);
+        if (subs?.size === 0) {
+          topics.delete(topic);
+          hooks.onLastListener?.(topic);
+        }
         signal?.removeEventListener('abort', stop);
         queue.length = 0;
         if (waiting) {
@@ -59,7 +83,10 @@ export function createInProcessBus(): Bus {
       };
 
       let subs = topics.get(topic);
-      if (!subs) topics.set(topic, (subs = new Set()));
+      if (!subs) {
+        topics.set(topic, (subs = new Set()));
+        hooks.onFirstListener?.(topic);
+      }
       subs.add(sub);
       if (signal) {
         if (signal.aborted) stop();

@@ -134,7 +134,7 @@ export function attachWebSocketServer(opts: {
        * parsing, the document rules, then the operation policy. A refusal is an
        * `error` message for this operation only; the socket stays open.
        */
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const extra = ctx.extra;
         // Every operation authenticates again (one indexed lookup), so a credential revoked
         // while the socket is open gets nothing more, even before the revocation closes it.
@@ -160,7 +160,7 @@ export function attachWebSocketServer(opts: {
           tokenId: identity?.kind === 'person' ? identity.viewer.tokenId : null,
           deviceBankId: identity?.kind === 'device' ? identity.device.bankId : null,
         };
-        const decision = limits.charge(requester);
+        const decision = await limits.charge(requester);
         if (!decision.ok) return [rateLimited(decision.retryAfterMs)];
         let document;
         try {
@@ -183,7 +183,7 @@ export function attachWebSocketServer(opts: {
           limits.policy,
         );
         if (policyError) return [policyError];
-        const work = limits.chargeWork(requester, opts.schema, document, payload.operationName);
+        const work = await limits.chargeWork(requester, opts.schema, document, payload.operationName);
         if (!work.ok) return [rateLimited(work.retryAfterMs)];
         return {
           schema: opts.schema,

@@ -56,13 +56,14 @@ export function requestGate(
     const client = limits.clientOf(req);
     const locals: GateLocals = { viewer, client };
     res.locals.gate = locals;
-    const decision = limits.charge({ client, tokenId: viewer?.tokenId ?? null });
-    if (decision.ok) return next();
-    const error = rateLimited(decision.retryAfterMs);
-    res
-      .status(429)
-      .set('Retry-After', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))))
-      .json({ errors: [{ message: error.message, extensions: error.extensions }] });
+    limits.charge({ client, tokenId: viewer?.tokenId ?? null }).then((decision) => {
+      if (decision.ok) return next();
+      const error = rateLimited(decision.retryAfterMs);
+      res
+        .status(429)
+        .set('Retry-After', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))))
+        .json({ errors: [{ message: error.message, extensions: error.extensions }] });
+    }, next);
   };
 }
 
@@ -102,7 +103,7 @@ export function operationChecksPlugin(limits: ApiLimits): ApolloServerPlugin<Gra
   return {
     requestDidStart() {
       return Promise.resolve({
-        didResolveOperation(rc) {
+        async didResolveOperation(rc) {
           const error = operationPolicyError(
             rc.schema,
             rc.document,
@@ -112,14 +113,13 @@ export function operationChecksPlugin(limits: ApiLimits): ApolloServerPlugin<Gra
           );
           if (error) throw error;
           const { client, viewer } = rc.contextValue;
-          const work = limits.chargeWork(
+          const work = await limits.chargeWork(
             { client, tokenId: viewer?.tokenId ?? null },
             rc.schema,
             rc.document,
             rc.request.operationName,
           );
           if (!work.ok) throw withStatus(rateLimited(work.retryAfterMs), 429);
-          return Promise.resolve();
         },
       });
     },

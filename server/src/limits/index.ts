@@ -28,8 +28,12 @@ export interface ApiLimits {
   policy: OperationPolicy;
   trustProxy: boolean | number | string;
   clientOf: ReturnType<typeof clientAddressResolver>;
-  /** Charges one request or WebSocket operation; `ok: false` carries when to retry. */
-  charge(who: Requester, cost?: number): RateDecision;
+  /**
+   * Charges one request or WebSocket operation; `ok: false` carries when to
+   * retry. A promise because the budgets may live in Redis (shared by every
+   * instance); the in-memory ones answer at once.
+   */
+  charge(who: Requester, cost?: number): Promise<RateDecision>;
   /**
    * Charges what a validated operation will cost beyond the request itself:
    * one more token per RATE_LIMIT_COST_PER_TOKEN of estimated cost, so a
@@ -41,7 +45,7 @@ export interface ApiLimits {
     schema: GraphQLSchema,
     document: DocumentNode,
     operationName?: string | null,
-  ): RateDecision;
+  ): Promise<RateDecision>;
 }
 
 export interface Limiters {
@@ -50,8 +54,17 @@ export interface Limiters {
   device: RateLimiter;
 }
 
+/** The three budgets' sizes from the config (both limiter implementations take these). */
+export function budgetsOf(config: Config): Record<keyof Limiters, { capacity: number; refillPerSecond: number }> {
+  return {
+    client: { capacity: config.RATE_LIMIT_CLIENT_BURST, refillPerSecond: config.RATE_LIMIT_CLIENT_PER_SECOND },
+    token: { capacity: config.RATE_LIMIT_TOKEN_BURST, refillPerSecond: config.RATE_LIMIT_TOKEN_PER_SECOND },
+    device: { capacity: config.RATE_LIMIT_DEVICE_BURST, refillPerSecond: config.RATE_LIMIT_DEVICE_PER_SECOND },
+  };
+}
+
 export function createApiLimits(config: Config, limiters: Partial<Limiters> = {}): ApiLimits {
-  // In-memory buckets: right for one instance. Several instances pass Redis-backed limiters here.
+  // In-memory buckets: right for one instance. Several instances pass Redis-backed limiters (cluster/index.ts).
   const client =
     limiters.client ??
     createMemoryRateLimiter({
@@ -88,13 +101,13 @@ export function createApiLimits(config: Config, limiters: Partial<Limiters> = {}
     clientOf: clientAddressResolver(trustProxy),
     chargeWork(who, schema, document, operationName) {
       const extra = Math.floor(operationCost(schema, document, operationName) / config.RATE_LIMIT_COST_PER_TOKEN);
-      return extra > 0 ? this.charge(who, extra) : { ok: true, retryAfterMs: 0 };
+      return extra > 0 ? this.charge(who, extra) : Promise.resolve({ ok: true, retryAfterMs: 0 });
     },
-    charge(who, cost = 1) {
+    async charge(who, cost = 1) {
       // A controller authenticated with its device token is charged to its own, larger budget only:
       // a campus's controllers often share one address (and the simulator runs them all on one).
       if (who.deviceBankId) return device.take(`bank:${who.deviceBankId}`, cost);
-      const byClient = client.take(`ip:${who.client ?? 'unknown'}`, cost);
+      const byClient = await client.take(`ip:${who.client ?? 'unknown'}`, cost);
       if (!byClient.ok || !who.tokenId) return byClient;
       return token.take(`token:${who.tokenId}`, cost);
     },

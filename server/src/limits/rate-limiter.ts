@@ -5,12 +5,12 @@
  * instances serve one campus) can replace the in-memory one without touching
  * the callers.
  *
- * A Redis implementation keeps the same contract: one atomic script per
- * `take` (read tokens and timestamp, refill by elapsed time, subtract `cost`
- * when enough, write back with a TTL of `capacity / refillPerSecond`), so two
- * instances never both spend the last token. `take` is synchronous here
- * because every caller can afford to wait for none; a networked limiter would
- * make it return a promise and the callers `await` it.
+ * The Redis implementation (redis-rate-limiter.ts) keeps the same contract
+ * in one atomic script per `take` (read tokens and timestamp, refill by
+ * elapsed time, subtract `cost` when enough, write back with a TTL of
+ * `capacity / refillPerSecond`), so two instances never both spend the last
+ * token. `take` therefore returns a promise on both; the in-memory one
+ * answers at once (`takeNow`) and wraps that.
  */
 
 export interface RateDecision {
@@ -21,7 +21,7 @@ export interface RateDecision {
 
 export interface RateLimiter {
   /** Spends `cost` tokens of `key`'s bucket if it holds that many; refuses (spending nothing) otherwise. */
-  take(key: string, cost?: number): RateDecision;
+  take(key: string, cost?: number): Promise<RateDecision>;
 }
 
 export interface TokenBucketOptions {
@@ -44,7 +44,9 @@ interface Bucket {
  * continuously and is forgotten once it would be full again, so memory follows
  * the clients active in the last `capacity / refillPerSecond` seconds.
  */
-export function createMemoryRateLimiter(opts: TokenBucketOptions): RateLimiter & { size(): number } {
+export function createMemoryRateLimiter(
+  opts: TokenBucketOptions,
+): RateLimiter & { takeNow(key: string, cost?: number): RateDecision; size(): number } {
   const { capacity, refillPerSecond } = opts;
   const maxKeys = opts.maxKeys ?? 100_000;
   const now = opts.now ?? (() => performance.now());
@@ -61,28 +63,31 @@ export function createMemoryRateLimiter(opts: TokenBucketOptions): RateLimiter &
     for (const [key, b] of buckets) if (t - b.updatedAt >= fullAfterMs) buckets.delete(key);
   }
 
-  return {
-    take(key, cost = 1) {
-      const t = now();
-      if (t - lastSweep > Math.max(fullAfterMs, 10_000)) sweep(t);
-      const existing = buckets.get(key);
-      const tokens = existing ? refilled(existing, t) : capacity;
-      // Re-inserting keeps the Map in least-recently-used order for the cap below.
-      buckets.delete(key);
-      if (tokens >= cost) {
-        buckets.set(key, { tokens: tokens - cost, updatedAt: t });
-        if (buckets.size > maxKeys) {
-          sweep(t);
-          for (const oldest of buckets.keys()) {
-            if (buckets.size <= maxKeys) break;
-            buckets.delete(oldest);
-          }
+  function takeNow(key: string, cost = 1): RateDecision {
+    const t = now();
+    if (t - lastSweep > Math.max(fullAfterMs, 10_000)) sweep(t);
+    const existing = buckets.get(key);
+    const tokens = existing ? refilled(existing, t) : capacity;
+    // Re-inserting keeps the Map in least-recently-used order for the cap below.
+    buckets.delete(key);
+    if (tokens >= cost) {
+      buckets.set(key, { tokens: tokens - cost, updatedAt: t });
+      if (buckets.size > maxKeys) {
+        sweep(t);
+        for (const oldest of buckets.keys()) {
+          if (buckets.size <= maxKeys) break;
+          buckets.delete(oldest);
         }
-        return { ok: true, retryAfterMs: 0 };
       }
-      buckets.set(key, { tokens, updatedAt: t });
-      return { ok: false, retryAfterMs: Math.ceil(((cost - tokens) / refillPerSecond) * 1000) };
-    },
+      return { ok: true, retryAfterMs: 0 };
+    }
+    buckets.set(key, { tokens, updatedAt: t });
+    return { ok: false, retryAfterMs: Math.ceil(((cost - tokens) / refillPerSecond) * 1000) };
+  }
+
+  return {
+    takeNow,
+    take: (key, cost) => Promise.resolve(takeNow(key, cost)),
     size: () => buckets.size,
   };
 }
