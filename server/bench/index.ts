@@ -1,0 +1,373 @@
+/**
+ * `npm run bench`: Baylight's hot paths against their baselines, side by side
+ * in one run on this machine, printed as one table (ours, baseline, ratio,
+ * goal; issue 8).
+ *
+ * - query: the board (`lockerBanks { id name compartments { label door
+ *   occupancy state } }`, 3 banks × 24 compartments) on the real server
+ *   against a bare Apollo Server hello-world. Goal ≥ 0.5×.
+ * - intake: `intakeParcel` through the real server (a controller connected
+ *   per bank, so every intake reserves a compartment and sends its door
+ *   command) against a raw better-sqlite3 transaction inserting a parcel row
+ *   and its audit row behind a bare node:http server. Goal ≥ 0.3×.
+ * - fanout: server/bench/fanout.ts when it exists (another part of issue 8),
+ *   run as a child process. A line it prints as
+ *   `BENCH_ROW {"name","ours","baseline","unit","goal"}` (goal: the least
+ *   ratio that passes) becomes a row of the table; the rest of its output is
+ *   shown as it comes.
+ *
+ * Servers run on core 0 and this process (the load, autocannon) on core 1
+ * (taskset, when there are two cores and taskset exists). Each side gets a
+ * warm-up that is not counted, then `--duration` seconds of load.
+ *
+ *   npm run bench -- [--only query,intake,fanout] [--duration 10] [--connections 16] [--profile DIR]
+ *
+ * `--profile DIR` runs the Baylight server under `node --cpu-prof` and leaves
+ * its .cpuprofile in DIR; `npm run bench:profile -w server -- DIR/x.cpuprofile`
+ * summarises the top self-time functions.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'query,intake,fanout' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '16' },
+    profile: { type: 'string' },
+  },
+});
+const only = new Set(args.only.split(',').map((s) => s.trim()));
+const duration = Number(args.duration);
+const warmup = Number(args.warmup);
+const connections = Number(args.connections);
+
+// ---- cores -------------------------------------------------------------------------------------
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+const pinned = hasTaskset && availableParallelism() >= 2;
+if (pinned) spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+
+interface Target<T> {
+  info: T;
+  child: ChildProcess;
+  /** CPU seconds (user + system) the target has used so far (Linux /proc), or null. */
+  cpu(): number | null;
+  stop(): Promise<void>;
+}
+
+/** Starts a target script (TypeScript, through tsx) on core 0 and waits for its JSON line. */
+function startTarget<T>(script: string, extraNodeArgs: string[] = [], scriptArgs: string[] = []): Promise<Target<T>> {
+  const nodeArgs = [...extraNodeArgs, '--import', 'tsx', join(here, script), ...scriptArgs];
+  const [cmd, cmdArgs] = pinned
+    ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const child = spawn(cmd, cmdArgs, { stdio: ['pipe', 'pipe', 'inherit'], cwd: resolve(here, '..') });
+  return new Promise((resolveTarget, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+    lines.once('line', (line) => {
+      const info = JSON.parse(line) as T;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      resolveTarget({
+        info,
+        child,
+        cpu: () => cpuSeconds(child.pid!),
+        stop: () => {
+          child.stdin.end('stop\n');
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
+// ---- load ---------------------------------------------------------------------------------------
+interface Measured {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  failures: number;
+  /** Server CPU milliseconds per request, when /proc tells. */
+  cpuMsPerRequest: number | null;
+  /** Answers by __typename (intake), when counted. */
+  kinds?: Record<string, number>;
+}
+
+type Options = autocannon.Options;
+
+async function load(target: Target<unknown>, opts: Options, kinds?: Record<string, number>): Promise<Measured> {
+  await autocannon({ ...opts, duration: warmup, connections });
+  if (kinds) for (const k of Object.keys(kinds)) delete kinds[k];
+  const cpu0 = target.cpu();
+  const result = await autocannon({ ...opts, duration, connections });
+  const cpu1 = target.cpu();
+  const requests = result.requests.total;
+  return {
+    perSecond: requests / (result.duration || duration),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests,
+    failures: result.errors + result.timeouts + result.non2xx,
+    cpuMsPerRequest: cpu0 !== null && cpu1 !== null && requests ? ((cpu1 - cpu0) * 1000) / requests : null,
+    ...(kinds ? { kinds: { ...kinds } } : {}),
+  };
+}
+
+const post = (url: string, body: unknown, token?: string): Options => ({
+  url,
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify(body),
+});
+
+async function gql<T>(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: T; errors?: unknown[] };
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+interface Row {
+  name: string;
+  ours: Measured | number;
+  baseline: Measured | number;
+  unit: string;
+  goal: number;
+  note?: string;
+}
+const rows: Row[] = [];
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const value = (m: Measured | number) => (typeof m === 'number' ? m : m.perSecond);
+const latency = (m: Measured | number) =>
+  typeof m === 'number' ? '' : `p50 ${m.p50.toFixed(1)} / p99 ${m.p99.toFixed(1)} ms`;
+const cpuNote = (m: Measured | number) =>
+  typeof m === 'number' || m.cpuMsPerRequest === null ? '' : `${m.cpuMsPerRequest.toFixed(3)} ms CPU/req`;
+
+function printTable() {
+  const header = ['bench', 'ours', 'baseline', 'ratio', 'goal', 'met'];
+  const body = rows.map((r) => {
+    const ratio = value(r.ours) / value(r.baseline);
+    return [
+      r.name,
+      `${fmt(value(r.ours))} ${r.unit}`,
+      `${fmt(value(r.baseline))} ${r.unit}`,
+      `${ratio.toFixed(3)}×`,
+      `≥ ${r.goal}×`,
+      ratio >= r.goal ? 'yes' : 'NO',
+    ];
+  });
+  const detail = rows.flatMap((r) => [
+    ['', latency(r.ours), latency(r.baseline), '', '', ''],
+    ['', cpuNote(r.ours), cpuNote(r.baseline), '', '', ''],
+  ]);
+  const all = [header, ...body, ...detail];
+  const widths = header.map((_, i) => Math.max(...all.map((l) => l[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log('');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  rows.forEach((r, i) => {
+    console.log(line(body[i]!));
+    const ours = r.ours;
+    const base = r.baseline;
+    if (latency(ours) || latency(base)) console.log(line(['', latency(ours), latency(base), '', '', '']));
+    if (cpuNote(ours) || cpuNote(base)) console.log(line(['', cpuNote(ours), cpuNote(base), '', '', '']));
+    if (r.note) console.log(`  ${r.note}`);
+  });
+}
+
+// ---- the runs -----------------------------------------------------------------------------------
+interface BaylightInfo {
+  url: string;
+  wsUrl: string;
+  adminToken: string;
+  mailroomToken: string;
+  recipientId: string;
+  deviceTokens: string[];
+}
+
+console.log(
+  `baylight bench: ${duration} s per side after ${warmup} s warm-up, ${connections} connections; ` +
+    (pinned ? 'servers on core 0, load on core 1' : 'not pinned (taskset or a second core missing)') +
+    `; loadavg ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+);
+
+const BOARD = `query { lockerBanks { id name compartments { label door occupancy state } } }`;
+const INTAKE = `mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { __typename
+  ... on ParcelReserved { parcel { id status } compartment { label } command { id } }
+  ... on ParcelSentToDesk { parcel { id } reason } } }`;
+
+if (only.has('query') || only.has('intake')) {
+  const profileArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [];
+  const ours = await startTarget<BaylightInfo>('targets/baylight.ts', profileArgs);
+  const { url, adminToken, mailroomToken, recipientId } = ours.info;
+
+  if (only.has('query')) {
+    const check = await gql<{ lockerBanks: { compartments: unknown[] }[] }>(url, adminToken, BOARD);
+    const banks = check.data?.lockerBanks ?? [];
+    if (check.errors || banks.length !== 3 || banks.some((b) => b.compartments.length !== 24)) {
+      throw new Error(`the board query did not answer 3 banks × 24 compartments: ${JSON.stringify(check)}`);
+    }
+    const board = await load(ours, post(url, { query: BOARD }, adminToken));
+    const hello = await startTarget<{ url: string }>('targets/hello.ts');
+    const helloCheck = (await (
+      await fetch(hello.info.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ hello }' }),
+      })
+    ).json()) as { data?: { hello?: string } };
+    if (helloCheck.data?.hello !== 'world') throw new Error('the hello-world baseline did not answer');
+    const base = await load(hello, post(hello.info.url, { query: '{ hello }' }));
+    await hello.stop();
+    rows.push({ name: 'board query', ours: board, baseline: base, unit: 'req/s', goal: 0.5 });
+  }
+
+  if (only.has('intake')) {
+    // One controller per bank, receiving its door commands, so the banks are ONLINE and intake reserves.
+    const controllers: Client[] = await Promise.all(
+      ours.info.deviceTokens.map(
+        (deviceToken) =>
+          new Promise<Client>((resolveClient, reject) => {
+            const client = createClient({
+              url: ours.info.wsUrl,
+              webSocketImpl: WebSocket,
+              connectionParams: { deviceToken },
+              lazy: false,
+              retryAttempts: 0,
+              onNonLazyError: reject,
+              on: { connected: () => resolveClient(client) },
+            });
+            client.subscribe(
+              { query: 'subscription { lockerCommands { id } }' },
+              {
+                next: () => {},
+                error: () => {},
+                complete: () => {},
+              },
+            );
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    let n = 0;
+    const run = `${Date.now().toString(36)}`;
+    const kinds: Record<string, number> = {};
+    const intakeOpts = (target: string, token?: string): Options => ({
+      ...post(target, {}, token),
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({
+              query: INTAKE,
+              variables: { i: { tracking: `BENCH${run}X${++n}`, recipientId, size: 'S' } },
+            }),
+          }),
+          onResponse: (status, body) => {
+            let kind = `HTTP ${status}`;
+            try {
+              const answer = JSON.parse(body) as {
+                data?: { intakeParcel?: { __typename?: string } };
+                errors?: unknown[];
+              };
+              kind = answer.data?.intakeParcel?.__typename ?? (answer.errors ? 'errors' : kind);
+            } catch {
+              // counted under its HTTP status
+            }
+            kinds[kind] = (kinds[kind] ?? 0) + 1;
+          },
+        },
+      ],
+    });
+    const intake = await load(ours, intakeOpts(url, mailroomToken), kinds);
+    const oursKinds = intake.kinds ?? {};
+    for (const c of controllers) await c.dispose();
+    const raw = await startTarget<{ url: string }>('targets/raw-intake.ts');
+    const rawHttp = await load(raw, intakeOpts(raw.info.url));
+    await raw.stop();
+    const loop = spawnSync(
+      pinned ? 'taskset' : process.execPath,
+      [
+        ...(pinned ? ['-c', '0', process.execPath] : []),
+        '--import',
+        'tsx',
+        join(here, 'targets/raw-intake.ts'),
+        'loop',
+        '5',
+      ],
+      { cwd: resolve(here, '..'), encoding: 'utf8' },
+    );
+    const loopResult = JSON.parse(loop.stdout.trim().split('\n').at(-1) ?? '{}') as { perSecond?: number };
+    const reserved = oursKinds.ParcelReserved ?? 0;
+    const total = Object.values(oursKinds).reduce((a, b) => a + b, 0);
+    rows.push({
+      name: 'intakeParcel',
+      ours: intake,
+      baseline: rawHttp,
+      unit: 'req/s',
+      goal: 0.3,
+      note:
+        `ours answered ${Object.entries(oursKinds)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} (${total ? ((reserved / total) * 100).toFixed(1) : 0} % reserved); ` +
+        `the raw transaction alone, in process: ${fmt(loopResult.perSecond ?? 0)} tx/s`,
+    });
+  }
+  await ours.stop();
+}
+
+if (only.has('fanout')) {
+  const script = join(here, 'fanout.ts');
+  if (!existsSync(script)) {
+    console.log('fanout: server/bench/fanout.ts is not there yet; skipped');
+  } else {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: resolve(here, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith('BENCH_ROW ')) {
+        const row = JSON.parse(line.slice('BENCH_ROW '.length)) as Row;
+        rows.push(row);
+      } else {
+        console.log(`fanout: ${line}`);
+      }
+    }
+  }
+}
+
+printTable();
+console.log(
+  `\nloadavg at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+process.exit(0);

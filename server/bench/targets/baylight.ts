@@ -1,0 +1,112 @@
+/**
+ * Bench target: the real Baylight server (startServer, SQLite in a temporary
+ * directory) with one site of 3 banks × 24 compartments, a mailroom token and
+ * a recipient. Prints one JSON line with what the load generator needs, then
+ * serves until stdin closes or says "stop".
+ *
+ * While it serves, a tick every 20 ms frees the compartments intakes reserved
+ * (what a deposit and a pickup would do, without the controller's round trip),
+ * so an intake bench of any length keeps running the reservation path instead
+ * of falling through to "lockers full". The tick runs on this process's core,
+ * so its cost is charged to Baylight, never hidden.
+ *
+ *   tsx server/bench/targets/baylight.ts   (started by server/bench/index.ts)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { startServer } from '../../src/app.js';
+import { parseConfig } from '../../src/config/index.js';
+import { demoLayout } from '../../src/demo/seed.js';
+
+/** Works on the stores as they are now (synchronous) and after the asynchronous Db port. */
+const settle = <T>(value: T | Promise<T>): Promise<T> => Promise.resolve(value);
+
+const dir = mkdtempSync(join(tmpdir(), 'baylight-bench-'));
+const file = join(dir, 'bench.db');
+const lifted = '10000000';
+const server = await startServer({
+  config: parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_FILE: file,
+    PICKUP_SIGNING_KEY_FILE: join(dir, 'keys.json'),
+    LOG_LEVEL: 'silent',
+    // One load generator, one address, two tokens: the budgets are charged as usual, with room for a benchmark.
+    RATE_LIMIT_CLIENT_BURST: lifted,
+    RATE_LIMIT_CLIENT_PER_SECOND: '1000000',
+    RATE_LIMIT_TOKEN_BURST: lifted,
+    RATE_LIMIT_TOKEN_PER_SECOND: '1000000',
+    RATE_LIMIT_DEVICE_BURST: lifted,
+    RATE_LIMIT_DEVICE_PER_SECOND: '1000000',
+    WS_MAX_SOCKETS_PER_CLIENT: '1000',
+  }),
+});
+const { services } = server;
+const admin = await settle(services.people.createPerson({ email: 'bench@uni.test', name: 'Bench', role: 'ADMIN' }));
+const adminToken = await settle(services.people.createApiToken(admin.id, 'bench'));
+const desk = await settle(services.people.createPerson({ email: 'desk@uni.test', name: 'Desk', role: 'MAILROOM' }));
+const mailroomToken = await settle(services.people.createApiToken(desk.id, 'bench'));
+const recipient = await settle(
+  services.people.createPerson({ email: 'student@uni.test', name: 'Student', role: 'STUDENT' }),
+);
+const viewer = { personId: admin.id, role: 'ADMIN' as const, department: null, tokenId: 'bench' };
+const site = await settle(services.lockers.createSite(viewer, { name: 'Bench campus' }));
+const deviceTokens: string[] = [];
+for (const name of ['North', 'South', 'Library']) {
+  const { deviceToken } = await settle(
+    services.lockers.createLockerBank(viewer, { siteId: site.id, name, compartments: demoLayout(24) }),
+  );
+  deviceTokens.push(deviceToken);
+}
+
+// The harness's own connection to the same file (WAL): frees reserved compartments between intakes.
+const side = new Database(file);
+side.pragma('busy_timeout = 5000');
+const freeParcels = side.prepare(
+  `UPDATE parcels SET status = 'AT_DESK', desk_reason = 'DEPOSIT_FAILED', bank_id = NULL, compartment_id = NULL
+   WHERE status = 'AWAITING_DEPOSIT'`,
+);
+const freeCompartments = side.prepare(
+  `UPDATE compartments SET state = 'AVAILABLE', version = version + 1 WHERE state = 'RESERVED'`,
+);
+const closeCommands = side.prepare(
+  `UPDATE locker_commands SET status = 'DONE', outcome = 'OPENED' WHERE status IN ('PENDING', 'DELIVERED')`,
+);
+const free = side.transaction(() => {
+  freeParcels.run();
+  freeCompartments.run();
+  closeCommands.run();
+});
+const ticker = setInterval(() => free(), 20);
+
+console.log(
+  JSON.stringify({
+    url: server.url,
+    wsUrl: server.wsUrl,
+    pid: process.pid,
+    adminToken,
+    mailroomToken,
+    recipientId: recipient.id,
+    deviceTokens,
+  }),
+);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(ticker);
+  await server.close();
+  side.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+};
+createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    if (line.trim() === 'stop') void stop();
+  })
+  .on('close', () => void stop());
+process.on('SIGTERM', () => void stop());
