@@ -86,9 +86,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     clock: opts.clock ?? systemClock,
     logger,
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
     // E.g. a pickup key file others may read: refused before anything listens.
-    if (!opts.db) db.close();
+    if (!opts.db) await db.close();
     throw err;
   });
   const production = config.NODE_ENV === 'production';
@@ -235,7 +235,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         // Closing sockets makes clients reconnect elsewhere; stop() drains HTTP and disposes graphql-ws.
         for (const client of ws.wss.clients) client.terminate();
         await apollo.stop();
-        if (!opts.db) db.close();
+        if (!opts.db) await db.close();
       })();
       return closing;
     },

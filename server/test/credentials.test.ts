@@ -357,7 +357,7 @@ describe('credential lifetimes', () => {
     );
   });
 
-  it('lets the admin CLI set an API token’s lifetime with --days', () => {
+  it('lets the admin CLI set an API token’s lifetime with --days', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baylight-cli-'));
     track(null, () => rmSync(dir, { recursive: true, force: true }));
     const env = {
@@ -381,7 +381,7 @@ describe('credential lifetimes', () => {
       expect(row.kind).toBe('API');
       expect(Math.abs(row.expiresAt!.getTime() - Date.now() - 2 * DAY)).toBeLessThan(60_000);
     } finally {
-      db.close();
+      await db.close();
     }
     expect(run('create-token', '--role', 'ADMIN', '--name', 'ops', '--days', '0').status).toBe(2);
   });
@@ -702,7 +702,7 @@ describe('secrets at rest and in logs', () => {
       .insert(tables.serverSettings)
       .values({ key: 'pickup_signing_key', value: JSON.stringify(legacy) })
       .run();
-    db.close();
+    await db.close();
     const old = await new SignJWT({ dep: 'pcl_1', bank: 'bank_1', cmp: 'A01' })
       .setProtectedHeader({ alg: 'EdDSA', kid: 'pk-legacy', typ: 'baylight-pickup+jwt' })
       .setSubject('pcl_1')

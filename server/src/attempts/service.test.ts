@@ -4,7 +4,7 @@ import { budgetKey } from './budgets.js';
 import { createAttemptService } from './service.js';
 
 describe('attempt service housekeeping', () => {
-  it('forgets the log after 90 days and idle clients after a week, but never a bank’s lifetime count', () => {
+  it('forgets the log after 90 days and idle clients after a week, but never a bank’s lifetime count', async () => {
     const db = openSqliteDb(':memory:');
     let now = new Date('2026-01-01T00:00:00Z');
     const attempts = createAttemptService({ db, clock: { now: () => now } });
@@ -31,6 +31,6 @@ describe('attempt service housekeeping', () => {
     attempts.prune();
     expect(attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(0);
     expect(attempts.total('PICKUP_CODE', 'bank', 'bank_1')).toBe(1);
-    db.close();
+    await db.close();
   });
 });

@@ -116,5 +116,5 @@ try {
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));
 } finally {
-  close();
+  await close();
 }

@@ -41,5 +41,5 @@ if (secretsOut) {
     { mode: 0o600 },
   );
 }
-close();
+await close();
 console.log(`demo data ready in ${config.DATABASE_FILE}: ${result.devices.length} banks; device tokens in ${out}`);

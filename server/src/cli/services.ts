@@ -24,10 +24,10 @@ export async function openCliServices() {
   return {
     config,
     services,
-    close: () => {
+    close: async () => {
       services.devices.dispose();
       services.audit.dispose();
-      db.close();
+      await db.close();
     },
   };
 }

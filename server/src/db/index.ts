@@ -1,15 +1,29 @@
 /**
- * The `Db` port: the drizzle database and a transaction helper. The embedded
- * default is SQLite through better-sqlite3 (WAL); a PostgreSQL adapter can
- * implement the same port for universities that run several instances.
+ * The `Db` port: the drizzle database behind one asynchronous transaction
+ * helper, so that SQLite (embedded, the default) and PostgreSQL (scale-out,
+ * a later adapter) implement the same thing.
  *
- * better-sqlite3 transactions are synchronous: an async callback would commit
- * early or throw ("Transaction function cannot return a promise", drizzle
- * #2275). So `withTx` takes a synchronous function, stores keep their
- * transactions inside, and services publish events only after it returns.
+ * The rules every store and service follows:
+ * - Every write goes through `transaction(fn)`. It commits when `fn`'s
+ *   promise resolves and rolls back when it rejects; publish events only
+ *   after it has resolved.
+ * - `read` is for reads. Outside a transaction it sees committed data only
+ *   (never what a transaction suspended at an `await` has written so far).
+ *   Inside one (in `fn`'s async context: what `fn` awaits and calls), `read`
+ *   is that transaction, so a store read in the middle of a transaction sees
+ *   its own writes, as it did when transactions were synchronous. Read
+ *   `db.read` at each call, never keep it in a variable made outside.
+ * - Nested `transaction` calls join the outer transaction as a savepoint:
+ *   a throw inside rolls back only the nested part (and is rethrown); the
+ *   outer one decides the commit. The nested call must be awaited before the
+ *   outer `fn` returns (a nested transaction left running fails the outer).
+ * - Never wait inside a transaction for something that needs another
+ *   transaction to finish first (it would wait for ever on SQLite).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -18,15 +32,25 @@ import * as tables from '../../../drizzle/schema/index.js';
 
 export type Tables = typeof tables;
 export type Database_ = BetterSQLite3Database<Tables>;
-/** What a store receives inside a transaction: the same query API. */
-export type Tx = Parameters<Parameters<Database_['transaction']>[0]>[0];
-export type Queryable = Database_ | Tx;
+/** What a store receives inside a transaction: the drizzle query API. */
+export type Tx = Database_;
+/** What a store may read through: `db.read` or a transaction. */
+export type Queryable = Database_;
 
 export interface Db {
+  /** Reads (see above): committed data outside a transaction, the transaction itself inside one. */
+  readonly read: Queryable;
+  /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Waits for the running and queued transactions, then closes. */
+  close(): Promise<void>;
+  /**
+   * @deprecated The synchronous port, kept only while the stores move to the
+   * asynchronous one (this branch removes it): the writer connection.
+   */
   readonly orm: Database_;
-  /** Runs `fn` in one transaction; it must be synchronous (see above). */
+  /** @deprecated As `orm`: a synchronous transaction on the writer. */
   withTx<T>(fn: (tx: Tx) => T): T;
-  close(): void;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle/migrations');
@@ -43,6 +67,8 @@ export interface SqliteDb extends Db {
   readonly file: string;
   /** The file did not exist: this is a new, empty database. */
   readonly created: boolean;
+  /** The file SQLite has open: `file`, or the temporary one standing in for `:memory:`. */
+  readonly opened: string;
 }
 
 /** The start-up line about the database, for the server log and the CLIs. */
@@ -60,30 +86,152 @@ export function describeDatabase(db: Pick<SqliteDb, 'file' | 'created'>): { warn
 }
 
 /**
+ * A FIFO lock: better-sqlite3 runs one transaction per connection, and its
+ * own `transaction()` cannot span an `await` (drizzle #2275: "Transaction
+ * function cannot return a promise"), so the adapter lets one transaction
+ * hold the writer at a time and queues the others in arrival order.
+ */
+function createLock() {
+  let held = false;
+  const waiting: (() => void)[] = [];
+  return {
+    async acquire(): Promise<void> {
+      if (!held) {
+        held = true;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    /** Hands the lock to the next in line (it stays held), or frees it. */
+    release() {
+      const next = waiting.shift();
+      if (next) next();
+      else held = false;
+    },
+  };
+}
+
+interface OpenTransaction {
+  open: boolean;
+  /** The writer as this transaction hands it out: refuses to be used once it has ended. */
+  tx: Tx;
+  /** Savepoints still running inside it. */
+  nested: number;
+  savepoints: number;
+}
+
+/**
  * Opens (creating if needed) and migrates the SQLite database. A relative
  * `file` is taken from the working directory; the config module has already
  * made DATABASE_FILE absolute (from where the user ran the command).
+ *
+ * Two connections on the same WAL file: the writer, which only transactions
+ * use, and a read-only one for reads outside them. WAL lets the reader see
+ * the last committed state while a transaction is open on the writer, and
+ * read-only means a write that bypasses `transaction` fails loudly
+ * ("attempt to write a readonly database") instead of slipping into another
+ * caller's open transaction. `:memory:` cannot be shared by two connections,
+ * so it becomes a private temporary file, removed on close: still nothing is
+ * kept.
  */
 export function openSqliteDb(file: string): SqliteDb {
   const path = file === ':memory:' ? file : resolve(file);
   const created = path === ':memory:' || !existsSync(path);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
+  const scratch = path === ':memory:' ? mkdtempSync(join(tmpdir(), 'baylight-memory-')) : null;
+  const opened = scratch ? join(scratch, 'baylight.db') : path;
+  if (!scratch) mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(opened);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   // Several processes (server, admin CLI) may touch the same file.
   sqlite.pragma('busy_timeout = 5000');
-  const orm = drizzle(sqlite, { schema: tables });
-  migrate(orm, { migrationsFolder });
+  const writer = drizzle(sqlite, { schema: tables });
+  migrate(writer, { migrationsFolder });
+  const readonly = new Database(opened, { readonly: true });
+  readonly.pragma('busy_timeout = 5000');
+  const reader = drizzle(readonly, { schema: tables });
+
+  const lock = createLock();
+  const current = new AsyncLocalStorage<OpenTransaction>();
+  const inside = () => {
+    const t = current.getStore();
+    return t?.open ? t : undefined;
+  };
+
+  async function savepoint<T>(t: OpenTransaction, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const name = `baylight_sp${++t.savepoints}`;
+    sqlite.exec(`SAVEPOINT ${name}`);
+    t.nested++;
+    try {
+      const result = await fn(t.tx);
+      if (!t.open) throw new Error('the outer transaction has ended before a nested one finished');
+      sqlite.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      if (t.open) {
+        sqlite.exec(`ROLLBACK TO ${name}`);
+        sqlite.exec(`RELEASE ${name}`);
+      }
+      throw err;
+    } finally {
+      t.nested--;
+    }
+  }
+
+  async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const outer = inside();
+    if (outer) return savepoint(outer, fn);
+    await lock.acquire();
+    const t: OpenTransaction = { open: true, tx: writer, nested: 0, savepoints: 0 };
+    // Work a transaction left behind (a query it did not await, a nested transaction still
+    // running) must not land in the next caller's transaction: its handle refuses once it ended.
+    t.tx = new Proxy(writer, {
+      get(target, property, receiver) {
+        if (!t.open) throw new Error('this transaction has ended: await every query inside it');
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    try {
+      // IMMEDIATE takes the write lock at BEGIN (other processes on the file wait for it).
+      sqlite.exec('PRAGMA query_only = OFF; BEGIN IMMEDIATE');
+      try {
+        const result = await current.run(t, () => fn(t.tx));
+        if (t.nested > 0) throw new Error('a nested transaction was still running when its outer one returned');
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (err) {
+        // SQLite may have rolled back already (e.g. a full disk); then there is nothing to undo.
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      t.open = false;
+      lock.release();
+    }
+  }
+
+  let closed = false;
   return {
     file: path,
     created,
-    orm,
-    // "immediate" takes the write lock at BEGIN, so two writers never both
-    // read a row and then both update it (e.g. reserving the last compartment).
-    withTx: (fn) => orm.transaction(fn, { behavior: 'immediate' }),
-    close: () => sqlite.close(),
+    opened,
+    get read() {
+      return inside()?.tx ?? reader;
+    },
+    transaction,
+    orm: writer,
+    withTx: (fn) => writer.transaction(fn, { behavior: 'immediate' }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await lock.acquire();
+      readonly.close();
+      sqlite.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      // Anyone still queued gets the closed connection's error, not a hang.
+      lock.release();
+    },
   };
 }
 
