@@ -68,7 +68,7 @@ describe('/healthz', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     // ok and connectedBanks are what /healthz answered before: probes and scripts keep working.
     expect(await res.json()).toMatchObject({ ok: true, status: 'alive', instance: 'ops-alive', connectedBanks: 0 });
-    server.services.db.close();
+    await server.services.db.close();
     const after = await get(server, '/healthz');
     expect(after.status).toBe(200);
     expect((await readyz(server)).status).toBe(503);
@@ -92,7 +92,7 @@ describe('/readyz', () => {
 
   it('is 503 naming the database when the database is closed', async () => {
     const server = await startTestServer();
-    server.services.db.close();
+    await server.services.db.close();
     const { status, body } = await readyz(server);
     expect(status).toBe(503);
     expect(body.ok).toBe(false);
