@@ -38,6 +38,13 @@ export type Tx = Database_;
 export type Queryable = Database_;
 
 export interface Db {
+  /** Which engine: SQLite (embedded default) or PostgreSQL (scale-out, ./postgres.ts). */
+  readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * The tables of this engine (drizzle/schema or drizzle/pg, in lockstep):
+   * stores build their queries on these, so one query serves both engines.
+   */
+  readonly tables: Tables;
   /** Reads (see above): committed data outside a transaction, the transaction itself inside one. */
   readonly read: Queryable;
   /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
@@ -213,6 +220,8 @@ export function openSqliteDb(file: string): SqliteDb {
 
   let closed = false;
   return {
+    dialect: 'sqlite',
+    tables,
     file: path,
     created,
     opened,
