@@ -19,6 +19,7 @@ import { createInProcessBus, type Bus } from './bus/index.js';
 import type { Config } from './config/index.js';
 import { describeDatabase, openSqliteDb, type Db, type SqliteDb } from './db/index.js';
 import type { GraphQLContext } from './graphql/context.js';
+import type { Fanout } from './graphql/fanout.js';
 import { createLoaders } from './graphql/loaders.js';
 import { maskUnexpected } from './graphql/errors.js';
 import { buildSchema } from './graphql/schema.js';
@@ -51,7 +52,7 @@ export interface RunningServer {
   services: Services;
   httpServer: Server;
   /** The WebSocket server and its socket limits (tests look at sockets server-side). */
-  webSockets: { wss: WebSocketServer; guard: SocketGuard };
+  webSockets: { wss: WebSocketServer; guard: SocketGuard; fanout: Fanout };
   limits: ApiLimits;
   close(): Promise<void>;
 }
@@ -220,7 +221,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     port,
     services,
     httpServer,
-    webSockets: { wss: ws.wss, guard: ws.guard },
+    webSockets: { wss: ws.wss, guard: ws.guard, fanout: ws.fanout },
     limits,
     close() {
       closing ??= (async () => {

@@ -10,6 +10,8 @@ import {
   specifiedRules,
   validate,
   type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
@@ -28,8 +30,9 @@ import type { DeviceIdentity } from '../devices/types.js';
 import type { Viewer } from '../people/types.js';
 import type { Services } from '../services.js';
 import type { Logger } from '../shared/logger.js';
-import { createLoaders } from './loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
 import type { GraphQLContext } from './context.js';
+import { createFanout, type FanoutTarget } from './fanout.js';
 import { principalOfDevice, principalOfViewer, reauthenticate } from './sockets.js';
 
 type Identity =
@@ -77,6 +80,22 @@ export function attachWebSocketServer(opts: {
   const format = (e: GraphQLError) => publicError(withRequestCode(e.toJSON()), production);
   // Controllers' connections are ordered by when the socket was accepted, not by when their
   // connection_init arrived (devices/connections.ts): noted here, before any message is read.
+  // Results leave the same way whether one subscriber's or a shared one's: unexpected errors logged and masked.
+  const formatResult = (result: ExecutionResult): ExecutionResult | FormattedExecutionResult => {
+    if (!result.errors?.length) return result;
+    return {
+      ...result,
+      errors: result.errors.map((e) => publicError(maskUnexpected(withRequestCode(e.toJSON()), e, logger), production)),
+    };
+  };
+  // Who each person's operation is and where its frames go, for shared delivery (fanout.ts).
+  const targets = new WeakMap<object, { target: FanoutTarget; viewer: Viewer | null }>();
+  const fanout = createFanout({
+    schema: opts.schema,
+    logger,
+    targetOf: (contextValue) => (contextValue ? (targets.get(contextValue) ?? null) : null),
+    formatResult,
+  });
   let acceptedSockets = 0;
   const acceptedOrder = new WeakMap<WebSocket, number>();
   wss.on('connection', (socket) => acceptedOrder.set(socket, ++acceptedSockets));
@@ -192,19 +211,27 @@ export function attachWebSocketServer(opts: {
           variableValues: payload.variables ?? null,
         };
       },
-      context: (ctx): GraphQLContext => {
+      context: (ctx, id, payload): GraphQLContext => {
         const extra = ctx.extra;
         const identity = extra.identity;
+        let loaders: Loaders | undefined;
         const context: GraphQLContext = {
           viewer: identity?.kind === 'person' ? identity.viewer : null,
           device: identity?.kind === 'device' ? identity.device : null,
           services,
-          loaders: createLoaders(services),
+          // Made when first used: a subscriber sharing a group's execution never uses its own.
+          get loaders() {
+            return (loaders ??= createLoaders(services));
+          },
           client: extra.client ?? null,
         };
         startExecutionClock(context);
+        if (identity?.kind === 'person')
+          targets.set(context, { target: { socket: extra.socket, id, query: payload.query }, viewer: context.viewer });
         return context;
       },
+      // Subscriptions that can share one execution per event do (fanout.ts); the rest run as before.
+      subscribe: (args) => fanout.subscribe(args),
       // Errors before execution (validation, variables) get a code like over HTTP.
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       // Metrics (metrics/index.ts): subscriptions running, messages delivered, query durations.
@@ -214,12 +241,7 @@ export function attachWebSocketServer(opts: {
       onNext: (ctx, id, _payload, _args, result) => {
         services.metrics.wsNext(ctx, id);
         if (!('errors' in result) || !result.errors?.length) return undefined;
-        return {
-          ...result,
-          errors: result.errors.map((e) =>
-            publicError(maskUnexpected(withRequestCode(e.toJSON()), e, logger), production),
-          ),
-        };
+        return formatResult(result);
       },
     },
     wss,
@@ -229,6 +251,7 @@ export function attachWebSocketServer(opts: {
   return {
     wss,
     guard,
+    fanout,
     async dispose() {
       await disposable.dispose();
     },
