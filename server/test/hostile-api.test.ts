@@ -765,7 +765,7 @@ describe('the API under hostile clients', () => {
 });
 
 describe('the API server’s own headers', () => {
-  it('sends nosniff and frame-ancestors none on every answer, and HSTS only over TLS', async () => {
+  it('sends nosniff, frame-ancestors none and no-store on every answer, and HSTS only over TLS', async () => {
     const server = await startTestServer({ TRUST_PROXY: 'loopback' });
     for (const path of ['/graphql', '/healthz']) {
       const res = await fetch(server.url.replace('/graphql', path), {
@@ -775,6 +775,7 @@ describe('the API server’s own headers', () => {
       });
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('strict-transport-security')).toBeNull();
     }
     const viaTls = await fetch(server.url.replace('/graphql', '/healthz'), {

@@ -4,15 +4,21 @@
  * a recipient. Prints one JSON line with what the load generator needs, then
  * serves until stdin closes or says "stop".
  *
- * While it serves, a tick every 20 ms frees the compartments intakes reserved
- * (what a deposit and a pickup would do, without the controller's round trip),
- * so an intake bench of any length keeps running the reservation path instead
- * of falling through to "lockers full". The tick runs on this process's core,
- * so its cost is charged to Baylight, never hidden.
+ * During the intake bench (`free on` … `free off` on stdin), a tick every
+ * 20 ms frees the compartments intakes reserved (what a deposit and a pickup
+ * would do, without the controller's round trip), so an intake bench of any
+ * length keeps running the reservation path instead of falling through to
+ * "lockers full". The tick runs on this process's core, so its cost is
+ * charged to Baylight, never hidden.
  *
- *   tsx server/bench/targets/baylight.ts   (started by server/bench/index.ts)
+ * Other stdin lines: `profile start` and `profile stop <file>` take a CPU profile
+ * (node:inspector, the same as `node --cpu-prof`) of exactly the window
+ * between them; `stop` ends the server.
+ *
+ *   tsx server/bench/targets/baylight.ts [production|development]   (started by server/bench/index.ts)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +30,9 @@ import { demoLayout } from '../../src/demo/seed.js';
 /** Works on the stores as they are now (synchronous) and after the asynchronous Db port. */
 const settle = <T>(value: T | Promise<T>): Promise<T> => Promise.resolve(value);
 
+// `production` as deployed (NODE_ENV=production; graphql-js skips its development checks too); the
+// bench starts this process with NODE_ENV set to match, and `development` when asked.
+const production = process.argv[2] !== 'development';
 const dir = mkdtempSync(join(tmpdir(), 'baylight-bench-'));
 const file = join(dir, 'bench.db');
 const lifted = '10000000';
@@ -34,6 +43,9 @@ const server = await startServer({
     DATABASE_FILE: file,
     PICKUP_SIGNING_KEY_FILE: join(dir, 'keys.json'),
     LOG_LEVEL: 'silent',
+    NODE_ENV: production ? 'production' : 'development',
+    // Required in production; nothing in the bench sends mail (intake tells nobody before the deposit).
+    SMTP_URL: 'smtp://127.0.0.1:9',
     // One load generator, one address, two tokens: the budgets are charged as usual, with room for a benchmark.
     RATE_LIMIT_CLIENT_BURST: lifted,
     RATE_LIMIT_CLIENT_PER_SECOND: '1000000',
@@ -65,6 +77,8 @@ for (const name of ['North', 'South', 'Library']) {
 // The harness's own connection to the same file (WAL): frees reserved compartments between intakes.
 const side = new Database(file);
 side.pragma('busy_timeout = 5000');
+// The door commands stay as the controllers left them (delivered, unanswered): the bench is shorter
+// than their 90 s lifetime, and a controller's answers would be another mutation's work.
 const freeParcels = side.prepare(
   `UPDATE parcels SET status = 'AT_DESK', desk_reason = 'DEPOSIT_FAILED', bank_id = NULL, compartment_id = NULL
    WHERE status = 'AWAITING_DEPOSIT'`,
@@ -72,15 +86,11 @@ const freeParcels = side.prepare(
 const freeCompartments = side.prepare(
   `UPDATE compartments SET state = 'AVAILABLE', version = version + 1 WHERE state = 'RESERVED'`,
 );
-const closeCommands = side.prepare(
-  `UPDATE locker_commands SET status = 'DONE', outcome = 'OPENED' WHERE status IN ('PENDING', 'DELIVERED')`,
-);
 const free = side.transaction(() => {
   freeParcels.run();
   freeCompartments.run();
-  closeCommands.run();
 });
-const ticker = setInterval(() => free(), 20);
+let ticker: ReturnType<typeof setInterval> | undefined;
 
 console.log(
   JSON.stringify({
@@ -104,9 +114,29 @@ const stop = async () => {
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 };
+let inspector: Session | null = null;
+const command = async (line: string) => {
+  const [verb, arg, path] = line.trim().split(/\s+/);
+  if (verb === 'stop') return stop();
+  if (verb === 'free' && arg === 'on') ticker ??= setInterval(() => free(), 20);
+  if (verb === 'free' && arg === 'off') {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+  if (verb === 'profile' && arg === 'start') {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  } else if (verb === 'profile' && arg === 'stop' && inspector && path) {
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(path, JSON.stringify(profile));
+    inspector.disconnect();
+    inspector = null;
+  }
+  console.log(`done ${line.trim()}`);
+};
 createInterface({ input: process.stdin })
-  .on('line', (line) => {
-    if (line.trim() === 'stop') void stop();
-  })
+  .on('line', (line) => void command(line))
   .on('close', () => void stop());
 process.on('SIGTERM', () => void stop());

@@ -34,6 +34,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { documentMemo, operationKey } from './document-memo.js';
 
 export interface DocumentLimits {
   /** Deepest selection nesting (fragments flattened: a spread adds no level). */
@@ -206,8 +207,16 @@ export function estimatedCost(
   return costOf(selectionSet, type);
 }
 
-/** The estimated cost of the operation a request runs (0 when it names none the document has). */
+const costs = documentMemo<number>();
+
+/** The estimated cost of the operation a request runs (0 when it names none the document has); once per document. */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): number {
+  return costs.get(document, [schema], operationKey(operationName), () =>
+    computeOperationCost(schema, document, operationName),
+  );
+}
+
+function computeOperationCost(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): number {
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return 0;

@@ -17,7 +17,9 @@ import { operationPolicyError } from './operation-policy.js';
 /**
  * The API answers JSON only: nothing of it may be framed, sniffed into HTML or
  * run as a page. In development Apollo's landing page needs its scripts, so
- * only framing is restricted there.
+ * only framing is restricted there. Nothing is cached on the way either: every
+ * answer depends on who asks (`no-store`, what Apollo's cache-control plugin
+ * sent before app.ts turned that plugin off).
  */
 export function apiSecurityHeaders(production: boolean): RequestHandler {
   const csp = production ? "default-src 'none'; frame-ancestors 'none'" : "frame-ancestors 'none'";
@@ -28,6 +30,7 @@ export function apiSecurityHeaders(production: boolean): RequestHandler {
       'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'no-referrer',
       'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
     });
     // Only when the request arrived over TLS (directly, or per a trusted proxy's X-Forwarded-Proto).
     if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');

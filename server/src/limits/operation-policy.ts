@@ -27,6 +27,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
+import { documentMemo, operationKey } from './document-memo.js';
 
 export interface OperationPolicy {
   maxStringLength: number;
@@ -45,17 +46,50 @@ export function operationPolicyError(
   variables: Record<string, unknown> | null | undefined,
   policy: OperationPolicy,
 ): GraphQLError | null {
-  const operation = getOperationAST(document, operationName);
+  const { operation, repeated, inlineTooLong, variableCaps } = analysed.get(
+    document,
+    [schema, policy],
+    operationKey(operationName),
+    () => analyse(schema, document, operationName, policy),
+  );
   if (!operation) return null; // execution reports it
   if (operation.operation === OperationTypeNode.MUTATION) {
-    const repeated = repeatedRootField(document, operation);
     if (repeated) {
       return refuse(`"${repeated}" appears more than once; send each mutation once per request.`, {
         field: repeated,
       });
     }
   }
-  return stringLengthError(schema, document, variables ?? {}, policy);
+  if (inlineTooLong) return tooLong();
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    const limit = variableCaps.get(name) ?? policy.maxStringLength;
+    if (longestString(value) > limit) return tooLong(name);
+  }
+  return null;
+}
+
+/** What the policy needs from the document alone (the variables' values are checked per request). */
+interface Analysis {
+  operation: OperationDefinitionNode | null;
+  repeated: string | null;
+  /** An inline string is longer than the cap where it stands. */
+  inlineTooLong: boolean;
+  /** Per variable: the smallest cap of the places it is used in. */
+  variableCaps: Map<string, number>;
+}
+
+const analysed = documentMemo<Analysis>();
+
+function analyse(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  policy: OperationPolicy,
+): Analysis {
+  const operation = getOperationAST(document, operationName) ?? null;
+  if (!operation) return { operation, repeated: null, inlineTooLong: false, variableCaps: new Map() };
+  const repeated = operation.operation === OperationTypeNode.MUTATION ? repeatedRootField(document, operation) : null;
+  return { operation, repeated, ...stringCaps(schema, document, policy) };
 }
 
 function repeatedRootField(document: DocumentNode, operation: OperationDefinitionNode): string | null {
@@ -87,17 +121,16 @@ function repeatedRootField(document: DocumentNode, operation: OperationDefinitio
   return walk(operation.selectionSet);
 }
 
-function stringLengthError(
+function stringCaps(
   schema: GraphQLSchema,
   document: DocumentNode,
-  variables: Record<string, unknown>,
   policy: OperationPolicy,
-): GraphQLError | null {
+): Pick<Analysis, 'inlineTooLong' | 'variableCaps'> {
   const typeInfo = new TypeInfo(schema);
   const caps: number[] = [];
   /** Per variable: the smallest cap of the places it is used in. */
   const variableCaps = new Map<string, number>();
-  let inline: GraphQLError | null = null;
+  let inlineTooLong = false;
 
   const cap = () => caps.at(-1) ?? policy.maxStringLength;
   visit(
@@ -116,7 +149,7 @@ function stringLengthError(
         },
       },
       StringValue(node) {
-        if (!inline && node.value.length > cap()) inline = tooLong();
+        if (node.value.length > cap()) inlineTooLong = true;
       },
       Variable(node, _key, parent) {
         // `$x` in `($x: String = "…")` declares the variable; its uses set its cap.
@@ -126,13 +159,7 @@ function stringLengthError(
       },
     }),
   );
-  if (inline) return inline;
-
-  for (const [name, value] of Object.entries(variables)) {
-    const limit = variableCaps.get(name) ?? policy.maxStringLength;
-    if (longestString(value) > limit) return tooLong(name);
-  }
-  return null;
+  return { inlineTooLong, variableCaps };
 }
 
 const tooLong = (variable?: string) =>
