@@ -14,7 +14,8 @@ import cors from 'cors';
 import express from 'express';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { createInProcessBus, type Bus } from './bus/index.js';
+import type { Bus } from './bus/index.js';
+import { createClusterAdapters, type ClusterAdapters, type Readiness } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { describeDatabase, openSqliteDb, type Db, type SqliteDb } from './db/index.js';
 import type { GraphQLContext } from './graphql/context.js';
@@ -49,6 +50,10 @@ export interface RunningServer {
   /** The WebSocket server and its socket limits (tests look at sockets server-side). */
   webSockets: { wss: WebSocketServer; guard: SocketGuard };
   limits: ApiLimits;
+  /** Bus, limiters and bank leases: in-process, or in Redis when REDIS_URL is set. */
+  cluster: ClusterAdapters;
+  /** Redis reachable (PING), for /readyz; always ok when embedded. */
+  ready(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -74,7 +79,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? logOpened(logger, openSqliteDb(config.DATABASE_FILE));
-  const bus = opts.bus ?? createInProcessBus();
+  const cluster = await createClusterAdapters(config, logger).catch((err: unknown) => {
+    if (!opts.db) db.close();
+    throw err;
+  });
+  const bus = opts.bus ?? cluster.bus;
   const services = await createServices({
     db,
     bus,
@@ -85,10 +94,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }).catch((err: unknown) => {
     // E.g. a pickup key file others may read: refused before anything listens.
     if (!opts.db) db.close();
+    void cluster.close();
     throw err;
   });
   const production = config.NODE_ENV === 'production';
-  const limits = createApiLimits(config);
+  const limits = createApiLimits(config, cluster.limiters);
   const schema = applyExecutionBudget(buildSchema(), config.GRAPHQL_EXECUTION_BUDGET_MS);
 
   const app = express();
@@ -202,6 +212,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     httpServer,
     webSockets: { wss: ws.wss, guard: ws.guard },
     limits,
+    cluster,
+    ready: () => cluster.ready(),
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
@@ -215,6 +227,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         // Closing sockets makes clients reconnect elsewhere; stop() drains HTTP and disposes graphql-ws.
         for (const client of ws.wss.clients) client.terminate();
         await apollo.stop();
+        await cluster.close();
         if (!opts.db) db.close();
       })();
       return closing;
