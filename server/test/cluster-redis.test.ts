@@ -100,6 +100,12 @@ describe('two instances sharing one database and one Redis', () => {
     expect((await b.gql(`{ me { id } }`, {}, b.tokenFor('STUDENT'))).data?.me).toBeTruthy();
   });
 
+  it('refuses to start, saying why, when REDIS_URL points at no Redis', async () => {
+    const redis = await startRedis();
+    await redis.kill();
+    await expect(startTestServer({ REDIS_URL: redis.url })).rejects.toThrow(/Redis at REDIS_URL did not answer/);
+  });
+
   it('knows no Redis when REDIS_URL is unset: the embedded default', async () => {
     const server = await startTestServer();
     expect(server.cluster.mode).toBe('embedded');
