@@ -18,7 +18,8 @@ import cors from 'cors';
 import express from 'express';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { createInProcessBus, type Bus } from './bus/index.js';
+import type { Bus } from './bus/index.js';
+import { createClusterAdapters, type ClusterAdapters, type Readiness } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { describeDatabase, openSqliteDb, type Db, type SqliteDb } from './db/index.js';
 import type { GraphQLContext } from './graphql/context.js';
@@ -57,6 +58,10 @@ export interface RunningServer {
   /** The WebSocket server and its socket limits (tests look at sockets server-side). */
   webSockets: { wss: WebSocketServer; guard: SocketGuard; fanout: Fanout };
   limits: ApiLimits;
+  /** Bus, limiters and bank leases: in-process, or in Redis when REDIS_URL is set. */
+  cluster: ClusterAdapters;
+  /** Redis reachable (PING), for /readyz; always ok when embedded. */
+  ready(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -82,7 +87,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? logOpened(logger, openSqliteDb(config.DATABASE_FILE));
-  const bus = opts.bus ?? createInProcessBus();
+  const cluster = await createClusterAdapters(config, logger).catch((err: unknown) => {
+    if (!opts.db) db.close();
+    throw err;
+  });
+  const bus = opts.bus ?? cluster.bus;
   const services = await createServices({
     db,
     bus,
@@ -93,10 +102,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }).catch(async (err: unknown) => {
     // E.g. a pickup key file others may read: refused before anything listens.
     if (!opts.db) await db.close();
+    await cluster.close();
     throw err;
   });
   const production = config.NODE_ENV === 'production';
-  const limits = createApiLimits(config);
+  const limits = createApiLimits(config, cluster.limiters);
   const schema = applyExecutionBudget(buildSchema(), config.GRAPHQL_EXECUTION_BUDGET_MS);
 
   const app = express();
@@ -233,6 +243,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     httpServer,
     webSockets: { wss: ws.wss, guard: ws.guard, fanout: ws.fanout },
     limits,
+    cluster,
+    ready: () => cluster.ready(),
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
@@ -246,6 +258,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         // Closing sockets makes clients reconnect elsewhere; stop() drains HTTP and disposes graphql-ws.
         for (const client of ws.wss.clients) client.terminate();
         await apollo.stop();
+        await cluster.close();
         if (!opts.db) await db.close();
       })();
       return closing;

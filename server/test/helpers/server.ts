@@ -57,9 +57,19 @@ export class TestClock {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  opts: { clock?: TestClock; pushAgent?: HttpsAgent; logger?: Logger } = {},
+  opts: {
+    clock?: TestClock;
+    pushAgent?: HttpsAgent;
+    logger?: Logger;
+    /**
+     * A directory shared with other instances (the same database file, WAL, and key file);
+     * the caller owns it. Default: a fresh one, removed after the test.
+     */
+    dir?: string;
+  } = {},
 ): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'baylight-test-'));
+  const ownDir = !opts.dir;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'baylight-test-'));
   const config = parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -79,12 +89,12 @@ export async function startTestServer(
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   }).catch((err: unknown) => {
-    rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
     throw err;
   });
   track(server, async () => {
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
   });
 
   const tokenFor: TestServer['tokenFor'] = (role, opts = {}) => {
