@@ -87,8 +87,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? logOpened(logger, openSqliteDb(config.DATABASE_FILE));
-  const cluster = await createClusterAdapters(config, logger).catch((err: unknown) => {
-    if (!opts.db) db.close();
+  const cluster = await createClusterAdapters(config, logger).catch(async (err: unknown) => {
+    if (!opts.db) await db.close();
     throw err;
   });
   const bus = opts.bus ?? cluster.bus;
