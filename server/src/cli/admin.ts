@@ -5,10 +5,13 @@
  *   create-token --role ADMIN --name ops [--email ops@example.edu] [--days 90]
  *   create-person --email a@b.edu --name "Ada" --role STUDENT [--department Physics]
  *   rotate-pickup-key
+ *   export [--out campus.jsonl]             (src/cli/transfer.ts)
+ *   import --from campus.jsonl --to postgres://…
  *   help
  */
 import { parseArgs } from 'node:util';
 import { openCliServices } from './services.js';
+import { runTransfer, transferUsage } from './transfer.js';
 import { ROLES, type Role } from '../../../drizzle/schema/people.js';
 
 const usage = `Usage: npm run admin -- <command> [options]
@@ -22,6 +25,7 @@ Commands:
                  Adds a new pickup QR signing key to PICKUP_SIGNING_KEY_FILE; it signs from now on,
                  the previous one stays valid for PICKUP_KEY_GRACE_HOURS. Running servers pick it up
                  within seconds. With PICKUP_SIGNING_KEYS, prints the new JSON to install instead.
+${transferUsage}
 
 Roles: ${ROLES.join(', ')}
 The database is DATABASE_FILE (default data/baylight.db).`;
@@ -50,8 +54,18 @@ const { values } = parseArgs({
     email: { type: 'string' },
     department: { type: 'string' },
     days: { type: 'string' },
+    out: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
   },
 });
+
+if (command === 'export' || command === 'import') {
+  const code = await runTransfer(command, values).catch((err: unknown) =>
+    fail(err instanceof Error ? err.message : String(err)),
+  );
+  process.exit(code);
+}
 
 function parseDays(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
