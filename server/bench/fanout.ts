@@ -231,6 +231,8 @@ async function connectController(ready: Ready, deviceToken: string) {
 const VERSION = Buffer.from('"version":');
 /** What the message handlers report to the running phase. */
 let onEvent: (seq: number, at: number) => void = () => {};
+/** The running phase's events: [from, to). */
+const phase = { from: 0, to: Number.MAX_SAFE_INTEGER };
 
 async function connectSubscriber(ready: Ready, i: number): Promise<Sub> {
   const token = ready.subscriberTokens[i];
@@ -246,6 +248,8 @@ async function connectSubscriber(ready: Ready, i: number): Promise<Sub> {
       if (c < 48 || c > 57) break;
       seq = seq * 10 + c - 48;
     }
+    // Only the running phase's events count: a late warm-up event is neither lost nor extra.
+    if (seq < phase.from || seq >= phase.to) return;
     if (seq <= sub.last) sub.reordered++;
     sub.last = seq;
     sub.got++;
@@ -265,6 +269,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Publishes until every subscriber has had an event (so all subscriptions are live), then lets the rest drain. */
 async function warmUp(server: Child, subs: Sub[], seq: number): Promise<number> {
+  phase.from = seq;
+  phase.to = Number.MAX_SAFE_INTEGER;
   for (const s of subs) s.got = 0;
   onEvent = () => {};
   const deadline = Date.now() + 60_000;
@@ -279,7 +285,9 @@ async function warmUp(server: Child, subs: Sub[], seq: number): Promise<number> 
   return seq + 1;
 }
 
-function reset(subs: Sub[]) {
+function reset(subs: Sub[], firstSeq: number, count: number) {
+  phase.from = firstSeq;
+  phase.to = firstSeq + count;
   for (const s of subs) {
     s.got = 0;
     s.reordered = 0;
@@ -287,7 +295,7 @@ function reset(subs: Sub[]) {
 }
 
 async function throughput(server: Child, subs: Sub[], firstSeq: number, events: number, window: number) {
-  reset(subs);
+  reset(subs, firstSeq, events);
   const n = subs.length;
   const counts = new Int32Array(events);
   let sent = 0;
@@ -331,7 +339,7 @@ async function throughput(server: Child, subs: Sub[], firstSeq: number, events: 
 }
 
 async function paced(server: Child, subs: Sub[], firstSeq: number, count: number, rate: number) {
-  reset(subs);
+  reset(subs, firstSeq, count);
   const n = subs.length;
   const latencies = new Float64Array(n * count);
   let received = 0;

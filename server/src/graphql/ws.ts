@@ -9,6 +9,7 @@ import {
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
   validate,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
@@ -40,6 +41,9 @@ type Identity =
 
 /** What a connection carries from connect to its operations. */
 type Extra = { identity?: Identity; client?: string | null };
+
+/** Distinct valid operation texts kept parsed (oldest forgotten first). */
+const VALID_DOCUMENTS_KEPT = 500;
 
 const refusal = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
@@ -80,6 +84,13 @@ export function attachWebSocketServer(opts: {
   const format = (e: GraphQLError) => publicError(withRequestCode(e.toJSON()), production);
   // Controllers' connections are ordered by when the socket was accepted, not by when their
   // connection_init arrived (devices/connections.ts): noted here, before any message is read.
+  // Documents that parsed within the limits and passed the rules, by their text: thousands of phones
+  // subscribe with the same few, and one parsed copy (not one each) is what they then share (fanout.ts).
+  const validDocuments = new Map<string, DocumentNode>();
+  const remember = (query: string, document: DocumentNode) => {
+    if (validDocuments.size >= VALID_DOCUMENTS_KEPT) validDocuments.delete(validDocuments.keys().next().value!);
+    validDocuments.set(query, document);
+  };
   // Results leave the same way whether one subscriber's or a shared one's: unexpected errors logged and masked.
   const formatResult = (result: ExecutionResult): ExecutionResult | FormattedExecutionResult => {
     if (!result.errors?.length) return result;
@@ -181,18 +192,21 @@ export function attachWebSocketServer(opts: {
         };
         const decision = await limits.charge(requester);
         if (!decision.ok) return [rateLimited(decision.retryAfterMs)];
-        let document;
-        try {
-          document = parseWithLimits(payload.query, limits.document);
-        } catch (err) {
-          if (err instanceof GraphQLError) return [refusal(err.message, 'GRAPHQL_PARSE_FAILED')];
-          throw err;
-        }
-        const invalid = validate(opts.schema, document, rules);
-        if (invalid.length) {
-          return invalid.map(
-            (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-          );
+        let document = validDocuments.get(payload.query);
+        if (!document) {
+          try {
+            document = parseWithLimits(payload.query, limits.document);
+          } catch (err) {
+            if (err instanceof GraphQLError) return [refusal(err.message, 'GRAPHQL_PARSE_FAILED')];
+            throw err;
+          }
+          const invalid = validate(opts.schema, document, rules);
+          if (invalid.length) {
+            return invalid.map(
+              (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+            );
+          }
+          remember(payload.query, document);
         }
         const policyError = operationPolicyError(
           opts.schema,
