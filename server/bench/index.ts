@@ -388,7 +388,16 @@ if (only.has('fanout')) {
   if (!existsSync(script)) {
     console.log('fanout: server/bench/fanout.ts is not there yet; skipped');
   } else {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    // Both cores again (this process sits on core 1): fan-out pins its own servers and clients.
+    const fanoutCommand = [
+      `NODE_ENV=${mode}`,
+      ...(pinned ? ['taskset', '-c', '0,1'] : []),
+      process.execPath,
+      '--import',
+      'tsx',
+      script,
+    ];
+    const child = spawn('env', fanoutCommand, {
       cwd: resolve(here, '..'),
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,6 +1,7 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../graphql/schema.js';
+import { operationCost } from './document-limits.js';
 import { operationPolicyError } from './operation-policy.js';
 
 const schema = buildSchema();
@@ -35,6 +36,27 @@ describe('the operation policy', () => {
     for (let i = 0; i < 100_000; i++) nestedValue = [nestedValue];
     expect(problem(`query ($s: String!) { people(search: $s) { id } }`, { s: nestedValue })).not.toBeNull();
     expect(problem(`query ($s: String!) { people(search: $s) { id } }`, { s: 'x'.repeat(100) })).toBeNull();
+  });
+
+  it('analyses a parsed document once, yet checks every request’s variables and operation', () => {
+    // Apollo hands the same DocumentNode to every request with the same text: what is kept with
+    // it must not keep one request's verdict for the next.
+    const document = parse(`query Q ($s: String!) { people(search: $s) { id } }
+      mutation M { a: signOut b: signOut }`);
+    const check = (variables: Record<string, unknown>, operationName?: string | null, p = policy) =>
+      operationPolicyError(schema, document, operationName, variables, p);
+    expect(check({ s: 'short' }, 'Q')).toBeNull();
+    expect(check({ s: 'x'.repeat(101) }, 'Q')?.extensions).toMatchObject({ variable: 's' });
+    expect(check({ s: 'short' }, 'Q')).toBeNull();
+    expect(check({}, 'M')?.extensions).toMatchObject({ field: 'signOut' });
+    // Two operations and no name: execution refuses it, the policy has nothing to say.
+    expect(check({}, null)).toBeNull();
+    // Another policy (another server in the same process) is not answered from the first one's analysis.
+    expect(check({ s: 'x'.repeat(101) }, 'Q', { ...policy, maxStringLength: 1_000 })).toBeNull();
+    expect(check({ s: 'x'.repeat(101) }, 'Q')).not.toBeNull();
+    // The cost estimate is per operation of the document too.
+    expect(operationCost(schema, document, 'Q')).toBeGreaterThan(operationCost(schema, document, 'M'));
+    expect(operationCost(schema, document, 'M')).toBe(2);
   });
 
   it('gives importPeople.csv its own cap, inline or as a variable used only there', () => {
