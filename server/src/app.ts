@@ -176,7 +176,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         readinessChecks({
           probe: sqliteProbe(db),
           journal: readMigrationJournal(),
-          bus,
+          // A Bus given by the caller answers for itself; otherwise the cluster's Redis (PING).
+          bus: opts.bus ?? {
+            ready: async () => {
+              const r = await cluster.ready();
+              if (!r.ok) throw new Error(r.error ?? 'redis: not ready');
+            },
+          },
           redisConfigured: config.REDIS_URL !== undefined,
         }),
       ),

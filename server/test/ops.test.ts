@@ -16,6 +16,8 @@ import { newId } from '../src/shared/ids.js';
 import { metricsRefusal } from '../src/ops/routes.js';
 import { describeMigrations, readMigrationJournal } from '../src/ops/readiness.js';
 import { track } from './helpers/disposables.js';
+import { eventually } from './helpers/parcels.js';
+import { startRedis } from './helpers/redis.js';
 import { collect, connected, execute, startTestServer, type TestServer } from './helpers/server.js';
 
 const REPORT = `mutation ($events: [LockerEventInput!]!) {
@@ -138,44 +140,10 @@ describe('/readyz', () => {
   });
 
   describe('with REDIS_URL', () => {
-    /** The real server with a given Bus (the Redis Bus plugs in the same way). */
-    async function withBus(bus: Bus) {
-      const dir = mkdtempSync(join(tmpdir(), 'baylight-ops-'));
-      const config = parseConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_FILE: join(dir, 'baylight.db'),
-        PICKUP_SIGNING_KEY_FILE: join(dir, 'keys.json'),
-        LOG_LEVEL: 'silent',
-        REDIS_URL: 'redis://127.0.0.1:1',
-      });
-      const server = await startServer({ config, bus });
-      return track(server, async () => {
-        await server.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-    }
-
-    it('is 503 naming redis when the Bus in use cannot reach other instances (in-process)', async () => {
-      const server = await withBus(createInProcessBus());
-      const { status, body } = await readyz(server);
-      expect(status).toBe(503);
-      expect(body.failing).toEqual(['redis']);
-      expect(check(body, 'redis')?.detail).toMatch(/REDIS_URL is set but the Bus in use is in-process/);
-    });
-
-    it('follows the Bus’s ready probe: 503 with its reason while it fails, 200 once it answers', async () => {
-      let reachable = false;
-      const bus: Bus = {
-        ...createInProcessBus(),
-        ready: () => (reachable ? Promise.resolve() : Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'))),
-      };
-      const server = await withBus(bus);
-      const down = await readyz(server);
-      expect(down.status).toBe(503);
-      expect(down.body.failing).toEqual(['redis']);
-      expect(check(down.body, 'redis')?.detail).toBe('connect ECONNREFUSED 127.0.0.1:1');
-      reachable = true;
+    it('checks Redis with a PING: 503 naming redis while it is down, 200 again once it is back', async () => {
+      const redis = await startRedis();
+      track(redis, () => redis.stop());
+      const server = await startTestServer({ REDIS_URL: redis.url });
       const up = await readyz(server);
       expect(up.status).toBe(200);
       expect(up.body.checks.map((c) => [c.name, c.ok])).toEqual([
@@ -183,7 +151,47 @@ describe('/readyz', () => {
         ['migrations', true],
         ['redis', true],
       ]);
-    });
+      await redis.kill();
+      const down = await eventually(async () => {
+        const r = await readyz(server);
+        return r.status === 503 ? r : null;
+      }, 10_000);
+      expect(down.body.failing).toEqual(['redis']);
+      expect(check(down.body, 'redis')?.detail).toMatch(/^redis: /);
+      await redis.start();
+      await eventually(async () => (await readyz(server)).status === 200, 20_000);
+    }, 60_000);
+
+    it('follows a Bus’s own ready probe: 503 with its reason while it fails, 200 once it answers', async () => {
+      const redis = await startRedis();
+      track(redis, () => redis.stop());
+      let reachable = false;
+      const bus: Bus = {
+        ...createInProcessBus(),
+        ready: () => (reachable ? Promise.resolve() : Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'))),
+      };
+      const dir = mkdtempSync(join(tmpdir(), 'baylight-ops-'));
+      const config = parseConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_FILE: join(dir, 'baylight.db'),
+        PICKUP_SIGNING_KEY_FILE: join(dir, 'keys.json'),
+        LOG_LEVEL: 'silent',
+        REDIS_URL: redis.url,
+      });
+      const server = await startServer({ config, bus });
+      track(server, async () => {
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const down = await readyz(server);
+      expect(down.status).toBe(503);
+      expect(down.body.failing).toEqual(['redis']);
+      expect(check(down.body, 'redis')?.detail).toBe('connect ECONNREFUSED 127.0.0.1:1');
+      reachable = true;
+      const upAgain = await readyz(server);
+      expect(upAgain.status).toBe(200);
+    }, 60_000);
   });
 });
 

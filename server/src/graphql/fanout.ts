@@ -132,6 +132,8 @@ export function createFanout(opts: {
   targetOf: (contextValue: unknown) => { target: FanoutTarget; viewer: Viewer | null } | null;
   /** Shapes a result the way graphql-ws's onNext does for one subscriber (error masking). */
   formatResult: (result: ExecutionResult) => unknown;
+  /** Told how many frames one event was written as (metrics: these bypass graphql-ws's onNext). */
+  onDelivered?: (count: number) => void;
 }) {
   const { schema, logger } = opts;
   const groups = new Map<string, Group>();
@@ -162,13 +164,16 @@ export function createFanout(opts: {
         if (next.done || group.stopped) break;
         const result = opts.formatResult(await execute({ ...args, rootValue: next.value }));
         const payload = JSON.stringify(result);
+        let sent = 0;
         for (const m of group.members) {
           const socket = m.target.socket;
           // graphql-ws sends nothing to a closing socket either.
           if (socket.readyState !== socket.OPEN) continue;
           socket.send(m.prefix + payload + '}');
-          delivered++;
+          sent++;
         }
+        delivered += sent;
+        if (sent) opts.onDelivered?.(sent);
       }
     } catch (err) {
       failure = err;

@@ -106,6 +106,7 @@ export function attachWebSocketServer(opts: {
     logger,
     targetOf: (contextValue) => (contextValue ? (targets.get(contextValue) ?? null) : null),
     formatResult,
+    onDelivered: (count) => services.metrics.subscriptionMessagesDelivered(count),
   });
   let acceptedSockets = 0;
   const acceptedOrder = new WeakMap<WebSocket, number>();
