@@ -176,28 +176,81 @@ export function findChromium() {
   return candidates.find((p) => p && existsSync(p)) ?? null;
 }
 
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
 /**
- * Makes sure a browser exists for the Playwright tests: Debian's Chromium,
- * installed with apt when running as root. Returns its path or explains what
- * to install and returns null.
+ * Makes sure a program the tests need is on this machine: `find()` says where
+ * it is (or null); as root with apt, Debian's `pkg` is installed. Returns the
+ * path, or prints what to install and returns null.
  */
-export function ensureChromium() {
-  const found = findChromium();
+export function ensureDebianPackage({ what, pkg, find, elsewhere, after }) {
+  const found = find();
   if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.log("No Chromium found: installing Debian's chromium package (about a minute)…");
+  if (isRoot() && existsSync('/usr/bin/apt-get')) {
+    console.log(`No ${what} found: installing Debian's ${pkg} package…`);
     run('apt-get', ['update', '-qq']);
-    if (run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { DEBIAN_FRONTEND: 'noninteractive' } }) === 0) {
-      return findChromium();
+    if (run('apt-get', ['install', '-y', '-qq', pkg], { env: { DEBIAN_FRONTEND: 'noninteractive' } }) === 0) {
+      after?.();
+      return find();
     }
   }
   console.error(
     [
-      'The browser tests need Chromium and none was found.',
-      '  Debian/Ubuntu:  sudo apt-get install -y chromium',
-      '  elsewhere:      install Chromium or Chrome and set CHROMIUM_PATH=/path/to/chrome',
+      `The tests need ${what} and none was found.`,
+      `  Debian/Ubuntu:  sudo apt-get install -y ${pkg}`,
+      ...(elsewhere ? [`  elsewhere:      ${elsewhere}`] : []),
     ].join('\n'),
   );
   return null;
+}
+
+/** A browser for the Playwright tests: Debian's Chromium when none is found. */
+export function ensureChromium() {
+  return ensureDebianPackage({
+    what: 'Chromium (for the browser tests)',
+    pkg: 'chromium',
+    find: findChromium,
+    elsewhere: 'install Chromium or Chrome and set CHROMIUM_PATH=/path/to/chrome',
+  });
+}
+
+/** Where PostgreSQL's server programs are (initdb, postgres), or null. */
+export function findPostgres() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(base, versions[0], 'bin') : null;
+}
+
+/** Where redis-server is, or null. */
+export function findRedis() {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'redis-server'))) return join(dir, 'redis-server');
+  }
+  return null;
+}
+
+/**
+ * The servers the PostgreSQL and Redis tests start their own throwaway
+ * instances of (on free loopback ports): only the programs are needed, so the
+ * system-wide instances a fresh install starts are stopped again.
+ */
+export function ensureTestServers() {
+  const stop = (service) => () =>
+    run('sh', ['-c', `(service ${service} stop || systemctl stop ${service}) >/dev/null 2>&1 || true`]);
+  const postgres = ensureDebianPackage({
+    what: 'PostgreSQL (initdb and postgres, for the PostgreSQL tests)',
+    pkg: 'postgresql',
+    find: findPostgres,
+    after: stop('postgresql'),
+  });
+  const redis = ensureDebianPackage({
+    what: 'redis-server (for the Redis tests)',
+    pkg: 'redis-server',
+    find: findRedis,
+    after: stop('redis-server'),
+  });
+  return { postgres, redis };
 }

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, ensureChromium, root, run } from './lib.mjs';
+import { bin, ensureChromium, ensureTestServers, root, run } from './lib.mjs';
 
 const resultsDir = join(root, '.test-results');
 rmSync(resultsDir, { recursive: true, force: true });
@@ -43,7 +43,10 @@ for (const task of ['typecheck', 'lint']) {
   }
 }
 
-// 2. Vitest suites, each writing a JSON report we can count.
+// 2. Vitest suites, each writing a JSON report we can count. The server's PostgreSQL and Redis
+// tests start throwaway servers of their own: the programs must be installed (as root: done here).
+ensureTestServers();
+
 function vitest(workspace) {
   const out = join(resultsDir, `${workspace}.json`);
   const code = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {

@@ -5,7 +5,7 @@
  * cluster runs as the `postgres` system user (Debian's package creates it).
  *
  * Where PostgreSQL is not installed this fails with what to install; it never
- * skips (.ci/run installs it).
+ * skips (`npm test` installs it when run as root).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chownSync, readdirSync } from 'node:fs';

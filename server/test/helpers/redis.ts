@@ -31,7 +31,7 @@ function requireRedisServer() {
   if (found.error || found.status !== 0) {
     throw new Error(
       'redis-server is not on PATH: the Redis tests need it. Install it with `apt-get install redis-server` ' +
-        '(.ci/run does so on CI).',
+        '(`npm test` does so when run as root).',
     );
   }
   checked = true;
