@@ -254,6 +254,17 @@ describe('/metrics access', () => {
       metricsRefusal({ headers: { authorization: `Bearer ${token}` }, socket: { remoteAddress: '10.1.2.3' } }, token),
     ).toBeNull();
   });
+
+  it('/readyz tells its checks’ reasons only to whoever may read /metrics', async () => {
+    const token = 'metrics-token-0123456789abcdef';
+    const server = await startTestServer({ METRICS_TOKEN: token });
+    const anyone = (await (await get(server, '/readyz')).json()) as ReadyBody;
+    expect(anyone.ok).toBe(true);
+    expect(anyone.checks.map((c) => c.name)).toEqual(['database', 'migrations']);
+    expect(anyone.checks.every((c) => !('detail' in c))).toBe(true);
+    const operator = (await (await get(server, '/readyz', { authorization: `Bearer ${token}` })).json()) as ReadyBody;
+    expect(check(operator, 'migrations')?.detail).toMatch(/^current/);
+  });
 });
 
 describe('/metrics figures', () => {

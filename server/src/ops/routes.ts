@@ -5,7 +5,8 @@
  *   Touches no database and no Redis, so a slow dependency never gets a
  *   healthy process restarted. Always 200 while it can answer at all.
  * - `GET /readyz` — readiness (readiness.ts): 200 with every check, or 503
- *   naming the failing ones. Load balancers route by this one.
+ *   naming the failing ones. Load balancers route by this one. Each check's
+ *   detail (an error text may name hosts) only for callers /metrics admits.
  * - `GET /metrics` — Prometheus text (metrics/index.ts). With METRICS_TOKEN:
  *   `Authorization: Bearer <token>` or 401. Without: loopback callers only,
  *   and not through a proxy (a reverse proxy on the same machine connects
@@ -73,15 +74,18 @@ export function opsRoutes(opts: OpsRouteOptions): Router {
     });
   });
 
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const r = await opts.readiness.check();
+    // The reasons (error texts, which may name hosts and ports) only for whoever may read
+    // /metrics; a load balancer needs the status and the names of the checks.
+    const detailed = metricsRefusal(req, opts.metricsToken) === null;
     noStore(res)
       .status(r.ok ? 200 : 503)
       .json({
         ok: r.ok,
         instance: opts.instanceId,
         ...(r.ok ? {} : { failing: r.failing }),
-        checks: r.checks,
+        checks: detailed ? r.checks : r.checks.map(({ detail: _detail, ...check }) => check),
       });
   });
 
