@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { SimulatedController } from '@baylight/simulator';
 import { describe, expect, it } from 'vitest';
 import { demoLayout } from '../src/demo/seed.js';
 import { track } from './helpers/disposables.js';
+import { freePort } from './helpers/ports.js';
 import { depositParcel, eventually, onlineBank, person, pickupCodeOf, readyParcel } from './helpers/parcels.js';
 import { startPushService, verifyVapid } from './helpers/push-service.js';
 import { startTestServer } from './helpers/server.js';
@@ -120,14 +120,6 @@ describe('web push', () => {
 describe('outbox across a crash', () => {
   const serverDir = join(dirname(fileURLToPath(import.meta.url)), '..');
   const tsx = join(serverDir, '../node_modules/.bin/tsx');
-
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
 
   it('delivers every notice exactly once after the server is killed with SIGKILL mid-delivery', async () => {
     const smtp = await startSmtpServer({ acceptDelayMs: 120 });

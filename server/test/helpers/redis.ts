@@ -5,8 +5,8 @@
  * what a Redis restart looks like to the server: connections drop, nothing
  * is remembered.
  */
+import { freePort } from './ports.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { track } from './disposables.js';
 
@@ -35,17 +35,6 @@ function requireRedisServer() {
     );
   }
   checked = true;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function launch(port: number): Promise<ChildProcess> {
