@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUS_RESYNC_TOPIC, type BusResync } from '../src/bus/index.js';
 import { topics } from '../src/lockers/types.js';
+import { freshPostgresDatabase } from './helpers/engine.js';
 import { track } from './helpers/disposables.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { collect, connected, execute, startTestServer, type TestServer } from './helpers/server.js';
@@ -20,7 +21,13 @@ const ev = (seq: number, label: string, kind: string) => ({ seq, label, kind, at
 async function twoInstances(redis: TestRedis, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'baylight-cluster-'));
   track(null, () => rmSync(dir, { recursive: true, force: true }));
-  const start = (id: string) => startTestServer({ REDIS_URL: redis.url, INSTANCE_ID: id, ...env }, { dir });
+  // On a PostgreSQL run both share one database; on SQLite, one file (in `dir`).
+  const databaseUrl = (await freshPostgresDatabase()) ?? undefined;
+  const start = (id: string) =>
+    startTestServer(
+      { REDIS_URL: redis.url, INSTANCE_ID: id, ...env },
+      { dir, ...(databaseUrl ? { databaseUrl } : {}) },
+    );
   // One after the other: the first migrates the shared file, the second finds it current.
   const a = await start('a');
   const b = await start('b');
@@ -54,7 +61,7 @@ describe('two instances sharing one database and one Redis', () => {
     const { bankId, deviceToken } = await a.createBank({ count: 4 });
     const report = await controllerOn(b, deviceToken);
 
-    const student = a.tokenFor('STUDENT');
+    const student = await a.tokenFor('STUDENT');
     const onA = collect(a.wsClient({ authorization: `Bearer ${student}` }), UPDATES, { b: bankId });
     const onB = collect(b.wsClient({ authorization: `Bearer ${student}` }), UPDATES, { b: bankId });
     await subscribedInstances(redis, topics.compartment(bankId), 2);
@@ -89,7 +96,7 @@ describe('two instances sharing one database and one Redis', () => {
       RATE_LIMIT_TOKEN_PER_SECOND: '1',
       RATE_LIMIT_CLIENT_BURST: '1000',
     });
-    const token = a.tokenFor('STUDENT');
+    const token = await a.tokenFor('STUDENT');
     for (let i = 0; i < 10; i++) {
       const res = await a.gql(`{ me { id } }`, {}, token);
       expect(res.data?.me).toBeTruthy();
@@ -97,7 +104,7 @@ describe('two instances sharing one database and one Redis', () => {
     const onB = await b.gql(`{ me { id } }`, {}, token);
     expect(onB.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     // Another token on B still has its own budget.
-    expect((await b.gql(`{ me { id } }`, {}, b.tokenFor('STUDENT'))).data?.me).toBeTruthy();
+    expect((await b.gql(`{ me { id } }`, {}, await b.tokenFor('STUDENT'))).data?.me).toBeTruthy();
   });
 
   it('refuses to start, saying why, when REDIS_URL points at no Redis', async () => {
