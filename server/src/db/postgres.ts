@@ -125,6 +125,12 @@ export async function openPostgresDb(url: string, options: PostgresOptions = {})
       return inside()?.tx ?? asPortable(orm);
     },
     transaction,
+    get orm(): never {
+      throw new Error('db.orm is the synchronous SQLite port: the stores not yet on db.read/db.transaction run on SQLite only');
+    },
+    withTx(): never {
+      throw new Error('db.withTx is the synchronous SQLite port: use db.transaction');
+    },
     migrationsFolder: pgMigrationsFolder,
     probe: {
       // The same words as better-sqlite3's on a closed database.

@@ -11,7 +11,7 @@ import type { PersonRow } from '../people/types.js';
 import type { Services } from '../services.js';
 
 /** A loader of rows by id from one batched query; a missing id loads as undefined. */
-function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>) {
+function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => T[] | Promise<T[]>) {
   return new DataLoader<string, T | undefined>(
     async (ids) => {
       const rows = new Map((await fetch(ids)).map((r) => [r.id, r]));
