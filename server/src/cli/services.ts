@@ -1,20 +1,19 @@
 /**
  * The services of a command-line tool: the same domain code as the server,
- * on the database the configuration names (DATABASE_URL or DATABASE_FILE),
- * with quiet logs.
+ * on the database DATABASE_FILE names, with quiet logs.
  */
 import { createInProcessBus } from '../bus/index.js';
 import { loadConfigOrExit } from '../config/index.js';
-import { openConfiguredDb } from '../db/open.js';
+import { describeDatabase, openSqliteDb } from '../db/index.js';
 import { createServices } from '../services.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
 
 export async function openCliServices() {
   const config = loadConfigOrExit();
+  const db = openSqliteDb(config.DATABASE_FILE);
   // On stderr, so a token printed on stdout can still be piped (`$(npm run -s admin -- create-token …)`).
-  const say = (_fields: object, message: string) => console.error(message);
-  const db = await openConfiguredDb(config, { info: say, warn: say });
+  console.error(describeDatabase(db).message);
   const services = await createServices({
     db,
     bus: createInProcessBus(),
@@ -26,8 +25,8 @@ export async function openCliServices() {
     config,
     services,
     close: async () => {
-      await services.devices.dispose();
-      await services.audit.dispose();
+      services.devices.dispose();
+      services.audit.dispose();
       await db.close();
     },
   };
