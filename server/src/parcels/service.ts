@@ -77,7 +77,7 @@ export type ParcelEventHook = (
   tx: Tx,
   event: LockerEventRow,
   compartment: CompartmentRow | undefined,
-) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void } | void>;
+) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void | Promise<void> } | void>;
 
 export type PickupResult =
   | { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow }
@@ -165,15 +165,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * once; its promise never rejects (a failure is logged), so a caller that
    * does not await it leaves no unhandled rejection behind.
    */
-  const afterCommitted =
-    (work: () => unknown) =>
-    async (): Promise<void> => {
-      try {
-        await work();
-      } catch (err) {
-        logger.error({ err }, 'parcel work after a commit failed');
-      }
-    };
+  const afterCommitted = (work: () => unknown) => async (): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      logger.error({ err }, 'parcel work after a commit failed');
+    }
+  };
 
   async function siteOf(bankId: string | null) {
     const bank = bankId ? await lockers.store.getBank(bankId) : undefined;
@@ -245,11 +243,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * (and operators); otherwise those at banks in the viewer's scope, with the
    * parcel left out where the viewer may not see the parcel.
    */
-  async function visibleOpenings(
-    v: Viewer,
-    rows: DoorOpeningView[],
-    parcel?: ParcelRow,
-  ): Promise<DoorOpeningView[]> {
+  async function visibleOpenings(v: Viewer, rows: DoorOpeningView[], parcel?: ParcelRow): Promise<DoorOpeningView[]> {
     if (isOperator(v) || (parcel && canActAsCollector(v, parcel))) return rows;
     const scope = bankScope(v);
     const banks = new Map<string, boolean>();
@@ -530,7 +524,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
     tx: Tx,
     event: LockerEventRow,
     compartment: CompartmentRow,
-  ): Promise<{ afterCommit: () => void }> {
+  ): Promise<{ afterCommit: () => void | Promise<void> }> {
     const token = event.detail ?? '';
     // The signature was checked before the batch (prepareControllerEvents): no crypto in the transaction.
     const claims = verifiedOffline.get(offlineKey(token, event.occurredAt));
@@ -1152,12 +1146,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       if (open.__typename !== 'CommandIssued') {
         // The bank dropped off between the check and the command: release and send to the desk.
         const result = await db.transaction(async (tx) => {
-          const c = await lockers.store.updateCompartmentIn(
-            tx,
-            outcome.compartment.id,
-            { state: 'AVAILABLE' },
-            now,
-          );
+          const c = await lockers.store.updateCompartmentIn(tx, outcome.compartment.id, { state: 'AVAILABLE' }, now);
           const p = await store.update(tx, outcome.parcel.id, atDesk('DEPOSIT_FAILED'), now);
           await noticeDesk(tx, p, 'desk', 'A parcel for you is waiting at the mailroom desk.');
           return { c, p };
@@ -1391,9 +1380,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         if (scope === 'own' && !canActAsCollector(v, parcel)) throw notFound('Parcel');
         parcelRef = parcel.id;
         bankId = parcel.bankId ?? bankId;
-        const compartment = parcel.compartmentId
-          ? await lockers.store.getCompartment(parcel.compartmentId)
-          : undefined;
+        const compartment = parcel.compartmentId ? await lockers.store.getCompartment(parcel.compartmentId) : undefined;
         label = compartment?.label ?? label;
       } else if (scope === 'own') {
         throw badInput('Say which parcel did not open (parcelId).', { field: 'parcelId' });
