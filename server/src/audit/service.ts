@@ -225,7 +225,7 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
           const label = e.label;
           const open = leftOpen.filter((a) => a.compartmentLabel === label && !a.resolvedAt);
           if (open.length === 0) continue;
-          const resolved = await resolveFound(async () => open);
+          const resolved = await resolveFound(() => Promise.resolve(open));
           for (const r of resolved) {
             const cached = leftOpen.find((a) => a.id === r.id);
             if (cached) cached.resolvedAt = r.resolvedAt;
