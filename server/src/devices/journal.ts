@@ -130,13 +130,10 @@ export function createEventJournal(deps: JournalDeps) {
     );
     await deps.prepare(events.filter((e) => !e.rejection));
 
-    const outcome = await lockers.store.recordControllerEvents(
-      device.bankId,
-      device.generation,
-      events,
-      receivedAt,
-      { hooks: deps.hooks, isSameEvent: sameEvent },
-    );
+    const outcome = await lockers.store.recordControllerEvents(device.bankId, device.generation, events, receivedAt, {
+      hooks: deps.hooks,
+      isSameEvent: sameEvent,
+    });
     // Committed: now publish and run what the hooks left for after the commit.
     lockers.publishCompartments(outcome.changed);
     for (const run of outcome.afterCommit) run();
@@ -241,6 +238,5 @@ export function createEventJournal(deps: JournalDeps) {
       return queues.run(device.bankId, () => markLostInTurn(device, fromSeq, throughSeq, range, why));
     },
   };
-
 }
 export type EventJournal = ReturnType<typeof createEventJournal>;

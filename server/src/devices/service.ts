@@ -298,6 +298,16 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      */
     noteSignOfLife: (bankId: string): Promise<void> => connections.noteSignOfLife(bankId),
 
+    /**
+     * Resolves when the bank's handshake and presence writes queued so far
+     * (connect, disconnect, status, last_seen_at) have run: for tests and
+     * for whoever must read what they stored.
+     */
+    async settled(bankId: string): Promise<void> {
+      await handshakes.run(bankId, () => Promise.resolve());
+      await connections.settled(bankId);
+    },
+
     /** A controller's socket is live on this instance. */
     isConnected: (bankId: string) => connections.hasLive(bankId),
     /** The bank is ONLINE: commands for it are kept until its controller subscribes (or they expire). */

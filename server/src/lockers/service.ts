@@ -140,9 +140,7 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       const v = authorize(viewer, 'Query.sites');
       const scope = bankScopeOf(v, 'Query.sites');
       if (scope.kind === 'all') return store.listSites();
-      const siteIds = new Set(
-        (await store.listBanks()).filter((b) => inScope(scope, b)).map((b) => b.siteId),
-      );
+      const siteIds = new Set((await store.listBanks()).filter((b) => inScope(scope, b)).map((b) => b.siteId));
       return (await store.listSites()).filter((s) => siteIds.has(s.id));
     },
 
@@ -190,7 +188,11 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       }
       const beforeId = input.after === null ? null : eventCursorId(input.after);
       if (beforeId === null && input.after !== null) throw badInput('Unknown cursor.', { field: 'after' });
-      const rows = await store.eventLogPage(bank.id, { limit: input.first + 1, beforeId, problemsOnly: input.problemsOnly });
+      const rows = await store.eventLogPage(bank.id, {
+        limit: input.first + 1,
+        beforeId,
+        problemsOnly: input.problemsOnly,
+      });
       const events = rows.slice(0, input.first);
       const hasNextPage = rows.length > input.first;
       const last = events.at(-1);

@@ -263,7 +263,8 @@ export function createLockerStore(db: Db) {
         const bank = await bankIn(tx, bankId);
         if (!bank) return null;
         if (bank.status === status) {
-          if (status === 'ONLINE') await tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId));
+          if (status === 'ONLINE')
+            await tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId));
           return null;
         }
         await tx.insert(lockerEvents).values({
@@ -449,7 +450,10 @@ export function createLockerStore(db: Db) {
             .returning()
         )[0];
         if (!row) throw new Error('event insert returned nothing');
-        await tx.update(lockerBanks).set({ lastSeq: range.throughSeq, lastSeenAt: at }).where(eq(lockerBanks.id, bankId));
+        await tx
+          .update(lockerBanks)
+          .set({ lastSeq: range.throughSeq, lastSeenAt: at })
+          .where(eq(lockerBanks.id, bankId));
         return { ok: true, row, acceptedThroughSeq: range.throughSeq };
       });
     },
