@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
+    // BAYLIGHT_TEST_ENGINE=postgres: one throwaway PostgreSQL cluster for the run.
+    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration files each start their own servers on free ports; two cores.

@@ -21,7 +21,8 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Bus } from './bus/index.js';
 import { createClusterAdapters, type ClusterAdapters, type Readiness } from './cluster/index.js';
 import type { Config } from './config/index.js';
-import { describeDatabase, openSqliteDb, type Db, type SqliteDb } from './db/index.js';
+import type { Db } from './db/index.js';
+import { openConfiguredDb } from './db/open.js';
 import type { GraphQLContext } from './graphql/context.js';
 import type { Fanout } from './graphql/fanout.js';
 import { createLoaders } from './graphql/loaders.js';
@@ -43,7 +44,7 @@ import {
 import type { SocketGuard } from './limits/sockets.js';
 import type { WebSocketServer } from 'ws';
 import { graphqlDurationPlugin } from './metrics/apollo-plugin.js';
-import { createReadiness, readinessChecks, readMigrationJournal, sqliteProbe } from './ops/readiness.js';
+import { createReadiness, readinessChecks, readMigrationJournal } from './ops/readiness.js';
 import { opsRoutes } from './ops/routes.js';
 import { createServices, type Services } from './services.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -76,17 +77,10 @@ export interface StartOptions {
   pushAgent?: HttpsAgent;
 }
 
-/** Says at start which database file the server opened, and when it was created just now. */
-function logOpened(logger: Logger, db: SqliteDb): SqliteDb {
-  const { warn, message } = describeDatabase(db);
-  logger[warn ? 'warn' : 'info']({ databaseFile: db.file, created: db.created }, message);
-  return db;
-}
-
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config);
-  const db = opts.db ?? logOpened(logger, openSqliteDb(config.DATABASE_FILE));
+  const db = opts.db ?? (await openConfiguredDb(config, logger));
   const cluster = await createClusterAdapters(config, logger).catch(async (err: unknown) => {
     if (!opts.db) await db.close();
     throw err;
@@ -174,8 +168,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metricsToken: config.METRICS_TOKEN,
       readiness: createReadiness(
         readinessChecks({
-          probe: sqliteProbe(db),
-          journal: readMigrationJournal(),
+          probe: db.probe,
+          journal: readMigrationJournal(db.migrationsFolder),
           // A Bus given by the caller answers for itself; otherwise the cluster's Redis (PING).
           bus: opts.bus ?? {
             ready: async () => {
@@ -211,27 +205,25 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bodyErrors,
   );
 
-  const sweeper = setInterval(() => services.devices.expireOverdueCommands(), 5_000);
-  sweeper.unref();
-  const parcelSweeper = setInterval(() => {
-    try {
-      services.parcels.sweep();
-    } catch (err) {
-      logger.error({ err }, 'parcel sweep failed');
-    }
-  }, config.PARCEL_SWEEP_MS);
-  parcelSweeper.unref();
+  // Periodic work: one run at a time per timer (a slow run is not overlapped), failures logged.
+  const every = (ms: number, what: string, run: () => Promise<unknown>) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      run()
+        .catch((err: unknown) => logger.error({ err }, `${what} failed`))
+        .finally(() => (running = false));
+    }, ms);
+    timer.unref();
+    return timer;
+  };
+  const sweeper = every(5_000, 'command expiry', async () => services.devices.expireOverdueCommands());
+  const parcelSweeper = every(config.PARCEL_SWEEP_MS, 'parcel sweep', async () => services.parcels.sweep());
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
-  const attemptPruner = setInterval(() => {
-    try {
-      services.attempts.prune();
-    } catch (err) {
-      logger.error({ err }, 'attempt log prune failed');
-    }
-  }, 3_600_000);
-  attemptPruner.unref();
-  services.devices.resumePresence();
-  services.notify.start();
+  const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
+  await services.devices.resumePresence();
+  await services.notify.start();
   services.sockets.start();
   const stopWatchingKeys = services.pickupKeys.watch();
 
@@ -258,8 +250,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(attemptPruner);
         stopWatchingKeys();
         services.sockets.stop();
-        services.devices.dispose();
-        services.audit.dispose();
+        await services.devices.dispose();
+        await services.audit.dispose();
         await services.notify.stop();
         // Closing sockets makes clients reconnect elsewhere; stop() drains HTTP and disposes graphql-ws.
         for (const client of ws.wss.clients) client.terminate();

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Bus } from './bus/index.js';
 import { RevocationCloseCode } from './bus/revocations.js';
 import type { Config } from './config/index.js';
-import { tables, type Db } from './db/index.js';
+import type { Db } from './db/index.js';
 import { createControllerStore } from './devices/controllers.js';
 import { deviceLimits, readServerVersion } from './devices/handshake.js';
 import { createDeviceService } from './devices/service.js';
@@ -45,14 +45,19 @@ export interface ServiceDeps {
 }
 
 /** The configured secret, or one generated on first start and kept in the database. */
-export function serverSecret(db: Db, configured: string | undefined): string {
+export async function serverSecret(db: Db, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const { serverSettings } = tables;
-  const existing = db.orm.select().from(serverSettings).where(eq(serverSettings.key, 'secret_key')).get();
-  if (existing) return existing.value;
+  const { serverSettings } = db.tables;
+  const read = async () =>
+    (await db.read.select().from(serverSettings).where(eq(serverSettings.key, 'secret_key')).limit(1))[0]?.value;
+  const existing = await read();
+  if (existing) return existing;
   const value = randomBytes(32).toString('base64url');
-  db.orm.insert(serverSettings).values({ key: 'secret_key', value }).onConflictDoNothing().run();
-  return db.orm.select().from(serverSettings).where(eq(serverSettings.key, 'secret_key')).get()?.value ?? value;
+  // Several instances may start at once: the first insert wins and every one reads it back.
+  await db.transaction(async (tx) => {
+    await tx.insert(serverSettings).values({ key: 'secret_key', value }).onConflictDoNothing();
+  });
+  return (await read()) ?? value;
 }
 
 export async function createServices({ db, bus, config, clock, logger, pushAgent }: ServiceDeps) {
@@ -62,18 +67,16 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
         // Subjects carry sign-in codes: on a developer's machine only.
         logSubjects: config.NODE_ENV === 'development',
       });
-  const secret = serverSecret(db, config.SECRET_KEY);
+  const secret = await serverSecret(db, config.SECRET_KEY);
   const metrics = createMetrics({ instanceId: instanceIdOf(config) });
   // Lockouts become staff alerts; `audit` and `lockers` are made below and only used once attempts run.
   const attempts = createAttemptService({
     db,
     clock,
-    onLockout: (l) =>
-      audit.raise({
-        kind: 'LOCKOUT',
-        bankId: l.bankId,
-        message: describeLockout(l, l.bankId ? lockers.store.getBank(l.bankId)?.name : undefined, clock.now()),
-      }),
+    onLockout: async (l) => {
+      const bankName = l.bankId ? (await lockers.store.getBank(l.bankId))?.name : undefined;
+      await audit.raise({ kind: 'LOCKOUT', bankId: l.bankId, message: describeLockout(l, bankName, clock.now()) });
+    },
   });
   const people = createPeopleService({
     db,
@@ -135,7 +138,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     store: createNotifyStore(db),
     people: createPeopleStore(db.orm),
     mailer,
-    vapid: loadVapidKeys(db),
+    vapid: await loadVapidKeys(db),
     vapidSubject: config.VAPID_SUBJECT,
     leaseMs: config.NOTIFY_LEASE_MS,
     allowPrivatePushHosts: config.PUSH_ALLOW_PRIVATE_HOSTS,
@@ -168,20 +171,18 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   lockers.setBookingCheck((compartmentId) => !!parcels.store.activeInCompartment(db.orm, compartmentId));
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
   devices.setAckExtension((bank) => parcels.controllerAck(bank));
-  devices.onControllerEvents((bankId, events, context) => {
-    const bank = lockers.store.getBank(bankId);
-    audit.onControllerEvents(bankId, bank?.name ?? bankId, events, context);
+  devices.onControllerEvents(async (bankId, events, context) => {
+    const bank = await lockers.store.getBank(bankId);
+    await audit.onControllerEvents(bankId, bank?.name ?? bankId, events, context);
   });
   const sockets = createSocketRegistry({ bus, logger: logger.child({ domain: 'ws' }) });
   // Read when /metrics is scraped; app.ts adds the WebSocket server's own count.
   metrics.observe({
     socketsByKind: () => sockets.countByKind(),
-    // Promise.all: the same line whether the store answers now or (async Db) later.
-    outboxDepth: () =>
-      Promise.all([
-        Promise.resolve(notify.store.countByStatus('PENDING')),
-        Promise.resolve(notify.store.countByStatus('SENDING')),
-      ]).then(([pending, sending]) => ({ pending, sending })),
+    outboxDepth: async () => ({
+      pending: await notify.store.countByStatus('PENDING'),
+      sending: await notify.store.countByStatus('SENDING'),
+    }),
   });
   // Controllers learn the pickup keys from connection_ack only: after a rotation, ask them to reconnect.
   // This instance's sockets only: each instance reloads its own keys.
@@ -189,7 +190,8 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     sockets.closeMatching({ kind: 'device' }, RevocationCloseCode.Reconnect, 'Pickup keys rotated: reconnect'),
   );
   /** A bearer token as a viewer: a person's session or API token, or a kiosk's credential. */
-  const authenticate = (token: string | null) => people.authenticate(token) ?? kiosks.authenticate(token);
+  const authenticate = async (token: string | null) =>
+    (await people.authenticate(token)) ?? (await kiosks.authenticate(token));
   return {
     db,
     bus,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUS_RESYNC_TOPIC, type BusResync } from '../src/bus/index.js';
 import { topics } from '../src/lockers/types.js';
+import { freshPostgresDatabase } from './helpers/engine.js';
 import { track } from './helpers/disposables.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { collect, connected, execute, startTestServer, type TestServer } from './helpers/server.js';
@@ -20,7 +21,13 @@ const ev = (seq: number, label: string, kind: string) => ({ seq, label, kind, at
 async function twoInstances(redis: TestRedis, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'baylight-cluster-'));
   track(null, () => rmSync(dir, { recursive: true, force: true }));
-  const start = (id: string) => startTestServer({ REDIS_URL: redis.url, INSTANCE_ID: id, ...env }, { dir });
+  // On a PostgreSQL run both share one database; on SQLite, one file (in `dir`).
+  const databaseUrl = (await freshPostgresDatabase()) ?? undefined;
+  const start = (id: string) =>
+    startTestServer(
+      { REDIS_URL: redis.url, INSTANCE_ID: id, ...env },
+      { dir, ...(databaseUrl ? { databaseUrl } : {}) },
+    );
   // One after the other: the first migrates the shared file, the second finds it current.
   const a = await start('a');
   const b = await start('b');

@@ -69,7 +69,7 @@ describe('the demo story', () => {
   it('keeps the board, the desk and the alerts consistent while parcels come and go', async () => {
     // The test reads the whole board after every step, far more often than anyone would.
     const server = await startTestServer({ RATE_LIMIT_TOKEN_BURST: '100000', RATE_LIMIT_TOKEN_PER_SECOND: '10000' });
-    const seeded = seedDemo(server.services, 8, { storyPeople: true });
+    const seeded = await seedDemo(server.services, 8, { storyPeople: true });
     const controllers = seeded.devices.map((d) => {
       const c = new SimulatedController({
         url: server.wsUrl,

@@ -16,6 +16,7 @@ import { newId } from '../src/shared/ids.js';
 import { metricsRefusal } from '../src/ops/routes.js';
 import { describeMigrations, readMigrationJournal } from '../src/ops/readiness.js';
 import { track } from './helpers/disposables.js';
+import { migrationsTable, runSql } from './helpers/engine.js';
 import { eventually } from './helpers/parcels.js';
 import { startRedis } from './helpers/redis.js';
 import { collect, connected, execute, startTestServer, type TestServer } from './helpers/server.js';
@@ -82,7 +83,7 @@ describe('/readyz', () => {
     const server = await startTestServer({ INSTANCE_ID: 'ops-ready' });
     const { status, body } = await readyz(server);
     expect(status).toBe(200);
-    const journal = readMigrationJournal();
+    const journal = readMigrationJournal(server.services.db.migrationsFolder);
     expect(body).toMatchObject({ ok: true, instance: 'ops-ready' });
     expect(body.checks.map((c) => c.name)).toEqual(['database', 'migrations']);
     expect(check(body, 'database')?.ok).toBe(true);
@@ -104,24 +105,26 @@ describe('/readyz', () => {
 
   it('is 503 naming the migrations when the database is behind the code, and 200 again once it is not', async () => {
     const server = await startTestServer();
-    const journal = readMigrationJournal();
+    const journal = readMigrationJournal(server.services.db.migrationsFolder);
     const newest = journal.at(-1)!;
-    const { orm } = server.services.db;
-    orm.run(sql`delete from __drizzle_migrations where created_at = ${newest.when}`);
+    const { db } = server.services;
+    await runSql(db, sql`delete from ${migrationsTable(db)} where created_at = ${newest.when}`);
     const behind = await readyz(server);
     expect(behind.status).toBe(503);
     expect(behind.body.failing).toEqual(['migrations']);
     expect(check(behind.body, 'migrations')?.detail).toBe(
       `behind: ${journal.length - 1} of ${journal.length} applied, missing ${newest.tag}`,
     );
-    orm.run(sql`insert into __drizzle_migrations (hash, created_at) values ('restored', ${newest.when})`);
+    await runSql(db, sql`insert into ${migrationsTable(db)} (hash, created_at) values ('restored', ${newest.when})`);
     expect((await readyz(server)).status).toBe(200);
   });
 
   it('stays ready when a newer release has migrated further (rolling upgrade), and says so', async () => {
     const server = await startTestServer();
-    server.services.db.orm.run(
-      sql`insert into __drizzle_migrations (hash, created_at) values ('newer', ${Date.now() + 86_400_000})`,
+    const { db } = server.services;
+    await runSql(
+      db,
+      sql`insert into ${migrationsTable(db)} (hash, created_at) values ('newer', ${Date.now() + 86_400_000})`,
     );
     const { status, body } = await readyz(server);
     expect(status).toBe(200);
@@ -367,18 +370,20 @@ describe('/metrics figures', () => {
     expect(sample(await scrape(server), 'baylight_outbox_notifications', { status: 'pending' })).toBe(0);
     const now = new Date();
     // Due tomorrow: stays PENDING while the test looks.
-    server.services.notify.store.enqueue(
-      server.services.db.orm,
-      [1, 2, 3].map((n) => ({
-        id: newId('ntf'),
-        dedupeKey: `ops-test-${n}`,
-        personId: person.id,
-        channel: 'EMAIL' as const,
-        subject: 'later',
-        body: 'later',
-        notBefore: new Date(now.getTime() + 86_400_000),
-        createdAt: now,
-      })),
+    await server.services.db.transaction(async (tx) =>
+      server.services.notify.store.enqueue(
+        tx,
+        [1, 2, 3].map((n) => ({
+          id: newId('ntf'),
+          dedupeKey: `ops-test-${n}`,
+          personId: person.id,
+          channel: 'EMAIL' as const,
+          subject: 'later',
+          body: 'later',
+          notBefore: new Date(now.getTime() + 86_400_000),
+          createdAt: now,
+        })),
+      ),
     );
     const text = await scrape(server);
     expect(sample(text, 'baylight_outbox_notifications', { status: 'pending' })).toBe(3);

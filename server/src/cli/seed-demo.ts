@@ -19,7 +19,7 @@ const { values } = parseArgs({
   },
 });
 const { config, services, close } = await openCliServices();
-const result = seedDemo(services, Number(values.compartments), { storyPeople: values['story-people'] });
+const result = await seedDemo(services, Number(values.compartments), { storyPeople: values['story-people'] });
 const out = values['devices-out'];
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result.devices, null, 2), { mode: 0o600 });

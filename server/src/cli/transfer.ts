@@ -3,7 +3,7 @@
  * between databases (src/db/transfer.ts says what the file holds and how it
  * is checked).
  *
- *   export [--out <file>]                   the configured database (DATABASE_FILE) → a file (default stdout)
+ *   export [--out <file>]                   the configured database (DATABASE_URL or DATABASE_FILE) → a file (default stdout)
  *   import --from <file> --to <target>      a file → an empty database: postgres://… or a SQLite file path
  *
  * Stop the server before an export from SQLite: the export reads in one
@@ -15,10 +15,11 @@ import { finished } from 'node:stream/promises';
 import { loadConfigOrExit } from '../config/index.js';
 import { describeDatabase, openSqliteDb, type Db } from '../db/index.js';
 import { openPostgresDb } from '../db/postgres.js';
+import { openConfiguredDb } from '../db/open.js';
 import { exportDatabase, importDatabase, TransferError, type TableSummary } from '../db/transfer.js';
 
 export const transferUsage = `  export         [--out <file>]
-                 Writes every table of the configured database (DATABASE_FILE) to one JSON-lines file
+                 Writes every table of the configured database (DATABASE_URL or DATABASE_FILE) to one JSON-lines file
                  (default: standard output), with row counts and checksums per table. Stop the server first.
   import         --from <file> --to <postgres://… | SQLite file>
                  Loads an export into an empty database, checks every table's count and checksum,
@@ -47,8 +48,8 @@ async function openTarget(to: string): Promise<Db> {
 export async function runTransfer(command: 'export' | 'import', values: { out?: string; from?: string; to?: string }) {
   if (command === 'export') {
     const config = loadConfigOrExit();
-    const db = openSqliteDb(config.DATABASE_FILE);
-    console.error(describeDatabase(db).message);
+    const say = (_fields: object, message: string) => console.error(message);
+    const db = await openConfiguredDb(config, { info: say, warn: say });
     try {
       const out = values.out && values.out !== '-' ? createWriteStream(resolve(values.out)) : process.stdout;
       const manifest = await exportDatabase(db, out);

@@ -36,6 +36,18 @@ export const configSchema = z.object({
    */
   DATABASE_FILE: z.string().min(1).default('data/baylight.db'),
   /**
+   * PostgreSQL for the scale-out mode (`postgres://user:password@host:port/db`):
+   * when set, DATABASE_FILE is not used and every instance shares this
+   * database (migrations run at start, under drizzle's advisory lock).
+   * Unset (default): the SQLite file.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Connections per instance to PostgreSQL (DATABASE_URL). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  /**
    * Redis for the scale-out mode (`redis://[:password@]host:port[/db]`):
    * when set, the Bus (live events, revocations) and the rate limiters are
    * shared by every instance through it. Unset (default): in-process, one

@@ -53,11 +53,23 @@ export interface Db {
   close(): Promise<void>;
   /**
    * @deprecated The synchronous port, kept only while the stores move to the
-   * asynchronous one (this branch removes it): the writer connection.
+   * asynchronous one (SQLite only; PostgreSQL refuses it): the writer connection.
    */
   readonly orm: Database_;
   /** @deprecated As `orm`: a synchronous transaction on the writer. */
   withTx<T>(fn: (tx: Tx) => T): T;
+  /** What /readyz asks the database (ops/readiness.ts). */
+  readonly probe: DatabaseProbe;
+  /** The migrations this engine applies (their journal says which the code expects). */
+  readonly migrationsFolder: string;
+}
+
+/** What the database adapter answers for readiness. */
+export interface DatabaseProbe {
+  /** A trivial query (`select 1`). */
+  ping(): Promise<void>;
+  /** `created_at` of every migration the database records as applied (drizzle's `folderMillis`). */
+  appliedMigrations(): Promise<number[]>;
 }
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle/migrations');
@@ -231,6 +243,20 @@ export function openSqliteDb(file: string): SqliteDb {
     transaction,
     orm: writer,
     withTx: (fn) => writer.transaction(fn, { behavior: 'immediate' }),
+    migrationsFolder,
+    // better-sqlite3 is synchronous: a closed database throws here.
+    probe: {
+      ping: () => {
+        readonly.prepare('select 1').get();
+        return Promise.resolve();
+      },
+      appliedMigrations: () =>
+        Promise.resolve(
+          (readonly.prepare('select created_at from __drizzle_migrations').all() as { created_at: number | string }[]).map(
+            (r) => Number(r.created_at),
+          ),
+        ),
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -125,6 +125,25 @@ export async function openPostgresDb(url: string, options: PostgresOptions = {})
       return inside()?.tx ?? asPortable(orm);
     },
     transaction,
+    get orm(): never {
+      throw new Error('db.orm is the synchronous SQLite port: the stores not yet on db.read/db.transaction run on SQLite only');
+    },
+    withTx(): never {
+      throw new Error('db.withTx is the synchronous SQLite port: use db.transaction');
+    },
+    migrationsFolder: pgMigrationsFolder,
+    probe: {
+      // The same words as better-sqlite3's on a closed database.
+      ping: async () => {
+        if (closed) throw new Error('The database connection is not open');
+        await pool.query('select 1');
+      },
+      // drizzle's PostgreSQL migrator keeps its log in the `drizzle` schema.
+      appliedMigrations: async () =>
+        (await pool.query<{ created_at: string }>('select created_at from drizzle.__drizzle_migrations')).rows.map((r) =>
+          Number(r.created_at),
+        ),
+    },
     async close() {
       if (closed) return;
       closed = true;

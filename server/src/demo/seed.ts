@@ -59,23 +59,23 @@ export function demoLayout(count: number) {
   });
 }
 
-export function seedDemo(services: Services, compartmentsPerBank = 24, opts: { storyPeople?: boolean } = {}) {
+export async function seedDemo(services: Services, compartmentsPerBank = 24, opts: { storyPeople?: boolean } = {}) {
   const admin =
-    services.people.findByEmail(`admin@${DEMO_DOMAIN}`) ??
-    services.people.createPerson({ email: `admin@${DEMO_DOMAIN}`, name: 'Alex Admin', role: 'ADMIN' });
+    (await services.people.findByEmail(`admin@${DEMO_DOMAIN}`)) ??
+    (await services.people.createPerson({ email: `admin@${DEMO_DOMAIN}`, name: 'Alex Admin', role: 'ADMIN' }));
   for (const p of [...demoPeople, ...(opts.storyPeople ? storyPeople : [])]) {
-    if (!services.people.findByEmail(p.email)) services.people.createPerson(p);
+    if (!(await services.people.findByEmail(p.email))) await services.people.createPerson(p);
   }
   const viewer = { personId: admin.id, role: admin.role, department: null, tokenId: 'seed' };
   const site =
-    services.lockers.store.listSites().find((s) => s.name === 'Main Campus') ??
-    services.lockers.createSite(viewer, { name: 'Main Campus', timezone: 'Europe/London' });
+    (await services.lockers.store.listSites()).find((s) => s.name === 'Main Campus') ??
+    (await services.lockers.createSite(viewer, { name: 'Main Campus', timezone: 'Europe/London' }));
   const devices: { name: string; bankId: string; deviceToken: string }[] = [];
   for (const spec of demoBanks) {
-    const existing = services.lockers.store.listBanks(site.id).find((b) => b.name === spec.name);
+    const existing = (await services.lockers.store.listBanks(site.id)).find((b) => b.name === spec.name);
     const { bank, deviceToken } = existing
-      ? services.devices.rotateDeviceToken(viewer, existing.id)
-      : services.lockers.createLockerBank(viewer, {
+      ? await services.devices.rotateDeviceToken(viewer, existing.id)
+      : await services.lockers.createLockerBank(viewer, {
           siteId: site.id,
           ...spec,
           compartments: demoLayout(compartmentsPerBank),
@@ -83,42 +83,42 @@ export function seedDemo(services: Services, compartmentsPerBank = 24, opts: { s
     devices.push({ name: bank.name, bankId: bank.id, deviceToken });
   }
   // The courier may drop off at the first two banks; each bank gets a kiosk.
-  const courier = services.people.findByEmail(`courier@${DEMO_DOMAIN}`)!;
-  services.parcels.setCourierBanks(
+  const courier = (await services.people.findByEmail(`courier@${DEMO_DOMAIN}`))!;
+  await services.parcels.setCourierBanks(
     viewer,
     courier.id,
     devices.slice(0, 2).map((d) => d.bankId),
   );
-  const kiosks = devices.map((d) => ({
-    bankId: d.bankId,
-    name: d.name,
-    token: services.kiosks.createCredential(viewer, d.bankId, `${d.name} kiosk`).token,
-  }));
-  const student = services.people.findByEmail(`student@${DEMO_DOMAIN}`)!;
-  const mailroom = services.people.findByEmail(`mailroom@${DEMO_DOMAIN}`)!;
-  services.people.updatePreferences(
+  const kiosks: { bankId: string; name: string; token: string }[] = [];
+  for (const d of devices) {
+    const { token } = await services.kiosks.createCredential(viewer, d.bankId, `${d.name} kiosk`);
+    kiosks.push({ bankId: d.bankId, name: d.name, token });
+  }
+  const student = (await services.people.findByEmail(`student@${DEMO_DOMAIN}`))!;
+  const mailroom = (await services.people.findByEmail(`mailroom@${DEMO_DOMAIN}`))!;
+  await services.people.updatePreferences(
     { personId: student.id, role: student.role, department: null, tokenId: 'seed' },
     { preferredBankId: devices[0]?.bankId ?? null },
     () => true,
   );
+  const cast: { id: string; name: string; token: string }[] = [];
+  for (const p of opts.storyPeople ? storyPeople : []) {
+    const row = (await services.people.findByEmail(p.email))!;
+    cast.push({ id: row.id, name: row.name, token: await services.people.createApiToken(row.id, 'demo story') });
+  }
   return {
     site,
     devices,
     kiosks,
     /** API tokens the demo launcher uses to load a few parcels once the lockers are online. */
     tokens: {
-      admin: services.people.createApiToken(admin.id, 'demo launcher'),
-      mailroom: services.people.createApiToken(mailroom.id, 'demo launcher'),
+      admin: await services.people.createApiToken(admin.id, 'demo launcher'),
+      mailroom: await services.people.createApiToken(mailroom.id, 'demo launcher'),
     },
     mailroomName: mailroom.name,
     studentId: student.id,
     people: demoPeople,
     /** The story's cast, each with an API token of their own (they collect their parcels themselves). */
-    cast: opts.storyPeople
-      ? storyPeople.map((p) => {
-          const row = services.people.findByEmail(p.email)!;
-          return { id: row.id, name: row.name, token: services.people.createApiToken(row.id, 'demo story') };
-        })
-      : [],
+    cast,
   };
 }

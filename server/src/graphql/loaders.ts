@@ -11,11 +11,11 @@ import type { PersonRow } from '../people/types.js';
 import type { Services } from '../services.js';
 
 /** A loader of rows by id from one batched query; a missing id loads as undefined. */
-function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => T[]) {
+function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => T[] | Promise<T[]>) {
   return new DataLoader<string, T | undefined>(
-    (ids) => {
-      const rows = new Map(fetch(ids).map((r) => [r.id, r]));
-      return Promise.resolve(ids.map((id) => rows.get(id)));
+    async (ids) => {
+      const rows = new Map((await fetch(ids)).map((r) => [r.id, r]));
+      return ids.map((id) => rows.get(id));
     },
     { cache: false },
   );
@@ -25,10 +25,10 @@ export function createLoaders(services: Services) {
   const store = services.lockers.store;
   return {
     compartmentsByBank: new DataLoader<string, CompartmentRow[]>(
-      (bankIds) => {
+      async (bankIds) => {
         const byBank = new Map<string, CompartmentRow[]>(bankIds.map((id) => [id, []]));
-        for (const row of store.compartmentsByBankIds(bankIds)) byBank.get(row.bankId)?.push(row);
-        return Promise.resolve(bankIds.map((id) => byBank.get(id) ?? []));
+        for (const row of await store.compartmentsByBankIds(bankIds)) byBank.get(row.bankId)?.push(row);
+        return bankIds.map((id) => byBank.get(id) ?? []);
       },
       { cache: false },
     ),
@@ -37,9 +37,9 @@ export function createLoaders(services: Services) {
     bank: byId<BankRow>((ids) => store.banksByIds(ids)),
     compartment: byId<CompartmentRow>((ids) => store.compartmentsByIds(ids)),
     controllerByBank: new DataLoader<string, ControllerRow | undefined>(
-      (bankIds) => {
-        const rows = new Map(services.devices.controllers.byBankIds(bankIds).map((r) => [r.bankId, r]));
-        return Promise.resolve(bankIds.map((id) => rows.get(id)));
+      async (bankIds) => {
+        const rows = new Map((await services.devices.controllers.byBankIds(bankIds)).map((r) => [r.bankId, r]));
+        return bankIds.map((id) => rows.get(id));
       },
       { cache: false },
     ),

@@ -66,7 +66,7 @@ export function matches(principal: SocketPrincipal, match: RevocationMatch): boo
  * changed); otherwise the errors to answer with, and the socket is closed with
  * 4403 right after the answer has gone out.
  */
-export function reauthenticate(
+export async function reauthenticate(
   services: Pick<Services, 'authenticate' | 'devices'>,
   extra: {
     identity?: { kind: 'person'; viewer: Viewer } | { kind: 'device'; device: DeviceIdentity };
@@ -74,13 +74,13 @@ export function reauthenticate(
   },
   bearerToken: string | null,
   params: Record<string, unknown>,
-): GraphQLError[] | undefined {
+): Promise<GraphQLError[] | undefined> {
   const identity = extra.identity;
   if (identity?.kind === 'device') {
-    const found = services.devices.authenticate(params.deviceToken);
+    const found = await services.devices.authenticate(params.deviceToken);
     if (found?.identity.generation === identity.device.generation) return undefined;
   } else if (identity?.kind === 'person') {
-    const viewer = services.authenticate(bearerToken);
+    const viewer = await services.authenticate(bearerToken);
     if (viewer?.tokenId === identity.viewer.tokenId) {
       identity.viewer = viewer;
       return undefined;

@@ -116,13 +116,13 @@ export function attachWebSocketServer(opts: {
     {
       schema: opts.schema,
       isProd: true,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const extra = ctx.extra;
         if (guard.refused(extra.socket)) return false; // already closing with 1013
         extra.client = guard.clientOf(extra.socket);
         if ('deviceToken' in params) {
-          const found = services.devices.authenticate(params.deviceToken);
+          const found = await services.devices.authenticate(params.deviceToken);
           if (!found) {
             logger.warn({ ip: extra.request.socket.remoteAddress }, 'controller refused: bad device token');
             return false; // 4403 Forbidden
@@ -132,7 +132,7 @@ export function attachWebSocketServer(opts: {
             acceptedOrder: acceptedOrder.get(socket) ?? ++acceptedSockets,
             close: (code, reason) => socket.close(code, reason),
           };
-          const outcome = services.devices.connect(found, params, connection);
+          const outcome = await services.devices.connect(found, params, connection);
           if (!outcome.ok) {
             logger.warn({ bankId: found.bank.id, code: outcome.code }, `controller refused: ${outcome.reason}`);
             // graphql-ws then closes with 4403, which ws ignores: this close frame is already out.
@@ -144,20 +144,26 @@ export function attachWebSocketServer(opts: {
           services.sockets.register(socket, principalOfDevice(outcome.identity));
           // Pongs and messages are signs of life (last_seen_at, throttled per bank).
           const bankId = found.bank.id;
-          socket.on('pong', () => services.devices.noteSignOfLife(bankId));
-          socket.on('message', () => services.devices.noteSignOfLife(bankId));
+          const signOfLife = () =>
+            void Promise.resolve(services.devices.noteSignOfLife(bankId)).catch((err: unknown) =>
+              logger.error({ err, bankId }, 'could not note a sign of life'),
+            );
+          socket.on('pong', signOfLife);
+          socket.on('message', signOfLife);
           return outcome.ack as unknown as Record<string, unknown>;
         }
-        const viewer = services.authenticate(bearer(params.authorization));
+        const viewer = await services.authenticate(bearer(params.authorization));
         if (!viewer) return false; // 4403 Forbidden: no data without a valid token
         extra.identity = { kind: 'person', viewer };
         services.sockets.register(extra.socket, principalOfViewer(viewer));
         return true;
       },
-      onClose: (ctx) => {
+      onClose: async (ctx) => {
         const identity = (ctx.extra as Extra).identity;
         services.sockets.unregister(ctx.extra.socket);
-        if (identity?.kind === 'device') services.devices.disconnect(identity.device.bankId, identity.connection);
+        if (identity?.kind === 'device') {
+          await services.devices.disconnect(identity.device.bankId, identity.connection);
+        }
       },
       /**
        * Each operation meets what an HTTP request meets, in the cheapest order:
@@ -169,7 +175,7 @@ export function attachWebSocketServer(opts: {
         const extra = ctx.extra;
         // Every operation authenticates again (one indexed lookup), so a credential revoked
         // while the socket is open gets nothing more, even before the revocation closes it.
-        const revoked = reauthenticate(
+        const revoked = await reauthenticate(
           services,
           extra,
           bearer(ctx.connectionParams?.authorization),

@@ -51,22 +51,25 @@ export interface GateLocals {
  */
 export function requestGate(
   limits: ApiLimits,
-  authenticate: (token: string | null) => Viewer | null,
+  authenticate: (token: string | null) => Promise<Viewer | null>,
   bearer: (header: unknown) => string | null,
 ): RequestHandler {
   return (req, res, next) => {
-    const viewer = authenticate(bearer(req.headers.authorization));
     const client = limits.clientOf(req);
-    const locals: GateLocals = { viewer, client };
-    res.locals.gate = locals;
-    limits.charge({ client, tokenId: viewer?.tokenId ?? null }).then((decision) => {
-      if (decision.ok) return next();
-      const error = rateLimited(decision.retryAfterMs);
-      res
-        .status(429)
-        .set('Retry-After', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))))
-        .json({ errors: [{ message: error.message, extensions: error.extensions }] });
-    }, next);
+    authenticate(bearer(req.headers.authorization))
+      .then((viewer) => {
+        const locals: GateLocals = { viewer, client };
+        res.locals.gate = locals;
+        return limits.charge({ client, tokenId: viewer?.tokenId ?? null });
+      })
+      .then((decision) => {
+        if (decision.ok) return next();
+        const error = rateLimited(decision.retryAfterMs);
+        res
+          .status(429)
+          .set('Retry-After', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))))
+          .json({ errors: [{ message: error.message, extensions: error.extensions }] });
+      }, next);
   };
 }
 

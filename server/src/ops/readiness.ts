@@ -4,7 +4,8 @@
  *
  * - database: a trivial query answers;
  * - migrations: the newest migration recorded in the database is the newest
- *   this code ships (drizzle/migrations/meta/_journal.json). Behind means the
+ *   this code ships (drizzle/migrations/meta/_journal.json, or
+ *   drizzle/migrations-pg's on PostgreSQL). Behind means the
  *   schema is older than the code: not ready. Ahead (a newer instance has
  *   migrated during a rolling upgrade) is ready, with a note: migrations add
  *   before they remove, so the older code keeps working until it is replaced;
@@ -14,9 +15,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
 import type { Bus } from '../bus/index.js';
-import { migrationsFolder, type Db } from '../db/index.js';
+import { migrationsFolder, type DatabaseProbe } from '../db/index.js';
+
+export type { DatabaseProbe };
 
 export interface CheckResult {
   name: string;
@@ -40,14 +42,6 @@ export interface ReadinessCheck {
   run(): Promise<string | undefined>;
 }
 
-/** What the database adapter answers for readiness. */
-export interface DatabaseProbe {
-  /** A trivial query (`select 1`). */
-  ping(): Promise<void>;
-  /** `created_at` of every migration the database records as applied (drizzle's `folderMillis`). */
-  appliedMigrations(): Promise<number[]>;
-}
-
 /** The migrations this code ships, oldest first (the journal drizzle-kit writes). */
 export interface JournalEntry {
   tag: string;
@@ -59,26 +53,6 @@ export function readMigrationJournal(folder = migrationsFolder): JournalEntry[] 
     entries: JournalEntry[];
   };
   return journal.entries.map(({ tag, when }) => ({ tag, when })).sort((a, b) => a.when - b.when);
-}
-
-/**
- * The SQLite adapter's probe: drizzle's migrator keeps `__drizzle_migrations`
- * (PostgreSQL keeps it as `drizzle.__drizzle_migrations`; its adapter needs
- * its own probe). better-sqlite3 is synchronous: a closed database throws here.
- */
-export function sqliteProbe(db: Pick<Db, 'orm'>): DatabaseProbe {
-  return {
-    ping: () => {
-      db.orm.get(sql`select 1`);
-      return Promise.resolve();
-    },
-    appliedMigrations: () =>
-      Promise.resolve(
-        db.orm
-          .all<{ created_at: number | string }>(sql`select created_at from __drizzle_migrations`)
-          .map((r) => Number(r.created_at)),
-      ),
-  };
 }
 
 /** Compares what the database applied with the journal; throws when the database is behind. */

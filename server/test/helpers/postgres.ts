@@ -17,6 +17,8 @@ import { freePort } from './ports.js';
 export interface TestPostgres {
   /** postgres://… of the test database. */
   readonly url: string;
+  /** The cluster's maintenance database (for createDatabaseAt from other processes). */
+  readonly admin: string;
   /** A fresh, empty database in the same cluster; returns its URL. */
   createDatabase(name?: string): Promise<string>;
   stop(): Promise<void>;
@@ -103,19 +105,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     }
   }
   let n = 0;
-  const createDatabase = async (name = `t${process.pid}_${++n}`) => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(`create database "${name}"`);
-    } finally {
-      await client.end();
-    }
-    return `postgres://baylight@127.0.0.1:${port}/${name}`;
-  };
+  const createDatabase = (name = `t${process.pid}_${++n}`) => createDatabaseAt(admin, name);
   const url = await createDatabase('baylight');
   return {
     url,
+    admin,
     createDatabase,
     async stop() {
       if (child.exitCode === null) {
@@ -127,4 +121,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates an empty database in the cluster whose maintenance database is `admin`; returns its URL. */
+export async function createDatabaseAt(admin: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

@@ -15,6 +15,7 @@ import { demoLayout } from '../../src/demo/seed.js';
 import type { Role } from '../../src/people/types.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { track } from './disposables.js';
+import { freshPostgresDatabase, testEngine } from './engine.js';
 
 export interface GqlResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -66,10 +67,17 @@ export async function startTestServer(
      * the caller owns it. Default: a fresh one, removed after the test.
      */
     dir?: string;
+    /**
+     * On a PostgreSQL run (helpers/engine.ts): the database to share with other instances.
+     * Default: a fresh one. Ignored on SQLite (share `dir` instead).
+     */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const ownDir = !opts.dir;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'baylight-test-'));
+  // On a PostgreSQL run every server gets a database of its own (or the one it is told to share).
+  const databaseUrl = testEngine() === 'postgres' ? (opts.databaseUrl ?? (await freshPostgresDatabase())) : null;
   const config = parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -81,6 +89,7 @@ export async function startTestServer(
     DEVICE_OFFLINE_GRACE_MS: '300',
     // The local push service (helpers/push-service.ts) listens on 127.0.0.1, which production refuses.
     ...(opts.pushAgent ? { PUSH_ALLOW_PRIVATE_HOSTS: 'true' } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
   const server = await startServer({
