@@ -91,8 +91,8 @@ describe('command expiry', () => {
         reason: null,
         ttlMs,
       });
-    const stale = issue('A01', 150);
-    const fresh = issue('B01', 30_000);
+    const stale = await issue('A01', 150);
+    const fresh = await issue('B01', 30_000);
     expect(stale.__typename).toBe('CommandIssued');
     expect(fresh.__typename).toBe('CommandIssued');
     await sleep(300);
@@ -104,6 +104,6 @@ describe('command expiry', () => {
     await sleep(200);
     expect(cmds.items.map((i) => i.data?.lockerCommands.compartmentLabel)).toEqual(['B01']);
     const staleId = stale.__typename === 'CommandIssued' ? stale.command.id : '';
-    expect(server.services.devices.getCommand(staleId)?.status).toBe('EXPIRED');
+    expect((await server.services.devices.getCommand(staleId))?.status).toBe('EXPIRED');
   });
 });

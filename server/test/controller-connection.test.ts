@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import type { Client } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { tables } from '../src/db/index.js';
 import { closeCode, collect, connected, execute, sleep, startTestServer, TestClock } from './helpers/server.js';
 
 const ROOT_VERSION = (
@@ -321,7 +320,7 @@ describe('ONLINE means commands reach the controller (PROTOCOL.md 2, 5)', () => 
     // … and dropped when the bank went OFFLINE; now nothing is taken.
     const refused = await staffOpen(server, bankId, 'A01');
     expect(refused.data.openCompartment).toMatchObject({ __typename: 'OpenRefused', reason: 'BANK_OFFLINE' });
-    expect(server.services.devices.getCommand(kept.data.openCompartment.command.id)?.status).toBe('EXPIRED');
+    expect((await server.services.devices.getCommand(kept.data.openCompartment.command.id))?.status).toBe('EXPIRED');
     const back = server.wsClient(v2Init(deviceToken));
     await connected(back);
     const commands = collect(back, COMMANDS);
@@ -334,10 +333,10 @@ describe('ONLINE means commands reach the controller (PROTOCOL.md 2, 5)', () => 
     const { bankId, deviceToken } = await server.createBank();
     const controller = server.wsClient(v2Init(deviceToken));
     await connected(controller);
-    const compartment = server.services.lockers.findCompartment(bankId, 'A01')!;
+    const compartment = (await server.services.lockers.findCompartment(bankId, 'A01'))!;
     const fortyDays = 40 * 24 * 3_600_000;
     // Before the subscription: kept, as the bank is ONLINE.
-    server.services.devices.sendRevocation(
+    await server.services.devices.sendRevocation(
       bankId,
       compartment.id,
       'A01',
@@ -360,9 +359,16 @@ describe('ONLINE means commands reach the controller (PROTOCOL.md 2, 5)', () => 
   it('stores no revocation for an OFFLINE bank (its next ack lists the token)', async () => {
     const server = await startTestServer();
     const { bankId } = await server.createBank();
-    const compartment = server.services.lockers.findCompartment(bankId, 'A01')!;
-    server.services.devices.sendRevocation(bankId, compartment.id, 'A01', 'qr_offline', new Date(Date.now() + 60_000));
-    const rows = server.services.db.orm.select().from(tables.lockerCommands).all();
+    const compartment = (await server.services.lockers.findCompartment(bankId, 'A01'))!;
+    await server.services.devices.sendRevocation(
+      bankId,
+      compartment.id,
+      'A01',
+      'qr_offline',
+      new Date(Date.now() + 60_000),
+    );
+    const { db } = server.services;
+    const rows = await db.read.select().from(db.tables.lockerCommands);
     expect(rows).toEqual([]);
   });
 });
@@ -420,18 +426,22 @@ describe('keep-alive (PROTOCOL.md 2)', () => {
     const { bankId, deviceToken } = await server.createBank();
     const controller = server.wsClient(v2Init(deviceToken));
     await connected(controller);
-    const seenAt = () => server.services.lockers.store.getBank(bankId)!.lastSeenAt!.getTime();
-    const atAck = seenAt();
+    // The write a message leads to is queued behind the bank's others: read once they have run.
+    const seenAt = async () => {
+      await server.services.devices.settled(bankId);
+      return (await server.services.lockers.store.getBank(bankId))!.lastSeenAt!.getTime();
+    };
+    const atAck = await seenAt();
     const message = () => execute(controller, ACK, { id: 'cmd_none', outcome: 'DONE' });
     clock.advance(10_000);
     for (let i = 0; i < 5; i++) await message();
-    expect(seenAt()).toBe(atAck);
+    expect(await seenAt()).toBe(atAck);
     clock.advance(51_000);
     await message();
-    expect(seenAt()).toBeGreaterThanOrEqual(atAck + 61_000);
-    const moved = seenAt();
+    expect(await seenAt()).toBeGreaterThanOrEqual(atAck + 61_000);
+    const moved = await seenAt();
     await message();
-    expect(seenAt()).toBe(moved);
+    expect(await seenAt()).toBe(moved);
   });
 });
 
@@ -542,7 +552,7 @@ describe('answers to commands (PROTOCOL.md 5)', () => {
 
   it('records a late OPENED for an expired command: DONE and acknowledgedLate; the first answer counts', async () => {
     const { server, bankId, controller, commands } = await setup();
-    const issued = server.services.devices.requestOpen({
+    const issued = await server.services.devices.requestOpen({
       bankId,
       label: 'A01',
       via: 'REMOTE',
@@ -554,8 +564,8 @@ describe('answers to commands (PROTOCOL.md 5)', () => {
     const [got] = await commands.until((items) => items.length === 1);
     const id = got!.data!.lockerCommands.id;
     await sleep(300);
-    server.services.devices.expireOverdueCommands();
-    expect(server.services.devices.getCommand(id)?.status).toBe('EXPIRED');
+    await server.services.devices.expireOverdueCommands();
+    expect((await server.services.devices.getCommand(id))?.status).toBe('EXPIRED');
     const late = await execute(controller, ACK, { id, outcome: 'OPENED', detail: 'opened on a slow link' });
     expect(late.data.acknowledgeCommand.command).toMatchObject({
       id,
@@ -590,7 +600,7 @@ describe('answers to commands (PROTOCOL.md 5)', () => {
       expect(alerts[0]!.message).toContain(part);
     }
 
-    server.services.devices.requestOpen({
+    await server.services.devices.requestOpen({
       bankId,
       label: 'A01',
       via: 'CODE',

@@ -6,7 +6,6 @@
  * no parcel "at the desk", no notice to the recipient.
  */
 import { describe, expect, it } from 'vitest';
-import { tables } from '../src/db/index.js';
 import { intake, onlineBank, person } from './helpers/parcels.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -23,19 +22,12 @@ const SET_BANKS = `mutation ($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p
 const DESK = 'Mailroom, Student Services, room 014';
 
 /** What the recipient would have been told, and what the mailroom would think it holds. */
-function traces(server: TestServer, recipientId: string) {
-  const db = server.services.db.orm;
+async function traces(server: TestServer, recipientId: string) {
+  const { db } = server.services;
+  const { notificationOutbox, parcels } = db.tables;
   return {
-    notices: db
-      .select()
-      .from(tables.notificationOutbox)
-      .all()
-      .filter((n) => n.personId === recipientId),
-    parcels: db
-      .select()
-      .from(tables.parcels)
-      .all()
-      .filter((p) => p.recipientId === recipientId),
+    notices: (await db.read.select().from(notificationOutbox)).filter((n) => n.personId === recipientId),
+    parcels: (await db.read.select().from(parcels)).filter((p) => p.recipientId === recipientId),
   };
 }
 
@@ -47,16 +39,16 @@ describe('a courier at a bank that cannot take the parcel', () => {
     const roomy = await onlineBank(server, { name: 'Roomy', count: 12 });
     const away = await server.createBank({ name: 'Away', count: 12 }); // no controller connected
     const notMine = await onlineBank(server, { name: 'Not mine', count: 12 });
-    const clerk = person(server, 'MAILROOM');
-    const courier = person(server, 'COURIER');
-    const student = person(server, 'STUDENT');
-    const other = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const courier = await person(server, 'COURIER');
+    const student = await person(server, 'STUDENT');
+    const other = await person(server, 'STUDENT');
     await server.gql(SET_BANKS, { p: courier.id, b: [here.bankId, roomy.bankId, away.bankId] });
 
     // The mailroom fills Here's only L door (the deposit stays under way: the door is held open).
     const first = await intake(server, clerk, other, { size: 'L', bankId: here.bankId });
     expect(first).toMatchObject({ __typename: 'ParcelReserved', compartment: { label: 'D01' } });
-    const before = traces(server, student.id);
+    const before = await traces(server, student.id);
 
     const res = await server.gql(
       COURIER_INTAKE,
@@ -79,7 +71,7 @@ describe('a courier at a bank that cannot take the parcel', () => {
     expect(full.message).toContain(DESK);
 
     // No parcel at the desk, no notice: the courier still has it.
-    expect(traces(server, student.id)).toEqual(before);
+    expect(await traces(server, student.id)).toEqual(before);
     expect(before).toEqual({ notices: [], parcels: [] });
     const atDesk = await server.gql(`{ parcels(status: AT_DESK) { id } }`, {}, clerk.token);
     expect(atDesk.data.parcels).toEqual([]);
@@ -102,8 +94,8 @@ describe('a courier at a bank that cannot take the parcel', () => {
     const here = await onlineBank(server, { name: 'Here', count: 4 }); // no XL
     const roomy = await onlineBank(server, { name: 'Roomy', count: 12 }); // C03 is XL
     const away = await server.createBank({ name: 'Away', count: 12 });
-    const courier = person(server, 'COURIER');
-    const student = person(server, 'STUDENT');
+    const courier = await person(server, 'COURIER');
+    const student = await person(server, 'STUDENT');
     const ask = async (bankId: string, size: string, tracking: string) => {
       const r = await server.gql(
         COURIER_INTAKE,
@@ -131,17 +123,19 @@ describe('a courier at a bank that cannot take the parcel', () => {
     expect(deskOnly).toMatchObject({ __typename: 'CourierBankFull', cause: 'TOO_BIG', alternatives: [] });
     expect(deskOnly.message).toMatch(new RegExp(`take it to the mailroom desk \\(${DESK}\\)\\.$`));
 
-    expect(traces(server, student.id)).toEqual({ notices: [], parcels: [] });
+    expect(await traces(server, student.id)).toEqual({ notices: [], parcels: [] });
   });
 
   it('still has the mailroom keep a parcel at the desk when every bank is full (the desk really has it)', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { count: 4 });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     await intake(server, clerk, student, { size: 'L', bankId: bank.bankId });
     const res = await intake(server, clerk, student, { size: 'L', bankId: bank.bankId });
     expect(res).toMatchObject({ __typename: 'ParcelSentToDesk', reason: 'LOCKERS_FULL' });
-    expect(traces(server, student.id).notices.map((n) => n.subject)).toContain('Your parcel is at the mailroom desk');
+    expect((await traces(server, student.id)).notices.map((n) => n.subject)).toContain(
+      'Your parcel is at the mailroom desk',
+    );
   });
 });

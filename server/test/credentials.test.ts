@@ -19,7 +19,7 @@ import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REVOCATIONS_TOPIC, type Revocation } from '../src/bus/revocations.js';
-import { openSqliteDb, tables } from '../src/db/index.js';
+import { openSqliteDb } from '../src/db/index.js';
 import { PICKUP_QR_CLOCK_SKEW_SECONDS } from '../src/devices/protocol.js';
 import { sha256 } from '../src/shared/crypto.js';
 import { track } from './helpers/disposables.js';
@@ -151,7 +151,7 @@ function refusedOn(client: Client, query: string, variables: Record<string, unkn
 describe('a proxy who is removed or replaced', () => {
   it('opens nothing with the code and QR they saved, online or offline; the recipient is sent the new code', async () => {
     const { server, bank, student, parcelId } = await readyParcel();
-    const friend = person(server, 'STUDENT');
+    const friend = await person(server, 'STUDENT');
     expect((await server.gql(SHARE, { p: parcelId, e: friend.email }, student.token)).data.shareParcelPickup).toEqual({
       __typename: 'ParcelActionOk',
     });
@@ -180,8 +180,8 @@ describe('a proxy who is removed or replaced', () => {
 
   it('replaced by another: the new proxy and the recipient share a new code, the old proxy’s opens nothing', async () => {
     const { server, bank, student, parcelId } = await readyParcel();
-    const first = person(server, 'STUDENT');
-    const second = person(server, 'STUDENT');
+    const first = await person(server, 'STUDENT');
+    const second = await person(server, 'STUDENT');
     await server.gql(SHARE, { p: parcelId, e: first.email }, student.token);
     const saved = await collectorView(server, first, parcelId);
     await server.gql(SHARE, { p: parcelId, e: second.email }, student.token);
@@ -227,7 +227,7 @@ describe('a collected parcel’s QR', () => {
       bank.controller.record(label, 'EMPTY');
       bank.controller.closeDoor(label);
       await bank.controller.flush();
-      await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
+      await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'PICKED_UP');
       await eventually(() => commands.some((c) => c.kind === 'REVOKE_PICKUP_TOKEN' && c.tokenId === jti));
 
       // The uplink drops: the QR still opens nothing.
@@ -251,22 +251,22 @@ describe('a collected parcel’s QR', () => {
   it('of a parcel collected at the desk after a recall stays revoked', async () => {
     const clock = new TestClock();
     const { server, bank, clerk, parcelId, label } = await readyParcel({ PARCEL_SWEEP_MS: '3600000' }, { clock });
-    const jti = server.services.parcels.store.get(parcelId)!.qrTokenId!;
+    const jti = (await server.services.parcels.store.get(parcelId))!.qrTokenId!;
     const commands = commandsOf(bank);
     clock.advance(73 * HOUR);
-    server.services.parcels.sweep();
+    await server.services.parcels.sweep();
     await server.gql(`mutation ($p: ID!) { openForRecall(parcelId: $p) { __typename } }`, { p: parcelId }, clerk.token);
     await eventually(() => commands.some((c) => c.kind === 'OPEN_COMPARTMENT' && c.via === 'RECALL'));
     bank.controller.record(label, 'EMPTY');
     bank.controller.closeDoor(label);
     await bank.controller.flush();
-    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'AT_DESK');
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'AT_DESK');
     await server.gql(
       `mutation ($p: ID!) { handOverAtDesk(parcelId: $p) { __typename } }`,
       { p: parcelId },
       clerk.token,
     );
-    expect(server.services.parcels.store.token(server.services.db.orm, jti)).toMatchObject({
+    expect(await server.services.parcels.store.token(server.services.db.read, jti)).toMatchObject({
       revokedAt: expect.any(Date),
     });
   });
@@ -276,9 +276,9 @@ describe('a QR is bound to the deposit in its compartment', () => {
   it('deposit commands and connection_ack name the deposit; an earlier occupant’s QR never opens a later parcel', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { compartments: [{ label: 'A01', size: 'M' }] });
-    const clerk = person(server, 'MAILROOM');
-    const alice = person(server, 'STUDENT');
-    const bob = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const alice = await person(server, 'STUDENT');
+    const bob = await person(server, 'STUDENT');
     const commands = commandsOf(bank);
 
     const first = await depositParcel(server, bank, clerk, alice);
@@ -294,7 +294,7 @@ describe('a QR is bound to the deposit in its compartment', () => {
     bank.controller.record('A01', 'EMPTY');
     bank.controller.closeDoor('A01');
     await bank.controller.flush();
-    await eventually(() => server.services.parcels.store.get(first.parcelId)?.status === 'PICKED_UP');
+    await eventually(async () => (await server.services.parcels.store.get(first.parcelId))?.status === 'PICKED_UP');
 
     commands.length = 0;
     const second = await depositParcel(server, bank, clerk, bob);
@@ -313,7 +313,7 @@ describe('a QR is bound to the deposit in its compartment', () => {
       return r.data.staffAlerts.find((a: { kind: string }) => a.kind === 'QR_REUSED');
     });
     expect(alert.message).toContain('earlier deposit');
-    expect(server.services.parcels.store.get(second.parcelId)).toMatchObject({
+    expect(await server.services.parcels.store.get(second.parcelId)).toMatchObject({
       status: 'READY_FOR_PICKUP',
       operation: null,
     });
@@ -340,17 +340,16 @@ describe('credential lifetimes', () => {
   it('gives an API token API_TOKEN_TTL_DAYS and records when it was last used', async () => {
     const clock = new TestClock();
     const server = await startTestServer({ API_TOKEN_TTL_DAYS: '3' }, { clock });
-    const staff = person(server, 'STAFF');
-    const row = () =>
-      server.services.db.orm
-        .select()
-        .from(tables.personTokens)
-        .where(eq(tables.personTokens.personId, staff.id))
-        .get()!;
-    expect(row().expiresAt!.getTime() - row().createdAt.getTime()).toBe(3 * DAY);
-    expect(row().lastUsedAt).toBeNull();
+    const staff = await person(server, 'STAFF');
+    const { personTokens } = server.services.db.tables;
+    const row = async () =>
+      (
+        await server.services.db.read.select().from(personTokens).where(eq(personTokens.personId, staff.id)).limit(1)
+      )[0]!;
+    expect((await row()).expiresAt!.getTime() - (await row()).createdAt.getTime()).toBe(3 * DAY);
+    expect((await row()).lastUsedAt).toBeNull();
     expect((await server.gql(`{ sites { id } }`, {}, staff.token)).data.sites).toEqual([]);
-    expect(row().lastUsedAt).toBeInstanceOf(Date);
+    expect((await row()).lastUsedAt).toBeInstanceOf(Date);
     clock.advance(3 * DAY + 60_000);
     expect((await server.gql(`{ sites { id } }`, {}, staff.token)).errors?.[0]?.extensions?.code).toBe(
       'UNAUTHENTICATED',
@@ -373,11 +372,14 @@ describe('credential lifetimes', () => {
     const token = made.stdout.trim();
     const db = openSqliteDb(env.DATABASE_FILE);
     try {
-      const row = db.orm
-        .select()
-        .from(tables.personTokens)
-        .where(eq(tables.personTokens.hash, sha256(token)))
-        .get()!;
+      const { personTokens } = db.tables;
+      const row = (
+        await db.read
+          .select()
+          .from(personTokens)
+          .where(eq(personTokens.hash, sha256(token)))
+          .limit(1)
+      )[0]!;
       expect(row.kind).toBe('API');
       expect(Math.abs(row.expiresAt!.getTime() - Date.now() - 2 * DAY)).toBeLessThan(60_000);
     } finally {
@@ -390,7 +392,7 @@ describe('credential lifetimes', () => {
     const clock = new TestClock();
     const server = await startTestServer({ KIOSK_CREDENTIAL_TTL_DAYS: '10' }, { clock });
     const { bankId } = await server.createBank({ name: 'A' });
-    const clerk = person(server, 'MAILROOM');
+    const clerk = await person(server, 'MAILROOM');
     const made = (await server.gql(KIOSK, { b: bankId })).data.createKioskCredential;
     expect(Math.abs(Date.parse(made.expiresAt) - clock.now().getTime() - 10 * DAY)).toBeLessThan(60_000);
     const session = (token: string) => server.gql(`{ kioskSession { kioskId } }`, {}, token);
@@ -438,8 +440,8 @@ describe('credential lifetimes', () => {
 describe('revocation reaches open WebSockets', () => {
   it('answers bad input to the admin tools with a code and changes nothing', async () => {
     const server = await startTestServer();
-    const student = person(server, 'STUDENT');
-    const me = server.services.people.authenticate(server.adminToken)!;
+    const student = await person(server, 'STUDENT');
+    const me = (await server.services.people.authenticate(server.adminToken))!;
     const ROLE = `mutation ($p: ID!, $r: Role!) { setPersonRole(personId: $p, role: $r) { role } }`;
     const DISABLE = `mutation ($p: ID!, $d: Boolean!) { setPersonDisabled(personId: $p, disabled: $d) { disabled } }`;
     const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
@@ -449,8 +451,8 @@ describe('revocation reaches open WebSockets', () => {
     expect(code(await server.gql(DISABLE, { p: me.personId, d: true }))).toBe('BAD_USER_INPUT');
     expect(code(await server.gql(DISABLE, { p: 'per_nobody', d: true }))).toBe('NOT_FOUND');
     expect(code(await server.gql(`mutation { rotateKioskCredential(id: "ksk_nobody") { id } }`))).toBe('NOT_FOUND');
-    expect(server.services.people.findById(student.id)).toMatchObject({ role: 'STUDENT', disabledAt: null });
-    expect(server.services.people.findById(me.personId)).toMatchObject({ role: 'ADMIN', disabledAt: null });
+    expect(await server.services.people.findById(student.id)).toMatchObject({ role: 'STUDENT', disabledAt: null });
+    expect(await server.services.people.findById(me.personId)).toMatchObject({ role: 'ADMIN', disabledAt: null });
   });
 
   it('closes a revoked kiosk’s socket within a second (4403); it redeems no more codes', async () => {
@@ -482,8 +484,8 @@ describe('revocation reaches open WebSockets', () => {
 
   it('closes the socket of a signed-out session (4403) and leaves the person’s other sessions open', async () => {
     const server = await startTestServer();
-    const staff = person(server, 'STAFF');
-    const other = server.services.people.createSession(staff.id).token;
+    const staff = await person(server, 'STAFF');
+    const other = (await server.services.people.createSession(staff.id)).token;
     const signedOut = await liveSocket(server, staff.token);
     const stays = await liveSocket(server, other);
     await closesWithin(signedOut, 4403, () => server.gql(`mutation { signOut }`, {}, staff.token));
@@ -492,7 +494,7 @@ describe('revocation reaches open WebSockets', () => {
 
   it('disables a person: sockets closed (4403), tokens refused, sign-in answered like a wrong code, no code sent', async () => {
     const server = await startTestServer();
-    const clerk = person(server, 'MAILROOM');
+    const clerk = await person(server, 'MAILROOM');
     const socket = await liveSocket(server, clerk.token, `subscription { parcelUpdated { id } }`);
     expect((await server.gql(SET_DISABLED, { p: clerk.id, d: true }, clerk.token)).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
@@ -529,7 +531,7 @@ describe('revocation reaches open WebSockets', () => {
 
   it('re-authorises on a role change: sockets are closed with 4001 and reconnect with the new role', async () => {
     const server = await startTestServer();
-    const clerk = person(server, 'MAILROOM');
+    const clerk = await person(server, 'MAILROOM');
     const socket = await liveSocket(server, clerk.token, `subscription { parcelUpdated { id } }`);
     expect((await server.gql(SET_ROLE, { p: clerk.id, r: 'ADMIN' }, clerk.token)).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
@@ -551,21 +553,21 @@ describe('revocation reaches open WebSockets', () => {
 
   it('re-authorises open sockets when an admin import changes a role; a mailroom import changes none', async () => {
     const server = await startTestServer();
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     const IMPORT = `mutation ($c: String!) { importPeople(csv: $c) { created updated errors { line message } } }`;
     const byMailroom = await server.gql(
       IMPORT,
       { c: `email,name,role\n${student.email},Renamed,IT\n` },
-      person(server, 'MAILROOM').token,
+      (await person(server, 'MAILROOM')).token,
     );
     expect(byMailroom.data.importPeople.errors).toEqual([{ line: 2, message: expect.any(String) }]);
-    expect(server.services.people.findById(student.id)).toMatchObject({ role: 'STUDENT' });
+    expect(await server.services.people.findById(student.id)).toMatchObject({ role: 'STUDENT' });
     const socket = await liveSocket(server, student.token);
     await closesWithin(socket, 4001, async () => {
       const byAdmin = await server.gql(IMPORT, { c: `email,name,role\n${student.email},Renamed,IT\n` });
       expect(byAdmin.data.importPeople).toMatchObject({ updated: 1, errors: [] });
     });
-    expect(server.services.people.findById(student.id)).toMatchObject({ role: 'IT', name: 'Renamed' });
+    expect(await server.services.people.findById(student.id)).toMatchObject({ role: 'IT', name: 'Renamed' });
   });
 
   it('closes sockets when a revocation arrives on the Bus from another instance', async () => {
@@ -588,16 +590,18 @@ describe('revocation reaches open WebSockets', () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
     const { id, token } = (await server.gql(KIOSK, { b: bank.bankId })).data.createKioskCredential;
-    const staff = person(server, 'STAFF');
+    const staff = await person(server, 'STAFF');
     const kiosk = await liveSocket(server, token);
     const person_ = await liveSocket(server, staff.token);
     // Straight into the database: no revocation is published.
-    server.services.db.orm.update(tables.kiosks).set({ revokedAt: new Date() }).where(eq(tables.kiosks.id, id)).run();
-    server.services.db.orm
-      .update(tables.personTokens)
-      .set({ revokedAt: new Date() })
-      .where(and(eq(tables.personTokens.personId, staff.id)))
-      .run();
+    const { kiosks, personTokens } = server.services.db.tables;
+    await server.services.db.transaction(async (tx) => {
+      await tx.update(kiosks).set({ revokedAt: new Date() }).where(eq(kiosks.id, id));
+      await tx
+        .update(personTokens)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(personTokens.personId, staff.id)));
+    });
     expect(await refusedOn(kiosk.client, REDEEM, { code: '12345678' })).toBe('UNAUTHENTICATED');
     expect(await refusedOn(person_.client, `{ me { id } }`)).toBe('UNAUTHENTICATED');
     expect((await kiosk.closed).code).toBe(4403);
@@ -615,8 +619,8 @@ describe('secrets at rest and in logs', () => {
     const push = await startPushService();
     const server = await startTestServer({ SMTP_URL: smtp.url, DEV_OUTBOX: 'false' }, { pushAgent: push.agent });
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const browser = push.subscribe('phone');
     await server.gql(
       `mutation ($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) { id } }`,
@@ -630,8 +634,8 @@ describe('secrets at rest and in logs', () => {
     const delivery = await eventually(() => push.deliveries.find((d) => d.path === '/push/phone'));
     expect(JSON.parse(browser.decrypt(delivery.body)).body).toContain(code);
 
-    await eventually(() => server.services.notify.store.countByStatus('SENT') === 2);
-    const rows = server.services.db.orm.select().from(tables.notificationOutbox).all();
+    await eventually(async () => (await server.services.notify.store.countByStatus('SENT')) === 2);
+    const rows = await server.services.db.read.select().from(server.services.db.tables.notificationOutbox);
     expect(rows).toHaveLength(2);
     expect(JSON.stringify(rows)).not.toContain(code);
     expect(rows.every((r) => r.secret === null && r.body.includes('{secret}'))).toBe(true);
@@ -650,8 +654,8 @@ describe('secrets at rest and in logs', () => {
     );
     const server = await startTestServer({ NODE_ENV: 'test', LOG_LEVEL: 'debug' }, { logger });
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     await server.gql(REQUEST_CODE, { email: student.email }, null);
     const signInCode = /(\d{6})/.exec((await mailTo(server, student.email))[0]!.subject)![1]!;
     const { parcelId } = await depositParcel(server, bank, clerk, student);
@@ -698,10 +702,9 @@ describe('secrets at rest and in logs', () => {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const legacy = { ...(await exportJWK(privateKey)), kid: 'pk-legacy' };
     const db = openSqliteDb(env.DATABASE_FILE);
-    db.orm
-      .insert(tables.serverSettings)
-      .values({ key: 'pickup_signing_key', value: JSON.stringify(legacy) })
-      .run();
+    await db.transaction(async (tx) => {
+      await tx.insert(db.tables.serverSettings).values({ key: 'pickup_signing_key', value: JSON.stringify(legacy) });
+    });
     await db.close();
     const old = await new SignJWT({ dep: 'pcl_1', bank: 'bank_1', cmp: 'A01' })
       .setProtectedHeader({ alg: 'EdDSA', kid: 'pk-legacy', typ: 'baylight-pickup+jwt' })
@@ -711,12 +714,15 @@ describe('secrets at rest and in logs', () => {
       .sign(privateKey);
 
     const server = await startTestServer(env);
+    const { serverSettings } = server.services.db.tables;
     expect(
-      server.services.db.orm
-        .select()
-        .from(tables.serverSettings)
-        .where(eq(tables.serverSettings.key, 'pickup_signing_key'))
-        .get(),
+      (
+        await server.services.db.read
+          .select()
+          .from(serverSettings)
+          .where(eq(serverSettings.key, 'pickup_signing_key'))
+          .limit(1)
+      )[0],
     ).toBeUndefined();
     expect(statSync(env.PICKUP_SIGNING_KEY_FILE).mode & 0o777).toBe(0o600);
     expect(readFileSync(env.PICKUP_SIGNING_KEY_FILE, 'utf8')).toContain(legacy.d!);

@@ -147,14 +147,18 @@ describe('shared subscription delivery', () => {
     const server = await startTestServer();
     const bank = await server.createBank({ count: 4 });
     const ALERTS = `subscription { staffAlertUpdated { bankId kind message } }`;
-    const changed = server.services.people.createPerson({ email: 'x@test.baylight.dev', name: 'X', role: 'STAFF' });
-    const changedToken = server.services.people.createApiToken(changed.id, 'test');
+    const changed = await server.services.people.createPerson({
+      email: 'x@test.baylight.dev',
+      name: 'X',
+      role: 'STAFF',
+    });
+    const changedToken = await server.services.people.createApiToken(changed.id, 'test');
     const stays = collect(await socketFor(server, server.tokenFor('STAFF')), ALERTS);
     const leaving = collect(await socketFor(server, changedToken), ALERTS);
     await sleep(100);
     expect(server.webSockets.fanout.stats()).toMatchObject({ groups: 1, members: 2 });
 
-    server.services.audit.raise({ kind: 'TAMPER', bankId: bank.bankId, compartmentLabel: 'A01', message: 'one' });
+    await server.services.audit.raise({ kind: 'TAMPER', bankId: bank.bankId, compartmentLabel: 'A01', message: 'one' });
     await stays.until((items) => items.length === 1);
     await leaving.until((items) => items.length === 1);
 
@@ -166,7 +170,7 @@ describe('shared subscription delivery', () => {
     expect((leaving.error as { code?: number } | null)?.code).toBe(4001);
     await eventually(() => expect(server.webSockets.fanout.stats()).toMatchObject({ groups: 1, members: 1 }));
 
-    server.services.audit.raise({ kind: 'TAMPER', bankId: bank.bankId, compartmentLabel: 'A02', message: 'two' });
+    await server.services.audit.raise({ kind: 'TAMPER', bankId: bank.bankId, compartmentLabel: 'A02', message: 'two' });
     await stays.until((items) => items.length === 2);
     await sleep(200);
     expect(leaving.items.map((i) => i.data?.staffAlertUpdated.message)).toEqual(['one']);

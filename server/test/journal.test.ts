@@ -7,7 +7,6 @@
  */
 import type { Client } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
-import { tables } from '../src/db/index.js';
 import { eventually } from './helpers/parcels.js';
 import { connected, execute, sleep, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -119,12 +118,15 @@ async function compartments(server: TestServer, bankId: string) {
 }
 
 /** Stands in for the connection side's clock measurement (connection_init `controller.time`). */
-function measuredOffset(server: TestServer, bankId: string, offsetMs: number) {
-  server.services.db.orm
-    .insert(tables.bankControllers)
-    .values({ bankId, protocolVersion: 2, clockOffsetMs: offsetMs, clockMeasuredAt: new Date() })
-    .onConflictDoUpdate({ target: tables.bankControllers.bankId, set: { clockOffsetMs: offsetMs } })
-    .run();
+async function measuredOffset(server: TestServer, bankId: string, offsetMs: number) {
+  const { db } = server.services;
+  const { bankControllers } = db.tables;
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(bankControllers)
+      .values({ bankId, protocolVersion: 2, clockOffsetMs: offsetMs, clockMeasuredAt: new Date() })
+      .onConflictDoUpdate({ target: bankControllers.bankId, set: { clockOffsetMs: offsetMs } });
+  });
 }
 
 describe('one bad event never blocks the journal', () => {
@@ -521,7 +523,7 @@ describe('time (PROTOCOL.md 4)', () => {
   it('corrects times by a measured offset beyond the tolerance, and stores times outside the window at receipt', async () => {
     const server = await startTestServer();
     const fast = await bankWithController(server);
-    measuredOffset(server, fast.bankId, 2 * 3_600_000); // the controller's clock is 2 h fast
+    await measuredOffset(server, fast.bankId, 2 * 3_600_000); // the controller's clock is 2 h fast
     const happened = Date.now() - 5_000;
     const saysAt = new Date(happened + 2 * 3_600_000).toISOString();
     const res = await fast.report([ev(1, 'A01', 'DOOR_OPENED', { at: saysAt })]);
@@ -557,7 +559,7 @@ describe('time (PROTOCOL.md 4)', () => {
   it('times a door left open from the event when the clock is trusted, otherwise from its receipt', async () => {
     const server = await startTestServer({ DOOR_LEFT_OPEN_SECONDS: '5' });
     const trusted = await bankWithController(server);
-    measuredOffset(server, trusted.bankId, 200);
+    await measuredOffset(server, trusted.bankId, 200);
     const untrusted = await bankWithController(server);
     const tenSecondsAgo = new Date(Date.now() - 10_000).toISOString();
     await trusted.report([ev(1, 'A01', 'DOOR_OPENED', { at: tenSecondsAgo })]);
@@ -576,7 +578,7 @@ describe('time (PROTOCOL.md 4)', () => {
     expect(alerts.map((a: { bankId: string }) => a.bankId)).toEqual([trusted.bankId]);
     // A door opened and closed in the past within one batch raises nothing.
     const elsewhere = await bankWithController(server);
-    measuredOffset(server, elsewhere.bankId, 0);
+    await measuredOffset(server, elsewhere.bankId, 0);
     await elsewhere.report([
       ev(1, 'B01', 'DOOR_OPENED', { at: new Date(Date.now() - 60_000).toISOString() }),
       ev(2, 'B01', 'DOOR_CLOSED', { at: new Date(Date.now() - 50_000).toISOString() }),

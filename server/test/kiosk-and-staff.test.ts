@@ -112,10 +112,12 @@ describe('a pickup code exposed to too many guesses', () => {
     // PICKUP_CODE_EXPOSURE_CAP - 1 wrong codes had been typed there since this one was issued.
     const key = budgetKey('PICKUP_CODE', 'bank', bank.bankId);
     const store = server.services.attempts.store;
-    const base = server.services.parcels.store.get(parcelId)!.codeExposureBase;
-    store.save(server.services.db.orm, key, {
-      ...store.counter(server.services.db.orm, key, new Date()),
-      total: base + PICKUP_CODE_EXPOSURE_CAP - 1,
+    const base = (await server.services.parcels.store.get(parcelId))!.codeExposureBase;
+    await server.services.db.transaction(async (tx) => {
+      await store.save(tx, key, {
+        ...(await store.counter(tx, key, new Date())),
+        total: base + PICKUP_CODE_EXPOSURE_CAP - 1,
+      });
     });
     // One more wrong code, with no door hint at all.
     expect((await bank.controller.redeemPickupCode(wrong)).__typename).toBe('PickupRefused');

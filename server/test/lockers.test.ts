@@ -16,7 +16,7 @@ describe('creating banks', () => {
       },
     );
     expect(res.data.lockerBank).toMatchObject({ status: 'OFFLINE', counts: { total: 12, available: 12 } });
-    const row = server.services.lockers.store.getBank(bankId)!;
+    const row = (await server.services.lockers.store.getBank(bankId))!;
     expect(row.deviceTokenHash).not.toContain(deviceToken);
   });
 

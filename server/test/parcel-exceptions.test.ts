@@ -20,9 +20,9 @@ const HOUR = 3_600_000;
 async function readyParcelOn(
   server: TestServer,
   bank: Awaited<ReturnType<typeof onlineBank>>,
-  clerk: ReturnType<typeof person>,
+  clerk: Awaited<ReturnType<typeof person>>,
 ) {
-  const student = person(server, 'STUDENT');
+  const student = await person(server, 'STUDENT');
   const { parcelId, label } = await depositParcel(server, bank, clerk, student);
   return { student, parcelId, label };
 }
@@ -34,13 +34,13 @@ describe('expiry and recall', () => {
       { PARCEL_SWEEP_MS: '3600000' },
       { clock },
     );
-    const before = server.services.parcels.store.get(parcelId)!;
+    const before = (await server.services.parcels.store.get(parcelId))!;
     const code = await pickupCodeOf(server, student, parcelId);
 
     const revocation = bank.controller.nextCommand();
     clock.advance(73 * HOUR);
-    server.services.parcels.sweep();
-    const after = server.services.parcels.store.get(parcelId)!;
+    await server.services.parcels.sweep();
+    const after = (await server.services.parcels.store.get(parcelId))!;
     expect(after).toMatchObject({ status: 'RECALL_PENDING', codeLookup: null });
     expect((await revocation).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
     expect((await bank.controller.redeemPickupCode(code)).__typename).toBe('PickupRefused');
@@ -66,9 +66,12 @@ describe('expiry and recall', () => {
     bank.controller.record(label, 'EMPTY');
     bank.controller.closeDoor(label);
     await bank.controller.flush();
-    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'AT_DESK');
-    expect(server.services.parcels.store.get(parcelId)).toMatchObject({ deskReason: 'RECALLED', compartmentId: null });
-    expect(server.services.lockers.findCompartment(bank.bankId, label)?.state).toBe('AVAILABLE');
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'AT_DESK');
+    expect(await server.services.parcels.store.get(parcelId)).toMatchObject({
+      deskReason: 'RECALLED',
+      compartmentId: null,
+    });
+    expect((await server.services.lockers.findCompartment(bank.bankId, label))?.state).toBe('AVAILABLE');
     const handed = await server.gql(
       `mutation ($p: ID!) { handOverAtDesk(parcelId: $p) { __typename ... on ParcelActionOk { parcel { status pickupMethod } } } }`,
       { p: parcelId },
@@ -81,8 +84,8 @@ describe('expiry and recall', () => {
     const clock = new TestClock();
     const server = await startTestServer({ PARCEL_SWEEP_MS: '3600000' }, { clock });
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     await depositParcel(server, bank, clerk, student);
     const subjects = async () =>
       (
@@ -94,12 +97,12 @@ describe('expiry and recall', () => {
       ).data.devOutbox.map((m: { subject: string }) => m.subject.split(':')[0]);
     await eventually(async () => (await subjects()).length === 1);
     clock.advance(25 * HOUR);
-    server.services.parcels.sweep();
-    server.services.parcels.sweep();
+    await server.services.parcels.sweep();
+    await server.services.parcels.sweep();
     await eventually(async () => (await subjects()).includes('Reminder'));
     clock.advance(36 * HOUR); // 61 h: within 12 h of the 72 h window
-    server.services.parcels.sweep();
-    server.services.parcels.sweep();
+    await server.services.parcels.sweep();
+    await server.services.parcels.sweep();
     await eventually(async () => (await subjects()).includes('Last call'));
     await sleep(200);
     const all: string[] = await subjects();
@@ -109,36 +112,36 @@ describe('expiry and recall', () => {
 
   it('lets the recipient extend once, which moves the window and replaces the QR', async () => {
     const { server, bank, student, parcelId } = await readyParcel();
-    const before = server.services.parcels.store.get(parcelId)!;
+    const before = (await server.services.parcels.store.get(parcelId))!;
     const EXTEND = `mutation ($p: ID!) { extendParcelHold(parcelId: $p) { __typename ... on ParcelActionRefused { reason } } }`;
     const revoked = bank.controller.nextCommand();
     expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.__typename).toBe(
       'ParcelActionOk',
     );
-    const after = server.services.parcels.store.get(parcelId)!;
+    const after = (await server.services.parcels.store.get(parcelId))!;
     expect(after.expiresAt!.getTime() - before.expiresAt!.getTime()).toBe(72 * HOUR);
     expect(after.qrTokenId).not.toBe(before.qrTokenId);
     expect((await revoked).command).toMatchObject({ kind: 'REVOKE_PICKUP_TOKEN', tokenId: before.qrTokenId });
     expect((await server.gql(EXTEND, { p: parcelId }, student.token)).data.extendParcelHold.reason).toBe(
       'ALREADY_EXTENDED',
     );
-    const other = person(server, 'STUDENT');
+    const other = await person(server, 'STUDENT');
     expect((await server.gql(EXTEND, { p: parcelId }, other.token)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('shares pickup with a named proxy who then sees the code; an unknown address gets the same answer and no access', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const friend = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
+    const friend = await person(server, 'STUDENT');
     const { parcelId } = await depositParcel(server, bank, clerk, student);
     const SHARE = `mutation ($p: ID!, $e: String) { shareParcelPickup(parcelId: $p, email: $e) { __typename ... on ParcelActionRefused { reason } } }`;
     expect(
       (await server.gql(SHARE, { p: parcelId, e: 'stranger@nowhere.test' }, student.token)).data.shareParcelPickup
         .__typename,
     ).toBe('ParcelActionOk');
-    expect(server.services.parcels.store.get(parcelId)?.proxyId).toBeNull();
+    expect((await server.services.parcels.store.get(parcelId))?.proxyId).toBeNull();
     expect(
       (await server.gql(SHARE, { p: parcelId, e: friend.email }, student.token)).data.shareParcelPickup.__typename,
     ).toBe('ParcelActionOk');
@@ -167,12 +170,12 @@ describe('offline QR pickup', () => {
     bank.controller.closeDoor(label);
     // The same QR again while still offline: refused locally.
     expect((await bank.controller.scanPickupQr(token)).__typename).toBe('PickupRefused');
-    expect(server.services.parcels.store.get(parcelId)?.status).toBe('READY_FOR_PICKUP');
+    expect((await server.services.parcels.store.get(parcelId))?.status).toBe('READY_FOR_PICKUP');
 
     await bank.controller.reconnect();
     await bank.controller.flush();
-    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
-    expect(server.services.parcels.store.get(parcelId)?.pickupMethod).toBe('QR_OFFLINE');
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'PICKED_UP');
+    expect((await server.services.parcels.store.get(parcelId))?.pickupMethod).toBe('QR_OFFLINE');
     const openings = await server.gql(
       `query ($p: ID!) { doorOpenings(parcelId: $p) { via } }`,
       { p: parcelId },
@@ -222,15 +225,15 @@ describe('offline QR pickup', () => {
       },
     );
     expect(res.data.reportLockerEvents).toEqual({ acceptedThroughSeq: from + 8, rejected: [] });
-    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
-    expect(server.services.parcels.store.get(parcelId)?.pickupMethod).toBe('QR_OFFLINE');
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'PICKED_UP');
+    expect((await server.services.parcels.store.get(parcelId))?.pickupMethod).toBe('QR_OFFLINE');
     const alert = await eventually(async () =>
       (await server.gql(`{ staffAlerts { kind parcelId message } }`, {}, clerk.token)).data.staffAlerts.find(
         (a: { kind: string }) => a.kind === 'QR_REUSED',
       ),
     );
     expect(alert).toMatchObject({ parcelId: late.parcelId, message: expect.stringMatching(/an expired token/) });
-    expect(server.services.parcels.store.get(late.parcelId)?.status).toBe('READY_FOR_PICKUP');
+    expect((await server.services.parcels.store.get(late.parcelId))?.status).toBe('READY_FOR_PICKUP');
     const reuses = (await server.gql(`{ staffAlerts { kind parcelId } }`, {}, clerk.token)).data.staffAlerts.filter(
       (a: { kind: string }) => a.kind === 'QR_REUSED',
     );
@@ -253,7 +256,7 @@ describe('offline QR pickup', () => {
       return r.data.staffAlerts.find((a: { kind: string }) => a.kind === 'QR_REUSED');
     });
     expect(alerts.parcelId).toBe(parcelId);
-    expect(server.services.parcels.store.get(parcelId)?.status).toBe('READY_FOR_PICKUP');
+    expect((await server.services.parcels.store.get(parcelId))?.status).toBe('READY_FOR_PICKUP');
   });
 
   it('answers online QR scans: valid once, and the same uniform refusal for a forged token', async () => {
@@ -266,6 +269,6 @@ describe('offline QR pickup', () => {
     expect(opened).toMatchObject({ __typename: 'PickupOpened', compartmentLabel: label });
     const again = await bank.controller.scanPickupQr(token);
     expect(again).toEqual(refused);
-    await eventually(() => server.services.parcels.store.get(parcelId)?.operationVia === 'QR');
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.operationVia === 'QR');
   });
 });

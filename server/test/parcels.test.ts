@@ -16,14 +16,15 @@ import {
   person,
   pickupCodeOf,
   readyParcel,
+  type Person,
 } from './helpers/parcels.js';
 
 describe('intake and deposit', () => {
   it('reserves the smallest fitting compartment, opens it, and makes the parcel ready when the door closes with it inside', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { count: 8 });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const live = collect(
       server.wsClient({ authorization: `Bearer ${student.token}` }),
       `subscription { myParcelUpdated { id status } }`,
@@ -37,7 +38,7 @@ describe('intake and deposit', () => {
     expect(p).toMatchObject({ status: 'READY_FOR_PICKUP', compartment: { label: 'B01' } });
     expect(p.pickupCode).toMatch(/^\d{8}$/);
     expect(p.pickupQrToken.split('.')).toHaveLength(3);
-    const c = server.services.lockers.findCompartment(bank.bankId, 'B01')!;
+    const c = (await server.services.lockers.findCompartment(bank.bankId, 'B01'))!;
     expect(c.state).toBe('IN_USE');
     // Nobody else sees the code.
     const clerkView = await server.gql(
@@ -51,20 +52,20 @@ describe('intake and deposit', () => {
   it('gives a recipient who needs a low compartment an accessible one', async () => {
     const server = await startTestServer();
     await onlineBank(server, { count: 8 });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT', { needsAccessible: true });
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT', { needsAccessible: true });
     const res = await intake(server, clerk, student, { size: 'S' });
     expect(res.compartment).toMatchObject({ accessible: true, label: 'D01' });
     // Someone who does not need it gets the smallest fit and leaves the low door free.
-    const other = await intake(server, clerk, person(server, 'STUDENT'), { size: 'S' });
+    const other = await intake(server, clerk, await person(server, 'STUDENT'), { size: 'S' });
     expect(other.compartment).toMatchObject({ accessible: false, label: 'A01' });
   });
 
   it('refuses the same tracking number twice unless forced, and keeps unknown formats as text', async () => {
     const server = await startTestServer();
     await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const input = { tracking: 'handed in by Prof. Li', recipientId: student.id };
     const first = await server.gql(INTAKE, { input }, clerk.token);
     expect(first.data.intakeParcel.__typename).toBe('ParcelReserved');
@@ -77,13 +78,13 @@ describe('intake and deposit', () => {
   it('answers an unknown recipient with NOT_FOUND, a too-big parcel as a typed outcome, and couriers only at their banks', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { count: 8 }); // no XL in 8 doors
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const unknown = await server.gql(INTAKE, { input: { tracking: 'X1', recipientId: 'per_nope' } }, clerk.token);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const big = await intake(server, clerk, student, { size: 'XL' });
     expect(big).toMatchObject({ __typename: 'ParcelTooBig', parcel: { status: 'AT_DESK', deskReason: 'TOO_BIG' } });
-    const courier = person(server, 'COURIER');
+    const courier = await person(server, 'COURIER');
     const refused = await server.gql(
       INTAKE,
       { input: { tracking: 'C1', recipientId: student.id, bankId: bank.bankId } },
@@ -114,11 +115,12 @@ describe('intake and deposit', () => {
       size: i < 20 ? 'S' : 'L',
     }));
     const bank = await onlineBank(server, { compartments });
-    const fitting = server.services.lockers.store
-      .compartmentsByBankIds([bank.bankId])
-      .filter((c) => c.size === 'L').length;
-    const clerks = Array.from({ length: 5 }, () => person(server, 'MAILROOM'));
-    const student = person(server, 'STUDENT');
+    const fitting = (await server.services.lockers.store.compartmentsByBankIds([bank.bankId])).filter(
+      (c) => c.size === 'L',
+    ).length;
+    const clerks: Person[] = [];
+    for (let i = 0; i < 5; i++) clerks.push(await person(server, 'MAILROOM'));
+    const student = await person(server, 'STUDENT');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         server.gql(
@@ -140,14 +142,15 @@ describe('intake and deposit', () => {
     const server = await startTestServer();
     const near = await onlineBank(server, { name: 'Near', count: 4 });
     await onlineBank(server, { name: 'Far', count: 4 });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT', { preferredBankId: near.bankId });
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT', { preferredBankId: near.bankId });
     const placed: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await intake(server, clerk, student, { size: 'M' });
       placed.push(r.__typename === 'ParcelReserved' ? `${r.parcel.id}` : r.__typename);
     }
-    const banks = placed.map((id) => server.services.parcels.store.get(id)?.bankId);
+    const banks: (string | null | undefined)[] = [];
+    for (const id of placed) banks.push((await server.services.parcels.store.get(id))?.bankId);
     // Near (A01 S, B01 M, C01 M, D01 L) has three doors that fit M; the fourth parcel goes to Far.
     expect(banks.slice(0, 3)).toEqual([near.bankId, near.bankId, near.bankId]);
     expect(banks[3]).toBeDefined();
@@ -157,7 +160,7 @@ describe('intake and deposit', () => {
   it('raises a live DOOR_LEFT_OPEN alert to staff when a door stays open', async () => {
     const server = await startTestServer({ DOOR_LEFT_OPEN_SECONDS: '5' });
     const bank = await onlineBank(server);
-    const staff = person(server, 'MAILROOM');
+    const staff = await person(server, 'MAILROOM');
     const alerts = collect(
       server.wsClient({ authorization: `Bearer ${staff.token}` }),
       `subscription { staffAlertUpdated { kind compartmentLabel resolvedAt } }`,
@@ -176,12 +179,12 @@ describe('sensor glitches', () => {
   it('keeps a compartment with a parcel booked in it IN_USE when its sensor reads empty outside a pickup', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { count: 4 });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const { label } = await depositParcel(server, bank, clerk, student, { size: 'M' });
     bank.controller.record(label, 'EMPTY');
     await bank.controller.flush();
-    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({
+    expect(await server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({
       occupancy: 'EMPTY',
       state: 'IN_USE',
     });
@@ -202,9 +205,9 @@ describe('pickup', () => {
     bank.controller.record(label, 'EMPTY');
     bank.controller.closeDoor(label);
     await bank.controller.flush();
-    await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'PICKED_UP');
-    expect(server.services.parcels.store.get(parcelId)).toMatchObject({ pickupMethod: 'CODE', codeLookup: null });
-    expect(server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'PICKED_UP');
+    expect(await server.services.parcels.store.get(parcelId)).toMatchObject({ pickupMethod: 'CODE', codeLookup: null });
+    expect(await server.services.lockers.findCompartment(bank.bankId, label)).toMatchObject({
       state: 'AVAILABLE',
       occupancy: 'EMPTY',
     });
@@ -223,8 +226,8 @@ describe('pickup', () => {
     const server = await startTestServer();
     const a = await onlineBank(server, { name: 'A' });
     const b = await onlineBank(server, { name: 'B' });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const { parcelId } = await depositParcel(server, a, clerk, student);
     const code = await pickupCodeOf(server, student, parcelId);
     const atOtherBank = await b.controller.redeemPickupCode(code);
@@ -268,8 +271,8 @@ describe('pickup', () => {
     const server = await startTestServer({ OPEN_COMMAND_TTL_MS: '300' });
     // A slow link: the controller gets each command 600 ms late.
     const bank = await onlineBank(server, { commandDelayMs: 600 });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const { parcelId, label } = await depositParcel(server, bank, clerk, student);
     const handled = bank.controller.nextCommand();
     const open = await server.gql(
@@ -286,7 +289,7 @@ describe('pickup', () => {
       await server.gql(`query ($p: ID!) { doorOpenings(parcelId: $p) { via status } }`, { p: parcelId }, clerk.token)
     ).data.doorOpenings;
     expect(openings).toContainEqual({ via: 'REMOTE', status: 'EXPIRED' });
-    expect(server.services.parcels.store.get(parcelId)?.status).toBe('READY_FOR_PICKUP');
+    expect((await server.services.parcels.store.get(parcelId))?.status).toBe('READY_FOR_PICKUP');
   });
 
   it('opens remotely when the link is good, and the parcel is picked up on close', async () => {
@@ -306,6 +309,6 @@ describe('pickup', () => {
     bank.controller.record(label, 'EMPTY');
     bank.controller.closeDoor(label);
     await bank.controller.flush();
-    await eventually(() => server.services.parcels.store.get(parcelId)?.pickupMethod === 'REMOTE');
+    await eventually(async () => (await server.services.parcels.store.get(parcelId))?.pickupMethod === 'REMOTE');
   });
 });

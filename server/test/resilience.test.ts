@@ -58,15 +58,15 @@ describe('controller outage', () => {
     await controller.flush({ timeoutMs: 20_000 });
 
     const recorded = controller.nextSeq - 1;
-    const stored = server.services.lockers.store.countControllerEvents(bankId);
+    const stored = await server.services.lockers.store.countControllerEvents(bankId);
     expect(stored).toBe(recorded);
     expect(controller.lastAcceptedSeq).toBe(recorded);
-    const log = server.services.lockers.store.recentEvents(bankId, 10_000).filter((e) => e.seq !== null);
+    const log = (await server.services.lockers.store.recentEvents(bankId, 10_000)).filter((e) => e.seq !== null);
     expect(new Set(log.map((e) => e.seq)).size).toBe(recorded);
 
     // What the server holds is what the controller sees physically, and the
     // newest version each subscriber got is that same state.
-    const rows = server.services.lockers.store.compartmentsByBankIds([bankId]);
+    const rows = await server.services.lockers.store.compartmentsByBankIds([bankId]);
     for (const c of rows) {
       const physical = controller.compartment(c.label)!;
       expect(c.door).toBe(physical.door);

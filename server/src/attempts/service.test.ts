@@ -15,22 +15,22 @@ describe('attempt service housekeeping', () => {
       client: '10.0.0.1',
       bankId: 'bank_1',
     };
-    const begun = attempts.begin(req);
+    const begun = await attempts.begin(req);
     if (!begun.ok) throw new Error('refused');
-    begun.fail();
-    expect(attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(1);
+    await begun.fail();
+    expect(await attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(1);
 
     now = new Date('2026-01-09T00:00:00Z'); // 8 days on
-    attempts.prune();
-    const counter = (key: string) => attempts.store.counter(db.orm, key, now);
-    expect(counter(budgetKey('PICKUP_CODE', 'client', '10.0.0.1')).total).toBe(0);
-    expect(counter(budgetKey('PICKUP_CODE', 'bank', 'bank_1')).total).toBe(1);
-    expect(attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(1);
+    await attempts.prune();
+    const counter = (key: string) => attempts.store.counter(db.read, key, now);
+    expect((await counter(budgetKey('PICKUP_CODE', 'client', '10.0.0.1'))).total).toBe(0);
+    expect((await counter(budgetKey('PICKUP_CODE', 'bank', 'bank_1'))).total).toBe(1);
+    expect(await attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(1);
 
     now = new Date('2026-04-15T00:00:00Z'); // past 90 days
-    attempts.prune();
-    expect(attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(0);
-    expect(attempts.total('PICKUP_CODE', 'bank', 'bank_1')).toBe(1);
+    await attempts.prune();
+    expect(await attempts.recent({ bankId: 'bank_1' }, 10)).toHaveLength(0);
+    expect(await attempts.total('PICKUP_CODE', 'bank', 'bank_1')).toBe(1);
     await db.close();
   });
 });

@@ -2,13 +2,14 @@
  * One attempt mechanism for every guessable secret: pickup codes, pickup QR
  * tokens, sign-in codes (and later loan and return codes).
  *
- *   const attempt = attempts.begin({ secret, scopes, credential, client, bankId });
+ *   const attempt = await attempts.begin({ secret, scopes, credential, client, bankId });
  *   if (!attempt.ok) → refuse, retry after attempt.retryAfterMs
  *   …evaluate the secret…
- *   attempt.succeed(parcelId) | attempt.fail()
+ *   await attempt.succeed(parcelId) | await attempt.fail()
  *
  * `begin` checks every scope's budget and charges the attempt to all of them
- * in one synchronous transaction (BEGIN IMMEDIATE), before the secret is
+ * in one transaction (SQLite: one writer at a time, BEGIN IMMEDIATE;
+ * PostgreSQL: SERIALIZABLE, run again on a conflict), before the secret is
  * evaluated: concurrent attempts — over HTTP, several sockets or several
  * processes on the same database — can never get past a budget before the
  * first failure is recorded. A success refunds its own charge and nothing
@@ -54,20 +55,20 @@ export type BeganAttempt =
   | {
       ok: true;
       /** Right secret: only this attempt's own charge is refunded. */
-      succeed(parcelId?: string | null): void;
+      succeed(parcelId?: string | null): Promise<void>;
       /** Wrong secret: stays counted. Returns when the caller may try again if this failure locked a scope. */
-      fail(): { retryAfterMs: number | null; bankTotal: number | null };
+      fail(): Promise<{ retryAfterMs: number | null; bankTotal: number | null }>;
     };
 
 export interface AttemptServiceDeps {
   db: Db;
   clock: Clock;
-  /** Called after a failure starts a lockout (a LOCKOUT staff alert). */
-  onLockout?: (lockout: Lockout) => void;
+  /** Called after a failure starting a lockout has committed (a LOCKOUT staff alert); awaited. */
+  onLockout?: (lockout: Lockout) => Promise<unknown> | void;
 }
 
 export function createAttemptService({ db, clock, onLockout }: AttemptServiceDeps) {
-  const store = createAttemptStore(db.orm);
+  const store = createAttemptStore(db);
 
   function scopesOf(req: AttemptRequest) {
     const out: { scope: AttemptScope; id: string; key: string; budget: Budget }[] = [];
@@ -79,10 +80,11 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
     return out;
   }
 
-  function log(req: AttemptRequest, outcome: AttemptLogRow['outcome'], parcelId: string | null = null) {
-    store.log(db.orm, {
+  /** The attempt log's row, written in the transaction that counted the attempt. */
+  const log = (tx: Queryable, req: AttemptRequest, outcome: AttemptLogRow['outcome'], at: Date, parcelId: string | null = null) =>
+    store.log(tx, {
       id: newId('att'),
-      at: clock.now(),
+      at,
       secret: req.secret,
       outcome,
       credential: req.credential,
@@ -90,27 +92,35 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
       bankId: req.bankId ?? null,
       parcelId,
     });
-  }
 
   return {
     store,
 
-    begin(req: AttemptRequest): BeganAttempt {
+    /**
+     * Checks every scope and charges the attempt to all of them in one
+     * transaction (on PostgreSQL SERIALIZABLE, run again after a conflict; on
+     * SQLite one writer at a time): no two concurrent attempts both pass a
+     * budget with room for one. Nothing outside the database happens inside it.
+     */
+    async begin(req: AttemptRequest): Promise<BeganAttempt> {
       const scopes = scopesOf(req);
       const now = clock.now();
-      const refusal = db.withTx((tx) => {
-        const states = scopes.map((s) => drained(store.counter(tx, s.key, now), s.budget, now));
+      const refusal = await db.transaction(async (tx) => {
+        const states: BucketState[] = [];
+        for (const s of scopes) states.push(drained(await store.counter(tx, s.key, now), s.budget, now));
         let worst: { until: Date; scope: AttemptScope } | null = null;
         for (const [i, state] of states.entries()) {
           const until = blockedUntil(state, scopes[i]!.budget, now);
           if (until && (!worst || until > worst.until)) worst = { until, scope: scopes[i]!.scope };
         }
-        if (worst) return worst;
-        states.forEach((state, i) => store.save(tx, scopes[i]!.key, charged(state)));
+        if (worst) {
+          await log(tx, req, 'LOCKED', now);
+          return worst;
+        }
+        for (const [i, state] of states.entries()) await store.save(tx, scopes[i]!.key, charged(state));
         return null;
       });
       if (refusal) {
-        log(req, 'LOCKED');
         return {
           ok: false,
           retryAfterMs: Math.max(1000, refusal.until.getTime() - now.getTime()),
@@ -120,30 +130,31 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
       let settled = false;
       return {
         ok: true,
-        succeed(parcelId = null) {
+        async succeed(parcelId = null) {
           if (settled) return;
           settled = true;
           const at = clock.now();
-          db.withTx((tx) => {
+          await db.transaction(async (tx) => {
             for (const s of scopes)
-              store.save(tx, s.key, refunded(drained(store.counter(tx, s.key, at), s.budget, at)));
+              await store.save(tx, s.key, refunded(drained(await store.counter(tx, s.key, at), s.budget, at)));
+            await log(tx, req, 'SUCCESS', at, parcelId);
           });
-          log(req, 'SUCCESS', parcelId);
         },
-        fail() {
+        async fail() {
           if (settled) return { retryAfterMs: null, bankTotal: null };
           settled = true;
           const at = clock.now();
-          const lockouts: Lockout[] = [];
-          let bankTotal: number | null = null;
-          db.withTx((tx) => {
+          const { lockouts, bankTotal } = await db.transaction(async (tx) => {
+            // Made afresh on each run (PostgreSQL may run this again after a serialization failure).
+            const locked: Lockout[] = [];
+            let total: number | null = null;
             for (const s of scopes) {
-              const next = failed(drained(store.counter(tx, s.key, at), s.budget, at), s.budget, at);
+              const next = failed(drained(await store.counter(tx, s.key, at), s.budget, at), s.budget, at);
               const { lockedNow, ...state } = next;
-              store.save(tx, s.key, state satisfies BucketState);
-              if (s.scope === 'bank') bankTotal = state.total;
+              await store.save(tx, s.key, state satisfies BucketState);
+              if (s.scope === 'bank') total = state.total;
               if (lockedNow && state.lockedUntil)
-                lockouts.push({
+                locked.push({
                   secret: req.secret,
                   scope: s.scope,
                   id: s.id,
@@ -152,9 +163,11 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
                   credential: req.credential,
                 });
             }
+            await log(tx, req, 'FAILURE', at);
+            return { lockouts: locked, bankTotal: total };
           });
-          log(req, 'FAILURE');
-          for (const l of lockouts) onLockout?.(l);
+          // After the commit: the alert is a transaction (and a publish) of its own.
+          for (const l of lockouts) await onLockout?.(l);
           const until = lockouts.reduce<Date | null>((m, l) => (!m || l.until > m ? l.until : m), null);
           return { retryAfterMs: until ? until.getTime() - at.getTime() : null, bankTotal };
         },
@@ -165,33 +178,33 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
      * A credential replaced by a new one (a rotated kiosk) keeps its counters:
      * rotating never resets a guess budget. Inside the caller's transaction.
      */
-    carryOver(tx: Queryable, scope: AttemptScope, fromId: string, toId: string) {
+    async carryOver(tx: Queryable, scope: AttemptScope, fromId: string, toId: string): Promise<void> {
       const now = clock.now();
       for (const secret of ATTEMPT_SECRETS) {
-        const state = store.counter(tx, budgetKey(secret, scope, fromId), now);
+        const state = await store.counter(tx, budgetKey(secret, scope, fromId), now);
         if (state.total > 0 || state.level > 0 || state.lockedUntil)
-          store.save(tx, budgetKey(secret, scope, toId), state);
+          await store.save(tx, budgetKey(secret, scope, toId), state);
       }
     },
 
     /** Failures ever counted in one scope (a bank's, for a code's exposure). */
-    total(secret: AttemptSecret, scope: AttemptScope, id: string): number {
-      return store.counter(db.orm, budgetKey(secret, scope, id), clock.now()).total;
+    async total(secret: AttemptSecret, scope: AttemptScope, id: string): Promise<number> {
+      return (await store.counter(db.read, budgetKey(secret, scope, id), clock.now())).total;
     },
 
     recent: (filter: { bankId?: string | null }, limit: number) => store.recent(filter, limit),
 
     /** The attempt log for operators (`Query.credentialAttempts`), newest first. */
-    list(viewer: Viewer | null, filter: { bankId?: string | null }, limit: number) {
+    async list(viewer: Viewer | null, filter: { bankId?: string | null }, limit: number) {
       authorize(viewer, 'Query.credentialAttempts');
       return store.recent(filter, Math.min(Math.max(limit, 1), 500));
     },
 
     /** Keeps the attempt log for 90 days and forgets idle network clients after a week. */
-    prune() {
+    async prune(): Promise<void> {
       const now = clock.now().getTime();
-      store.pruneLog(new Date(now - 90 * 24 * 3_600_000));
-      store.pruneClientCounters(new Date(now - 7 * 24 * 3_600_000));
+      await store.pruneLog(new Date(now - 90 * 24 * 3_600_000));
+      await store.pruneClientCounters(new Date(now - 7 * 24 * 3_600_000));
     },
   };
 }

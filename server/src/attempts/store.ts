@@ -1,17 +1,17 @@
 /** The attempt counters and the attempt log: the only queries of the attempt mechanism. */
 import { and, desc, eq, like, lt } from 'drizzle-orm';
-import type { Queryable } from '../db/index.js';
-import { tables } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { emptyBucket, type BucketState } from './bucket.js';
-
-const { attemptCounters, credentialAttempts } = tables;
+import type { credentialAttempts } from '../../../drizzle/schema/index.js';
 
 export type AttemptLogRow = typeof credentialAttempts.$inferSelect;
 
-export function createAttemptStore(q: Queryable) {
+/** Counters are read and written in the caller's transaction (`tx`): a check and its charge are one step. */
+export function createAttemptStore(db: Db) {
+  const { attemptCounters, credentialAttempts } = db.tables;
   return {
-    counter(tx: Queryable, key: string, now: Date): BucketState {
-      const row = tx.select().from(attemptCounters).where(eq(attemptCounters.key, key)).get();
+    async counter(tx: Queryable, key: string, now: Date): Promise<BucketState> {
+      const row = (await tx.select().from(attemptCounters).where(eq(attemptCounters.key, key)).limit(1))[0];
       return row
         ? {
             level: row.level,
@@ -22,7 +22,7 @@ export function createAttemptStore(q: Queryable) {
           }
         : emptyBucket(now);
     },
-    save(tx: Queryable, key: string, s: BucketState) {
+    async save(tx: Queryable, key: string, s: BucketState): Promise<void> {
       const values = {
         level: s.level,
         lockouts: s.lockouts,
@@ -30,33 +30,36 @@ export function createAttemptStore(q: Queryable) {
         total: s.total,
         updatedAt: s.updatedAt,
       };
-      tx.insert(attemptCounters)
+      await tx
+        .insert(attemptCounters)
         .values({ key, ...values })
-        .onConflictDoUpdate({ target: attemptCounters.key, set: values })
-        .run();
+        .onConflictDoUpdate({ target: attemptCounters.key, set: values });
     },
-    log(tx: Queryable, row: AttemptLogRow) {
-      tx.insert(credentialAttempts).values(row).run();
+    async log(tx: Queryable, row: AttemptLogRow): Promise<void> {
+      await tx.insert(credentialAttempts).values(row);
     },
-    recent(filter: { bankId?: string | null }, limit: number): AttemptLogRow[] {
-      const base = q.select().from(credentialAttempts);
-      return (filter.bankId ? base.where(eq(credentialAttempts.bankId, filter.bankId)) : base)
+    async recent(filter: { bankId?: string | null }, limit: number): Promise<AttemptLogRow[]> {
+      const base = db.read.select().from(credentialAttempts);
+      return await (filter.bankId ? base.where(eq(credentialAttempts.bankId, filter.bankId)) : base)
         .orderBy(desc(credentialAttempts.at), desc(credentialAttempts.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
-    pruneLog(before: Date) {
-      q.delete(credentialAttempts).where(lt(credentialAttempts.at, before)).run();
+    async pruneLog(before: Date): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.delete(credentialAttempts).where(lt(credentialAttempts.at, before));
+      });
     },
     /**
      * Client counters untouched for long have drained to nothing: drop them
      * (one row per network address otherwise grows without bound). Bank and
      * credential counters stay: their `total` measures codes' exposure.
      */
-    pruneClientCounters(before: Date) {
-      q.delete(attemptCounters)
-        .where(and(lt(attemptCounters.updatedAt, before), like(attemptCounters.key, '%:client:%')))
-        .run();
+    async pruneClientCounters(before: Date): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .delete(attemptCounters)
+          .where(and(lt(attemptCounters.updatedAt, before), like(attemptCounters.key, '%:client:%')));
+      });
     },
   };
 }

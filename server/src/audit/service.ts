@@ -49,49 +49,122 @@ export interface AuditServiceDeps {
 }
 
 export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: AuditServiceDeps) {
-  const store = createAuditStore(db.orm);
+  const store = createAuditStore(db);
   const doorTimers = new Map<string, NodeJS.Timeout>();
 
-  function raise(input: {
+  interface AlertInput {
     kind: AlertKind;
     bankId: string | null;
     compartmentLabel?: string | null;
     parcelId?: string | null;
     message: string;
-  }): StaffAlertRow {
+  }
+
+  /**
+   * Raises an alert unless `existing` finds one open already: the look-up and
+   * the insert are one transaction, so two instances (or two batches at once)
+   * raise a condition once. Published after the commit.
+   */
+  async function raiseUnless(
+    input: AlertInput,
+    existing: ((tx: Queryable) => Promise<StaffAlertRow | undefined>) | null,
+  ): Promise<{ alert: StaffAlertRow; raised: boolean }> {
+    const outcome = await db.transaction(async (tx) => {
+      const open = existing ? await existing(tx) : undefined;
+      if (open) return { alert: open, raised: false };
+      const alert = await store.insertAlert(
+        {
+          id: newId('alr'),
+          kind: input.kind,
+          bankId: input.bankId,
+          compartmentLabel: input.compartmentLabel ?? null,
+          parcelId: input.parcelId ?? null,
+          message: input.message,
+          createdAt: clock.now(),
+        },
+        tx,
+      );
+      return { alert, raised: true };
+    });
+    if (outcome.raised) {
+      const { alert } = outcome;
+      logger.warn({ alert: alert.kind, bankId: alert.bankId, label: alert.compartmentLabel }, alert.message);
+      bus.publish(alertTopic, alert);
+    }
+    return outcome;
+  }
+
+  /** Call after the change it tells about has committed (it is a transaction of its own, and publishes). */
+  async function raise(input: AlertInput): Promise<StaffAlertRow> {
     // Conditions (a door still open, tamper, a door reported stuck) are raised
     // once until resolved; occurrences (a lockout) are each an alert of their
     // own. A stuck door reported again (or 200 times in one aliased request)
     // is the same open alert, so staff are paged once per door.
-    if (input.bankId && DEDUPED_UNTIL_RESOLVED.has(input.kind)) {
-      const existing = store.openAlertFor(input.kind, input.bankId, input.compartmentLabel ?? null);
-      if (existing) return existing;
-    }
-    const alert = store.insertAlert({
-      id: newId('alr'),
-      kind: input.kind,
-      bankId: input.bankId,
-      compartmentLabel: input.compartmentLabel ?? null,
-      parcelId: input.parcelId ?? null,
-      message: input.message,
-      createdAt: clock.now(),
-    });
-    logger.warn({ alert: alert.kind, bankId: alert.bankId, label: alert.compartmentLabel }, alert.message);
-    bus.publish(alertTopic, alert);
+    const bankId = input.bankId;
+    const deduped = bankId && DEDUPED_UNTIL_RESOLVED.has(input.kind);
+    const { alert } = await raiseUnless(
+      input,
+      deduped ? (tx) => store.openAlertFor(input.kind, bankId, input.compartmentLabel ?? null, tx) : null,
+    );
     return alert;
   }
 
   /** The open BANK_CONDITION alert of this bank for a condition, by its phrase (messages read "<bank>: <phrase>…"). */
-  const openCondition = (bankId: string, phrase: string) =>
-    store.openAlertsOf('BANK_CONDITION', bankId).find((a) => a.message.includes(`: ${phrase}`));
+  const openCondition = async (bankId: string, phrase: string, q?: Queryable) =>
+    (await store.openAlertsOf('BANK_CONDITION', bankId, q)).find((a) => a.message.includes(`: ${phrase}`));
+
+  /** Resolves (by nobody: the bank's own report) what `find` finds open, in one transaction; published after. */
+  async function resolveFound(find: (tx: Queryable) => Promise<StaffAlertRow[]>): Promise<StaffAlertRow[]> {
+    const resolved = await db.transaction(async (tx) => {
+      const out: StaffAlertRow[] = [];
+      for (const open of await find(tx)) {
+        const r = await store.resolveAlert(open.id, null, clock.now(), tx);
+        if (r) out.push(r);
+      }
+      return out;
+    });
+    for (const r of resolved) bus.publish(alertTopic, r);
+    return resolved;
+  }
+
+  /** Door timers, in the batch's order and without waiting: a DOOR_CLOSED later in the batch cancels its DOOR_OPENED. */
+  function watchDoors(bankId: string, bankName: string, events: LockerEventRow[], clockTrusted: boolean) {
+    for (const e of events) {
+      if (e.rejection || !e.label || !e.compartmentId) continue;
+      const key = `${bankId}:${e.label}`;
+      if (e.kind === 'DOOR_OPENED') {
+        clearTimeout(doorTimers.get(key));
+        const label = e.label;
+        const since = timeIsBelievable(e.flags ? e.flags.split(',') : [], clockTrusted)
+          ? e.occurredAt.getTime()
+          : clock.now().getTime();
+        const left = Math.max(0, doorLeftOpenMs - (clock.now().getTime() - since));
+        // Even when the time is already up, a timer: a DOOR_CLOSED later in the same batch cancels it.
+        const t = setTimeout(() => {
+          doorTimers.delete(key);
+          raise({
+            kind: 'DOOR_LEFT_OPEN',
+            bankId,
+            compartmentLabel: label,
+            message: `${bankName} ${label}: door open for more than ${Math.round(doorLeftOpenMs / 1000)} s.`,
+          }).catch((err: unknown) => logger.error({ err, bankId, label }, 'DOOR_LEFT_OPEN alert not raised'));
+        }, left);
+        t.unref();
+        doorTimers.set(key, t);
+      } else if (e.kind === 'DOOR_CLOSED') {
+        clearTimeout(doorTimers.get(key));
+        doorTimers.delete(key);
+      }
+    }
+  }
 
   return {
     store,
     raise,
 
     /** Inside the caller's transaction: a door the controller opened by itself (offline QR). */
-    recordReportedOpening(tx: Queryable, row: ReportedOpeningRow) {
-      createAuditStore(tx).insertReportedOpening(row);
+    async recordReportedOpening(tx: Queryable, row: ReportedOpeningRow): Promise<void> {
+      await store.insertReportedOpening(row, tx);
     },
 
     /**
@@ -103,16 +176,18 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
      * closing it cancels the timer and clears the alert. Bank-level conditions
      * raise BANK_CONDITION; lost ranges EVENTS_LOST.
      */
-    onControllerEvents(
+    async onControllerEvents(
       bankId: string,
       bankName: string,
       events: LockerEventRow[],
       context: { clockTrusted: boolean } = { clockTrusted: false },
-    ) {
+    ): Promise<void> {
+      // The timers first, synchronously: no await may let an elapsed one fire before its DOOR_CLOSED.
+      watchDoors(bankId, bankName, events, context.clockTrusted);
       const firstRejected = events.find((e) => e.rejection);
       if (firstRejected) {
         const what = [firstRejected.reportedKind ?? firstRejected.kind, firstRejected.label].filter(Boolean).join(' ');
-        raise({
+        await raise({
           kind: 'EVENT_REJECTED',
           bankId,
           message: `${bankName}: the controller's event ${firstRejected.seq} (${what}) was stored without effect: ${firstRejected.rejection}. Further ones are in the bank's event log (problems only).`,
@@ -122,62 +197,41 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
       for (const e of events) {
         if (e.rejection) continue;
         if (e.kind === 'EVENTS_LOST') {
-          raise({ kind: 'EVENTS_LOST', bankId, message: `${bankName}: ${e.detail ?? 'events lost'}` });
+          await raise({ kind: 'EVENTS_LOST', bankId, message: `${bankName}: ${e.detail ?? 'events lost'}` });
           continue;
         }
         const condition = BANK_CONDITIONS[e.kind];
         if (condition) {
-          if (!openCondition(bankId, condition.phrase)) {
-            raise({
+          await raiseUnless(
+            {
               kind: 'BANK_CONDITION',
               bankId,
               message: `${bankName}: ${condition.phrase}${e.detail ? ` (${e.detail})` : ''}.`,
-            });
-          }
+            },
+            (tx) => openCondition(bankId, condition.phrase, tx),
+          );
           continue;
         }
         for (const ended of Object.values(BANK_CONDITIONS).filter((c) => c.until.includes(e.kind))) {
-          const open = openCondition(bankId, ended.phrase);
-          if (open) {
-            const resolved = store.resolveAlert(open.id, null, clock.now());
-            if (resolved) bus.publish(alertTopic, resolved);
-          }
+          await resolveFound(async (tx) => {
+            const open = await openCondition(bankId, ended.phrase, tx);
+            return open ? [open] : [];
+          });
         }
         if (!e.label || !e.compartmentId) continue;
-        const key = `${bankId}:${e.label}`;
-        if (e.kind === 'DOOR_OPENED') {
-          clearTimeout(doorTimers.get(key));
-          const label = e.label;
-          const since = timeIsBelievable(e.flags ? e.flags.split(',') : [], context.clockTrusted)
-            ? e.occurredAt.getTime()
-            : clock.now().getTime();
-          const left = Math.max(0, doorLeftOpenMs - (clock.now().getTime() - since));
-          // Even when the time is already up, a timer: a DOOR_CLOSED later in the same batch cancels it.
-          const t = setTimeout(() => {
-            doorTimers.delete(key);
-            raise({
-              kind: 'DOOR_LEFT_OPEN',
-              bankId,
-              compartmentLabel: label,
-              message: `${bankName} ${label}: door open for more than ${Math.round(doorLeftOpenMs / 1000)} s.`,
-            });
-          }, left);
-          t.unref();
-          doorTimers.set(key, t);
-        } else if (e.kind === 'DOOR_CLOSED') {
-          clearTimeout(doorTimers.get(key));
-          doorTimers.delete(key);
+        if (e.kind === 'DOOR_CLOSED') {
           // One query per batch, not per door event (a journal of 500 is mostly doors).
-          leftOpen ??= store.openAlertsOf('DOOR_LEFT_OPEN', bankId);
-          for (const open of leftOpen.filter((a) => a.compartmentLabel === e.label && !a.resolvedAt)) {
-            const resolved = store.resolveAlert(open.id, null, clock.now());
-            if (resolved) {
-              open.resolvedAt = resolved.resolvedAt;
-              bus.publish(alertTopic, resolved);
-            }
+          leftOpen ??= await store.openAlertsOf('DOOR_LEFT_OPEN', bankId);
+          const label = e.label;
+          const open = leftOpen.filter((a) => a.compartmentLabel === label && !a.resolvedAt);
+          if (open.length === 0) continue;
+          const resolved = await resolveFound(() => Promise.resolve(open));
+          for (const r of resolved) {
+            const cached = leftOpen.find((a) => a.id === r.id);
+            if (cached) cached.resolvedAt = r.resolvedAt;
           }
         } else if (e.kind === 'TAMPER') {
-          raise({
+          await raise({
             kind: 'TAMPER',
             bankId,
             compartmentLabel: e.label,
@@ -188,19 +242,21 @@ export function createAuditService({ db, bus, clock, logger, doorLeftOpenMs }: A
     },
 
     /** Operators only (scope all): an alert's message names its bank, so no narrower scope is offered. */
-    listAlerts(viewer: Viewer | null, includeResolved: boolean, limit: number) {
+    async listAlerts(viewer: Viewer | null, includeResolved: boolean, limit: number): Promise<StaffAlertRow[]> {
       authorize(viewer, 'Query.staffAlerts');
       return store.listAlerts(includeResolved, Math.min(Math.max(limit, 1), 500));
     },
 
-    resolveAlert(viewer: Viewer | null, id: string) {
+    async resolveAlert(viewer: Viewer | null, id: string): Promise<StaffAlertRow> {
       const v = authorize(viewer, 'Mutation.resolveStaffAlert');
-      const alert = store.getAlert(id);
-      if (!alert) throw notFound('Alert');
-      if (alert.resolvedAt) return alert;
-      const resolved = store.resolveAlert(id, v.personId, clock.now()) ?? alert;
-      bus.publish(alertTopic, resolved);
-      return resolved;
+      const outcome = await db.transaction(async (tx) => {
+        const alert = await store.getAlert(id, tx);
+        if (!alert) throw notFound('Alert');
+        if (alert.resolvedAt) return { alert, resolved: false };
+        return { alert: (await store.resolveAlert(id, v.personId, clock.now(), tx)) ?? alert, resolved: true };
+      });
+      if (outcome.resolved) bus.publish(alertTopic, outcome.alert);
+      return outcome.alert;
     },
 
     subscribeAlerts(viewer: Viewer | null) {

@@ -14,11 +14,19 @@
  * than the grace period. That is exactly when commands are kept for the bank
  * (service.ts), so the stored status is what decides whether a command is
  * taken; it is also what other instances read.
+ *
+ * Which connection is live is decided in memory, at once (claim, release,
+ * drop are synchronous there); the database writes that follow (status,
+ * last_seen_at, the commands expired when the bank goes OFFLINE) are
+ * asynchronous and run one after another per bank, in the order they were
+ * asked for (serial.ts), so a quick reconnect's ONLINE never lands before the
+ * OFFLINE it follows.
  */
 import type { LockerService } from '../lockers/service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { DeviceCloseCode } from './protocol.js';
+import { createSerialQueues } from './serial.js';
 
 export interface DeviceConnection {
   /** When the server accepted the socket, as a number that only grows: the later one wins. */
@@ -35,8 +43,8 @@ export interface ConnectionRegistryDeps {
   offlineGraceMs: number;
   /** Signs of life (pongs, messages) update `last_seen_at` at most this often per bank. */
   lastSeenIntervalMs: number;
-  /** The bank has just become OFFLINE: nothing may stay queued for it. */
-  onOffline(bankId: string): void;
+  /** The bank has just become OFFLINE: nothing may stay queued for it (awaited, in the bank's queue). */
+  onOffline(bankId: string): Promise<void>;
 }
 
 export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
@@ -46,10 +54,17 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
   /** When `last_seen_at` was last written, per bank. */
   const lastSeenWritten = new Map<string, number>();
   let disposed = false;
+  /** Each bank's database writes, one after another in the order asked for. */
+  const queues = createSerialQueues();
+  /** Writes started from timers and sockets, which nobody awaits: failures are logged, never unhandled. */
+  const inBackground = (bankId: string, what: string, fn: () => Promise<void>) => {
+    void queues.run(bankId, fn).catch((err: unknown) => logger.error({ err, bankId }, `bank ${what} failed`));
+  };
 
-  function setStatus(bankId: string, status: 'ONLINE' | 'OFFLINE') {
+  /** In the bank's queue. */
+  async function setStatus(bankId: string, status: 'ONLINE' | 'OFFLINE') {
     const now = clock.now();
-    const bank = lockers.store.setBankStatus(bankId, status, now);
+    const bank = await lockers.store.setBankStatus(bankId, status, now);
     if (status === 'ONLINE') lastSeenWritten.set(bankId, now.getTime());
     if (bank) {
       logger.info({ bankId, status }, `bank ${bank.name} is ${status.toLowerCase()}`);
@@ -57,7 +72,7 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
     }
     if (status === 'OFFLINE') {
       lastSeenWritten.delete(bankId);
-      deps.onOffline(bankId);
+      await deps.onOffline(bankId);
     }
   }
 
@@ -67,7 +82,10 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
     clearTimeout(offlineTimers.get(bankId));
     const timer = setTimeout(() => {
       offlineTimers.delete(bankId);
-      if (!live.has(bankId)) setStatus(bankId, 'OFFLINE');
+      // Whether a connection came back is asked when the write's turn comes, not before.
+      inBackground(bankId, 'status OFFLINE', async () => {
+        if (!live.has(bankId)) await setStatus(bankId, 'OFFLINE');
+      });
     }, deps.offlineGraceMs);
     timer.unref();
     offlineTimers.set(bankId, timer);
@@ -77,9 +95,12 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
     /**
      * Makes `connection` the bank's live one, unless the live one was accepted
      * after it (then the caller refuses it with 4002). A live one accepted
-     * before it is closed with 4000. The bank is ONLINE from here on.
+     * before it is closed with 4000. The bank is ONLINE from here on: which
+     * connection is live is decided before the first await, and the promise
+     * resolves once ONLINE is stored (it rejects if that write fails; the
+     * connection is then still the live one, and the caller closes it).
      */
-    claim(bankId: string, connection: DeviceConnection): ClaimResult {
+    async claim(bankId: string, connection: DeviceConnection): Promise<ClaimResult> {
       const current = live.get(bankId);
       if (current && current !== connection && current.acceptedOrder > connection.acceptedOrder) {
         return { ok: false, live: current };
@@ -89,7 +110,7 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
       offlineTimers.delete(bankId);
       const replaced = current && current !== connection ? current : null;
       replaced?.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
-      setStatus(bankId, 'ONLINE');
+      await queues.run(bankId, () => setStatus(bankId, 'ONLINE'));
       return { ok: true, replaced };
     },
 
@@ -120,8 +141,8 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
     liveCount: () => live.size,
 
     /** After a restart, banks recorded ONLINE get the grace period to reconnect to this instance. */
-    resumePresence() {
-      for (const bank of lockers.store.listBanks()) {
+    async resumePresence(): Promise<void> {
+      for (const bank of await lockers.store.listBanks()) {
         if (bank.status === 'ONLINE' && !live.has(bank.id)) scheduleOffline(bank.id);
       }
     },
@@ -129,15 +150,23 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
     /**
      * A pong or a message from the bank's controller: `last_seen_at` moves,
      * at most once per interval, so keep-alives cost one write per bank per
-     * interval however chatty the controller is.
+     * interval however chatty the controller is. The throttle is decided at
+     * once; the write is queued behind the bank's other writes. The promise
+     * never rejects (a failed write is logged), so socket listeners may
+     * leave it unawaited.
      */
-    noteSignOfLife(bankId: string) {
+    noteSignOfLife(bankId: string): Promise<void> {
       const now = clock.now();
       const last = lastSeenWritten.get(bankId);
-      if (last !== undefined && now.getTime() - last < deps.lastSeenIntervalMs) return;
+      if (last !== undefined && now.getTime() - last < deps.lastSeenIntervalMs) return Promise.resolve();
       lastSeenWritten.set(bankId, now.getTime());
-      lockers.store.touchBank(bankId, now);
+      return queues
+        .run(bankId, () => lockers.store.touchBank(bankId, now))
+        .catch((err: unknown) => logger.error({ err, bankId }, 'bank last_seen_at failed'));
     },
+
+    /** Resolves when the bank's queued writes have run (tests, shutdown). */
+    settled: (bankId: string): Promise<void> => queues.run(bankId, () => Promise.resolve()),
 
     dispose() {
       disposed = true;

@@ -5,11 +5,9 @@
  */
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
-import { tables } from '../db/index.js';
+import type { bankControllers as bankControllersTable } from '../../../drizzle/schema/index.js';
 
-const { bankControllers } = tables;
-
-export type ControllerRow = typeof bankControllers.$inferSelect;
+export type ControllerRow = typeof bankControllersTable.$inferSelect;
 
 /** A health report as stored (the checked input of reportControllerHealth). */
 export interface StoredHealth {
@@ -35,24 +33,24 @@ export interface ConnectedController {
   clockOffsetMs: number | null;
 }
 
+/** Every method is asynchronous; each write is one transaction. */
 export function createControllerStore(db: Db) {
-  const q = db.orm;
-  const get = (bankId: string): ControllerRow | undefined =>
-    q.select().from(bankControllers).where(eq(bankControllers.bankId, bankId)).get();
+  const { bankControllers } = db.tables;
+  const get = async (bankId: string): Promise<ControllerRow | undefined> =>
+    (await db.read.select().from(bankControllers).where(eq(bankControllers.bankId, bankId)).limit(1))[0];
 
   return {
     get,
-    byBankIds: (bankIds: readonly string[]): ControllerRow[] =>
+    byBankIds: async (bankIds: readonly string[]): Promise<ControllerRow[]> =>
       bankIds.length
-        ? q
+        ? db.read
             .select()
             .from(bankControllers)
             .where(inArray(bankControllers.bankId, [...bankIds]))
-            .all()
         : [],
 
     /** What the controller of this connection said; replaces what an earlier one said. */
-    recordConnected(bankId: string, c: ConnectedController) {
+    async recordConnected(bankId: string, c: ConnectedController): Promise<void> {
       const values = {
         protocolVersion: c.protocolVersion,
         model: c.model,
@@ -65,21 +63,25 @@ export function createControllerStore(db: Db) {
         clockMeasuredAt: c.clockOffsetMs === null ? null : c.connectedAt,
         updatedAt: c.connectedAt,
       };
-      q.insert(bankControllers)
-        .values({ bankId, ...values })
-        .onConflictDoUpdate({ target: bankControllers.bankId, set: values })
-        .run();
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(bankControllers)
+          .values({ bankId, ...values })
+          .onConflictDoUpdate({ target: bankControllers.bankId, set: values });
+      });
     },
 
-    recordDisconnected(bankId: string, at: Date) {
-      q.update(bankControllers)
-        .set({ disconnectedAt: at, updatedAt: at })
-        .where(eq(bankControllers.bankId, bankId))
-        .run();
+    async recordDisconnected(bankId: string, at: Date): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .update(bankControllers)
+          .set({ disconnectedAt: at, updatedAt: at })
+          .where(eq(bankControllers.bankId, bankId));
+      });
     },
 
     /** Stores a health report and the clock offset measured from it. */
-    recordHealth(bankId: string, health: StoredHealth, receivedAt: Date, clockOffsetMs: number) {
+    async recordHealth(bankId: string, health: StoredHealth, receivedAt: Date, clockOffsetMs: number): Promise<void> {
       const values = {
         health: JSON.stringify(health),
         healthAt: receivedAt,
@@ -87,19 +89,23 @@ export function createControllerStore(db: Db) {
         clockMeasuredAt: receivedAt,
         updatedAt: receivedAt,
       };
-      q.insert(bankControllers)
-        .values({ bankId, ...values })
-        .onConflictDoUpdate({ target: bankControllers.bankId, set: values })
-        .run();
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(bankControllers)
+          .values({ bankId, ...values })
+          .onConflictDoUpdate({ target: bankControllers.bankId, set: values });
+      });
     },
 
     /** The bank's controller clock offset, or null when it was never measured. */
-    clockOf(bankId: string): { offsetMs: number } | null {
-      const row = q
-        .select({ offsetMs: bankControllers.clockOffsetMs })
-        .from(bankControllers)
-        .where(eq(bankControllers.bankId, bankId))
-        .get();
+    async clockOf(bankId: string): Promise<{ offsetMs: number } | null> {
+      const row = (
+        await db.read
+          .select({ offsetMs: bankControllers.clockOffsetMs })
+          .from(bankControllers)
+          .where(eq(bankControllers.bankId, bankId))
+          .limit(1)
+      )[0];
       return row && row.offsetMs !== null ? { offsetMs: row.offsetMs } : null;
     },
   };

@@ -10,6 +10,11 @@
  *
  * The rules that need no database are in event-rules.ts; sequencing and the
  * transaction are in the lockers store (recordControllerEvents).
+ *
+ * A bank's batches and lost ranges are handled one after another, in the
+ * order they came (serial.ts): a controller that sends its next batch before
+ * the answer to the last gets the answers it would have got had it waited,
+ * never a gap because the later batch reached the database first.
  */
 import { authorizeController, type Principal } from '../access/authorize.js';
 import type { LockerService } from '../lockers/service.js';
@@ -27,6 +32,7 @@ import {
   type ReadEvent,
   type TimeWindow,
 } from './event-rules.js';
+import { createSerialQueues } from './serial.js';
 
 /**
  * Called after a batch's transaction commits, with every event stored now in
@@ -39,10 +45,10 @@ export type ControllerEventsListener = (
   bankId: string,
   events: LockerEventRow[],
   context: { clockTrusted: boolean },
-) => void;
+) => void | Promise<void>;
 
 /**
- * Async work on a batch before its (synchronous) transaction, e.g. verifying
+ * Async work on a batch before its transaction (outside it), e.g. verifying
  * QR signatures. Gets the events that will be applied, with their time on the
  * server's time line.
  */
@@ -58,7 +64,7 @@ export interface JournalSettings {
   clockMaxAheadMs: number;
   eventMaxAgeMs: number;
   /** The bank's last measured clock offset (owned by the connection side; controllers.ts clockOf). */
-  clockOf: (bankId: string) => { offsetMs: number } | null;
+  clockOf: (bankId: string) => Promise<{ offsetMs: number } | null> | { offsetMs: number } | null;
 }
 
 export interface JournalDeps extends JournalSettings {
@@ -90,16 +96,119 @@ export function createEventJournal(deps: JournalDeps) {
     maxAheadMs: deps.clockMaxAheadMs,
     maxAgeMs: deps.eventMaxAgeMs,
   };
+  const queues = createSerialQueues();
 
-  function tellListeners(bankId: string, events: LockerEventRow[], clockTrusted: boolean) {
+  /** After the commit; each listener awaited in turn, a failing one logged (the events are stored). */
+  async function tellListeners(bankId: string, events: LockerEventRow[], clockTrusted: boolean) {
     if (events.length === 0) return;
     for (const listener of deps.listeners) {
       try {
-        listener(bankId, events, { clockTrusted });
+        await listener(bankId, events, { clockTrusted });
       } catch (err) {
         logger.error({ err, bankId }, 'controller event listener failed');
       }
     }
+  }
+
+  /** A batch, its turn come. */
+  async function reportInTurn(
+    device: { bankId: string; generation: number },
+    input: readonly unknown[],
+  ): Promise<JournalAnswer> {
+    const receivedAt = clock.now();
+    const offsetMs = (await deps.clockOf(device.bankId))?.offsetMs ?? null;
+    const clockTrusted = isClockTrusted(offsetMs, deps.clockToleranceMs);
+    const labels = new Set((await lockers.store.compartmentsByBankIds([device.bankId])).map((c) => c.label));
+    const events = input.map((raw) =>
+      readEvent(raw as Record<string, unknown>, {
+        receivedAt,
+        offsetMs,
+        window,
+        maxEventBytes: deps.eventMaxBytes,
+        labels,
+      }),
+    );
+    await deps.prepare(events.filter((e) => !e.rejection));
+
+    const outcome = await lockers.store.recordControllerEvents(device.bankId, device.generation, events, receivedAt, {
+      hooks: deps.hooks,
+      isSameEvent: sameEvent,
+    });
+    // Committed: now publish and run what the hooks left for after the commit.
+    lockers.publishCompartments(outcome.changed);
+    for (const run of outcome.afterCommit) run();
+    await tellListeners(
+      device.bankId,
+      outcome.stored.map((s) => s.row),
+      clockTrusted,
+    );
+
+    const answer: JournalAnswer = {
+      acceptedThroughSeq: outcome.acceptedThroughSeq,
+      resendFromSeq: outcome.resendFromSeq,
+      stored: outcome.stored.length,
+      duplicates: outcome.duplicates,
+      rejected: [],
+      flagged: [],
+      conflicts: outcome.conflicts.map(({ stored }) => ({
+        seq: stored.seq ?? 0,
+        storedKind: stored.reportedKind ?? stored.kind,
+        storedLabel: stored.label,
+        storedAt: stored.occurredAt,
+      })),
+    };
+    for (const { event } of outcome.stored) {
+      if (event.rejection) {
+        answer.rejected.push({ seq: event.seq, reason: event.rejection, message: event.rejectionMessage ?? '' });
+      } else {
+        for (const f of event.flags) answer.flagged.push({ seq: event.seq, flag: f.flag, message: f.message });
+      }
+    }
+    if (answer.rejected.length || answer.conflicts.length) {
+      logger.warn(
+        {
+          bankId: device.bankId,
+          rejected: answer.rejected.map((r) => `${r.seq}:${r.reason}`),
+          conflicts: answer.conflicts.map((c) => c.seq),
+        },
+        'controller events stored without effect or in conflict',
+      );
+    }
+    return answer;
+  }
+
+  /** A lost range, its turn come. */
+  async function markLostInTurn(
+    device: { bankId: string; generation: number },
+    fromSeq: number,
+    throughSeq: number,
+    range: string,
+    why: string,
+  ): Promise<JournalAnswer> {
+    const outcome = await lockers.store.recordLostRange(
+      device.bankId,
+      device.generation,
+      { fromSeq, throughSeq, detail: `${range} lost: ${why}` },
+      clock.now(),
+    );
+    if (!outcome.ok) {
+      throw badInput(
+        `fromSeq must be acceptedThroughSeq + 1 (${outcome.acceptedThroughSeq + 1}); the log ends at ${outcome.acceptedThroughSeq}.`,
+        { field: 'fromSeq', acceptedThroughSeq: outcome.acceptedThroughSeq },
+      );
+    }
+    logger.warn({ bankId: device.bankId, fromSeq, throughSeq, reason: why }, 'controller declared events lost');
+    const offsetMs = (await deps.clockOf(device.bankId))?.offsetMs ?? null;
+    await tellListeners(device.bankId, [outcome.row], isClockTrusted(offsetMs, deps.clockToleranceMs));
+    return {
+      acceptedThroughSeq: outcome.acceptedThroughSeq,
+      resendFromSeq: null,
+      stored: 1,
+      duplicates: 0,
+      rejected: [],
+      flagged: [],
+      conflicts: [],
+    };
   }
 
   return {
@@ -107,66 +216,8 @@ export function createEventJournal(deps: JournalDeps) {
       const device = authorizeController(principal, 'Mutation.reportLockerEvents');
       const problem = batchProblem(input, { maxEvents: deps.batchLimit, maxEventBytes: deps.eventMaxBytes });
       if (problem) throw badInput(problem.message, problem.extensions);
-
-      const receivedAt = clock.now();
-      const offsetMs = deps.clockOf(device.bankId)?.offsetMs ?? null;
-      const clockTrusted = isClockTrusted(offsetMs, deps.clockToleranceMs);
-      const labels = new Set(lockers.store.compartmentsByBankIds([device.bankId]).map((c) => c.label));
-      const events = input.map((raw) =>
-        readEvent(raw as Record<string, unknown>, {
-          receivedAt,
-          offsetMs,
-          window,
-          maxEventBytes: deps.eventMaxBytes,
-          labels,
-        }),
-      );
-      await deps.prepare(events.filter((e) => !e.rejection));
-
-      const outcome = lockers.store.recordControllerEvents(device.bankId, device.generation, events, receivedAt, {
-        hooks: deps.hooks,
-        isSameEvent: sameEvent,
-      });
-      lockers.publishCompartments(outcome.changed);
-      for (const run of outcome.afterCommit) run();
-      tellListeners(
-        device.bankId,
-        outcome.stored.map((s) => s.row),
-        clockTrusted,
-      );
-
-      const answer: JournalAnswer = {
-        acceptedThroughSeq: outcome.acceptedThroughSeq,
-        resendFromSeq: outcome.resendFromSeq,
-        stored: outcome.stored.length,
-        duplicates: outcome.duplicates,
-        rejected: [],
-        flagged: [],
-        conflicts: outcome.conflicts.map(({ stored }) => ({
-          seq: stored.seq ?? 0,
-          storedKind: stored.reportedKind ?? stored.kind,
-          storedLabel: stored.label,
-          storedAt: stored.occurredAt,
-        })),
-      };
-      for (const { event } of outcome.stored) {
-        if (event.rejection) {
-          answer.rejected.push({ seq: event.seq, reason: event.rejection, message: event.rejectionMessage ?? '' });
-        } else {
-          for (const f of event.flags) answer.flagged.push({ seq: event.seq, flag: f.flag, message: f.message });
-        }
-      }
-      if (answer.rejected.length || answer.conflicts.length) {
-        logger.warn(
-          {
-            bankId: device.bankId,
-            rejected: answer.rejected.map((r) => `${r.seq}:${r.reason}`),
-            conflicts: answer.conflicts.map((c) => c.seq),
-          },
-          'controller events stored without effect or in conflict',
-        );
-      }
-      return answer;
+      // The receipt time is taken when the batch's turn comes (as when batches ran one at a time).
+      return queues.run(device.bankId, () => reportInTurn(device, input));
     },
 
     /**
@@ -174,7 +225,7 @@ export function createEventJournal(deps: JournalDeps) {
      * wiped, or it has not the events `resendFromSeq` asks for): one
      * EVENTS_LOST entry, and numbering continues after `throughSeq`.
      */
-    markLost(principal: Principal, fromSeq: number, throughSeq: number, reason: string): JournalAnswer {
+    async markLost(principal: Principal, fromSeq: number, throughSeq: number, reason: string): Promise<JournalAnswer> {
       const device = authorizeController(principal, 'Mutation.markLockerEventsLost');
       const why = reason.trim();
       if (why.length < 1 || why.length > LOST_REASON_MAX) {
@@ -184,30 +235,7 @@ export function createEventJournal(deps: JournalDeps) {
         throw badInput('throughSeq must be at least fromSeq and at most 2^53 − 1.', { field: 'throughSeq' });
       }
       const range = fromSeq === throughSeq ? `Event ${fromSeq}` : `Events ${fromSeq}–${throughSeq}`;
-      const outcome = lockers.store.recordLostRange(
-        device.bankId,
-        device.generation,
-        { fromSeq, throughSeq, detail: `${range} lost: ${why}` },
-        clock.now(),
-      );
-      if (!outcome.ok) {
-        throw badInput(
-          `fromSeq must be acceptedThroughSeq + 1 (${outcome.acceptedThroughSeq + 1}); the log ends at ${outcome.acceptedThroughSeq}.`,
-          { field: 'fromSeq', acceptedThroughSeq: outcome.acceptedThroughSeq },
-        );
-      }
-      logger.warn({ bankId: device.bankId, fromSeq, throughSeq, reason: why }, 'controller declared events lost');
-      const offsetMs = deps.clockOf(device.bankId)?.offsetMs ?? null;
-      tellListeners(device.bankId, [outcome.row], isClockTrusted(offsetMs, deps.clockToleranceMs));
-      return {
-        acceptedThroughSeq: outcome.acceptedThroughSeq,
-        resendFromSeq: null,
-        stored: 1,
-        duplicates: 0,
-        rejected: [],
-        flagged: [],
-        conflicts: [],
-      };
+      return queues.run(device.bankId, () => markLostInTurn(device, fromSeq, throughSeq, range, why));
     },
   };
 }

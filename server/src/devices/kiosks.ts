@@ -7,8 +7,8 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Bus } from '../bus/index.js';
 import { publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { AttemptService } from '../attempts/service.js';
+import type { kiosks as kiosksTable } from '../../../drizzle/schema/index.js';
 import type { Db, Queryable } from '../db/index.js';
-import { tables } from '../db/index.js';
 import { authorize, checkAccess } from '../access/authorize.js';
 import type { Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
@@ -16,11 +16,9 @@ import { sha256 } from '../shared/crypto.js';
 import { badInput, conflict, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 
-const { kiosks, lockerBanks } = tables;
-
 export const KIOSK_TOKEN_PREFIX = 'blk';
 
-export type KioskRow = typeof kiosks.$inferSelect;
+export type KioskRow = typeof kiosksTable.$inferSelect;
 
 export interface KioskServiceDeps {
   db: Db;
@@ -32,18 +30,23 @@ export interface KioskServiceDeps {
 }
 
 export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskServiceDeps) {
-  const find = (id: string) => db.orm.select().from(kiosks).where(eq(kiosks.id, id)).get();
+  const { kiosks, lockerBanks } = db.tables;
+  const find = async (id: string) => (await db.read.select().from(kiosks).where(eq(kiosks.id, id)).limit(1))[0];
+  const bankOf = async (id: string) =>
+    (await db.read.select().from(lockerBanks).where(eq(lockerBanks.id, id)).limit(1))[0];
 
-  /** A new credential row for `bankId`: the token is shown once, only its hash kept. */
-  function issue(q: Queryable, bankId: string, name: string) {
+  /** A new credential row for `bankId`, inside the caller's transaction: the token is shown once, only its hash kept. */
+  async function issue(tx: Queryable, bankId: string, name: string) {
     const token = randomToken(KIOSK_TOKEN_PREFIX);
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + ttlMs);
-    const row = q
-      .insert(kiosks)
-      .values({ id: newId('ksk'), bankId, name, tokenHash: sha256(token), createdAt: now, expiresAt })
-      .returning()
-      .get();
+    const row = (
+      await tx
+        .insert(kiosks)
+        .values({ id: newId('ksk'), bankId, name, tokenHash: sha256(token), createdAt: now, expiresAt })
+        .returning()
+    )[0];
+    if (!row) throw new Error('kiosk insert returned nothing');
     return { id: row.id, bankId, name: row.name, token, expiresAt };
   }
 
@@ -52,14 +55,14 @@ export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskSer
     publishRevocation(bus, { match: { kioskId }, code: RevocationCloseCode.Revoked, reason });
 
   return {
-    createCredential(viewer: Viewer | null, bankId: string, name: string) {
+    async createCredential(viewer: Viewer | null, bankId: string, name: string) {
       authorize(viewer, 'Mutation.createKioskCredential');
-      const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
+      const bank = await bankOf(bankId);
       if (!bank) throw notFound('Locker bank');
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 80)
         throw badInput('A kiosk needs a name of 1–80 characters.', { field: 'name' });
-      return issue(db.orm, bankId, trimmed);
+      return db.transaction((tx) => issue(tx, bankId, trimmed));
     },
 
     /**
@@ -69,26 +72,27 @@ export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskSer
      * the old credential alone and never the socket the new token opens. A
      * revoked credential (a lost screen) is not brought back this way.
      */
-    rotateCredential(viewer: Viewer | null, id: string) {
+    async rotateCredential(viewer: Viewer | null, id: string) {
       authorize(viewer, 'Mutation.rotateKioskCredential');
-      const rotated = db.withTx((tx) => {
-        const old = tx.select().from(kiosks).where(eq(kiosks.id, id)).get();
+      const rotated = await db.transaction(async (tx) => {
+        const old = (await tx.select().from(kiosks).where(eq(kiosks.id, id)).limit(1))[0];
         if (!old) throw notFound('Kiosk credential');
         if (old.revokedAt) throw conflict('This kiosk credential was revoked; pair the screen again with a new one.');
-        tx.update(kiosks).set({ revokedAt: clock.now() }).where(eq(kiosks.id, id)).run();
-        const fresh = issue(tx, old.bankId, old.name);
+        await tx.update(kiosks).set({ revokedAt: clock.now() }).where(eq(kiosks.id, id));
+        const fresh = await issue(tx, old.bankId, old.name);
         // The same screen: its guess budget carries over, so rotating never resets it.
-        attempts.carryOver(tx, 'credential', `kiosk:${old.id}`, `kiosk:${fresh.id}`);
+        await attempts.carryOver(tx, 'credential', `kiosk:${old.id}`, `kiosk:${fresh.id}`);
         return fresh;
       });
+      // After the commit.
       closeSockets(id, 'Kiosk credential rotated');
       return rotated;
     },
 
     /** The kiosk credentials of one bank or all, newest first; never a token (only its hash is kept). */
-    listCredentials(viewer: Viewer | null, bankId: string | null) {
+    async listCredentials(viewer: Viewer | null, bankId: string | null) {
       authorize(viewer, 'Query.kioskCredentials');
-      const q = db.orm
+      const q = db.read
         .select({
           id: kiosks.id,
           bankId: kiosks.bankId,
@@ -99,44 +103,53 @@ export function createKioskService({ db, clock, bus, ttlMs, attempts }: KioskSer
           revokedAt: kiosks.revokedAt,
         })
         .from(kiosks);
-      return (bankId ? q.where(eq(kiosks.bankId, bankId)) : q).orderBy(desc(kiosks.createdAt)).all();
+      return (bankId ? q.where(eq(kiosks.bankId, bankId)) : q).orderBy(desc(kiosks.createdAt));
     },
 
     /** The bank a kiosk credential acts for; null for every other caller (its screen learns it was revoked). */
-    session(viewer: Viewer | null) {
+    async session(viewer: Viewer | null) {
       checkAccess(viewer, 'Query.kioskSession');
       if (viewer?.role !== 'KIOSK' || !viewer.bankId) return null;
-      const bank = db.orm.select().from(lockerBanks).where(eq(lockerBanks.id, viewer.bankId)).get();
+      const bank = await bankOf(viewer.bankId);
       return bank ? { kioskId: viewer.tokenId, bank } : null;
     },
 
-    revokeCredential(viewer: Viewer | null, id: string): boolean {
+    async revokeCredential(viewer: Viewer | null, id: string): Promise<boolean> {
       authorize(viewer, 'Mutation.revokeKioskCredential');
-      const row = db.orm
-        .update(kiosks)
-        .set({ revokedAt: clock.now() })
-        .where(and(eq(kiosks.id, id), isNull(kiosks.revokedAt)))
-        .returning()
-        .get();
-      if (!row && !find(id)) throw notFound('Kiosk credential');
+      const row = await db.transaction(
+        async (tx) =>
+          (
+            await tx
+              .update(kiosks)
+              .set({ revokedAt: clock.now() })
+              .where(and(eq(kiosks.id, id), isNull(kiosks.revokedAt)))
+              .returning()
+          )[0],
+      );
+      if (!row && !(await find(id))) throw notFound('Kiosk credential');
       closeSockets(id, 'Kiosk credential revoked');
       return true;
     },
 
     /** A kiosk token as a viewer scoped to its bank; null when unknown, revoked or expired. */
-    authenticate(token: string | null): Viewer | null {
+    async authenticate(token: string | null): Promise<Viewer | null> {
       if (!token?.startsWith(`${KIOSK_TOKEN_PREFIX}_`)) return null;
-      const kiosk = db.orm
-        .select()
-        .from(kiosks)
-        .where(and(eq(kiosks.tokenHash, sha256(token)), isNull(kiosks.revokedAt)))
-        .get();
+      const kiosk = (
+        await db.read
+          .select()
+          .from(kiosks)
+          .where(and(eq(kiosks.tokenHash, sha256(token)), isNull(kiosks.revokedAt)))
+          .limit(1)
+      )[0];
       if (!kiosk) return null;
       const now = clock.now();
       if (kiosk.expiresAt && kiosk.expiresAt <= now) return null;
       // Last-used is informative; written at most once a minute.
-      if (!kiosk.lastUsedAt || now.getTime() - kiosk.lastUsedAt.getTime() > 60_000)
-        db.orm.update(kiosks).set({ lastUsedAt: now }).where(eq(kiosks.id, kiosk.id)).run();
+      if (!kiosk.lastUsedAt || now.getTime() - kiosk.lastUsedAt.getTime() > 60_000) {
+        await db.transaction(async (tx) => {
+          await tx.update(kiosks).set({ lastUsedAt: now }).where(eq(kiosks.id, kiosk.id));
+        });
+      }
       return { personId: '', role: 'KIOSK', department: null, tokenId: kiosk.id, bankId: kiosk.bankId };
     },
   };

@@ -33,8 +33,8 @@ export const deviceResolvers: Resolvers = {
         .then((a) => services.metrics.eventsReported(events.length, a)),
     markLockerEventsLost: (_, { fromSeq, throughSeq, reason }, { viewer, device, services }) =>
       services.devices.markEventsLost(device ?? viewer, fromSeq, throughSeq, reason),
-    acknowledgeCommand: (_, { id, outcome, detail }, { viewer, device, services }) => ({
-      command: services.devices.acknowledge(device ?? viewer, id, outcome, detail),
+    acknowledgeCommand: async (_, { id, outcome, detail }, { viewer, device, services }) => ({
+      command: await services.devices.acknowledge(device ?? viewer, id, outcome, detail),
     }),
     reportControllerHealth: (_, { input }, { viewer, device, services }) =>
       services.devices.reportHealth(device ?? viewer, input),

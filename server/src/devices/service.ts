@@ -43,6 +43,7 @@ import {
   type JournalSettings,
 } from './journal.js';
 import { DeviceCloseCode, type DeviceAckPayload, type DeviceLimits } from './protocol.js';
+import { createSerialQueues } from './serial.js';
 import type { CommandStore } from './store.js';
 import { commandTopic, type CommandRow, type DeviceIdentity } from './types.js';
 
@@ -83,7 +84,7 @@ export interface DeviceServiceDeps {
   clockToleranceMs: number;
   /** Pongs and messages update a bank's last_seen_at at most this often (the keep-alive interval). */
   lastSeenIntervalMs: number;
-  /** Staff alerts (the audit service's `raise`). */
+  /** Staff alerts (the audit service's `raise`; awaited when it returns a promise). */
   raiseAlert(alert: {
     kind: AlertKind;
     bankId: string;
@@ -94,7 +95,7 @@ export interface DeviceServiceDeps {
   /** A command's first answer was stored (metrics: issued → acknowledged). */
   onCommandAcknowledged?(command: CommandRow): void;
   /** A person's name, for alerts that say who asked. */
-  personName(personId: string): string | null;
+  personName(personId: string): string | null | Promise<string | null>;
   /** The event journal's limits and the banks' clocks (journal.ts). */
   journal: Omit<JournalSettings, 'batchLimit'>;
 }
@@ -118,12 +119,18 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   const listeners: ControllerEventsListener[] = [];
   const hooks: ControllerEventHook[] = [];
   let prepare: EventPreparer = () => Promise.resolve();
-  let ackExtension: (bank: BankRow) => AckExtension = () => ({
+  let ackExtension: (bank: BankRow) => AckExtension | Promise<AckExtension> = () => ({
     compartments: [],
     pickupKeys: [],
     revokedPickupTokens: [],
   });
   const streams = createCommandStreams();
+  /**
+   * A bank's connects and disconnects, one after another in the order they
+   * came (serial.ts): what a connection_init stores is never interleaved with
+   * another connection's of the same bank.
+   */
+  const handshakes = createSerialQueues();
   const connections = createConnectionRegistry({
     lockers,
     clock,
@@ -131,8 +138,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     offlineGraceMs: deps.offlineGraceMs,
     lastSeenIntervalMs: deps.lastSeenIntervalMs,
     // OFFLINE: nothing is kept for the bank, so a door never opens minutes after the person left.
-    onOffline: (bankId) => {
-      const expired = commands.expireOpenForBank(bankId, clock.now());
+    onOffline: async (bankId) => {
+      const expired = await commands.expireOpenForBank(bankId, clock.now());
       if (expired.length) logger.info({ bankId, commands: expired.map((c) => c.id) }, 'bank offline: commands expired');
     },
   });
@@ -148,19 +155,20 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   });
 
   /** ONLINE (connected, or away for less than the grace period): a command sent now reaches it if it comes back. */
-  const isOnline = (bankId: string) => lockers.store.getBank(bankId)?.status === 'ONLINE';
+  const isOnline = async (bankId: string): Promise<boolean> =>
+    (await lockers.store.getBank(bankId))?.status === 'ONLINE';
 
-  function expireIfDue(cmd: CommandRow, now: Date): boolean {
+  async function expireIfDue(cmd: CommandRow, now: Date): Promise<boolean> {
     if (cmd.expiresAt > now) return false;
-    commands.expireOverdue(now);
+    await commands.expireOverdue(now);
     return true;
   }
 
   /** CLOCK_OFF when a measured offset is beyond the tolerance; one open alert per bank (audit dedupes). */
-  function checkClock(bankId: string, offsetMs: number, measuredBy: string) {
+  async function checkClock(bankId: string, offsetMs: number, measuredBy: string) {
     if (Math.abs(offsetMs) <= deps.clockToleranceMs) return;
-    const name = lockers.store.getBank(bankId)?.name ?? bankId;
-    deps.raiseAlert({
+    const name = (await lockers.store.getBank(bankId))?.name ?? bankId;
+    await deps.raiseAlert({
       kind: 'CLOCK_OFF',
       bankId,
       message:
@@ -170,14 +178,16 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   }
 
   /** COMMAND_FAILED: the door of an opening did not open. Names the bank, the door, how, who asked and why. */
-  function raiseCommandFailed(cmd: CommandRow) {
-    const bank = lockers.store.getBank(cmd.bankId)?.name ?? cmd.bankId;
-    const who = cmd.requestedBy ? (deps.personName(cmd.requestedBy) ?? 'a person no longer on file') : 'the system';
+  async function raiseCommandFailed(cmd: CommandRow) {
+    const bank = (await lockers.store.getBank(cmd.bankId))?.name ?? cmd.bankId;
+    const who = cmd.requestedBy
+      ? ((await deps.personName(cmd.requestedBy)) ?? 'a person no longer on file')
+      : 'the system';
     const answer =
       cmd.outcome === 'UNKNOWN_COMPARTMENT' ? 'has no such door' : 'answered that the lock did not release';
     const detail = cmd.outcomeDetail ? ` (${cmd.outcomeDetail})` : '';
     const reason = cmd.reason ? `, reason: "${cmd.reason}"` : '';
-    deps.raiseAlert({
+    await deps.raiseAlert({
       kind: 'COMMAND_FAILED',
       bankId: cmd.bankId,
       compartmentLabel: cmd.label,
@@ -188,16 +198,16 @@ export function createDeviceService(deps: DeviceServiceDeps) {
 
   return {
     /** Resolves a device token to the bank it belongs to; null for missing, wrong or revoked tokens. */
-    authenticate(token: unknown) {
+    async authenticate(token: unknown): Promise<{ bank: BankRow; identity: DeviceIdentity } | null> {
       if (typeof token !== 'string' || token.length === 0 || token.length > 200) return null;
-      const bank = lockers.findBankByDeviceToken(token);
+      const bank = await lockers.findBankByDeviceToken(token);
       if (!bank) return null;
       const identity: DeviceIdentity = { bankId: bank.id, generation: bank.deviceGeneration };
       return { bank, identity };
     },
 
     /** The parts of connection_ack other domains state (set once when the services are wired). */
-    setAckExtension(fn: (bank: BankRow) => AckExtension) {
+    setAckExtension(fn: (bank: BankRow) => AckExtension | Promise<AckExtension>) {
       ackExtension = fn;
     },
 
@@ -205,56 +215,98 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      * A controller's connection_init, its token already checked (PROTOCOL.md
      * 1, 2): the payload is read (4400 when malformed), the connection takes
      * the bank unless a later-accepted one holds it (4002), what the
-     * controller said is stored, and the ack is built.
+     * controller said is stored, and the ack is built. A bank's connects and
+     * disconnects run one after another, in the order they came. If storing
+     * fails after the connection took the bank, it lets go of the bank again
+     * (as its close would) and the error is thrown to the caller.
      */
     connect(
       found: { bank: BankRow; identity: DeviceIdentity },
       payload: Record<string, unknown>,
       connection: DeviceConnection,
-    ): ConnectOutcome {
+    ): Promise<ConnectOutcome> {
       const receivedAt = clock.now();
       const parsed = parseConnectionInit(payload);
       if (!parsed.ok) {
-        return { ok: false, code: DeviceCloseCode.BadInit, reason: initRefusalReason(parsed.field, parsed.problem) };
+        return Promise.resolve({
+          ok: false,
+          code: DeviceCloseCode.BadInit,
+          reason: initRefusalReason(parsed.field, parsed.problem),
+        });
       }
       const bankId = found.bank.id;
-      const claim = connections.claim(bankId, connection);
-      if (!claim.ok) {
-        return { ok: false, code: DeviceCloseCode.Superseded, reason: 'Superseded: a newer connection is live' };
-      }
-      const { init } = parsed;
-      const protocolVersion = negotiateVersion(init.requestedVersion);
-      const offset = init.time ? clockOffsetMs(init.time, receivedAt) : null;
-      controllers.recordConnected(bankId, {
-        protocolVersion,
-        model: init.model,
-        serial: init.serial,
-        firmware: init.firmware,
-        capabilities: init.capabilities,
-        connectedAt: receivedAt,
-        clockOffsetMs: offset,
+      return handshakes.run(bankId, async (): Promise<ConnectOutcome> => {
+        // The token was checked before this turn came: a rotation may have revoked it since
+        // (when both ran in one synchronous step, nothing could come in between).
+        const bank = await lockers.store.getBank(bankId);
+        if (!bank || bank.deviceGeneration !== found.identity.generation) {
+          return { ok: false, code: DeviceCloseCode.Forbidden, reason: 'Device token revoked' };
+        }
+        const claim = await connections.claim(bankId, connection).catch((err: unknown) => {
+          connections.release(bankId, connection);
+          throw err;
+        });
+        if (!claim.ok) {
+          return { ok: false, code: DeviceCloseCode.Superseded, reason: 'Superseded: a newer connection is live' };
+        }
+        try {
+          const { init } = parsed;
+          const protocolVersion = negotiateVersion(init.requestedVersion);
+          const offset = init.time ? clockOffsetMs(init.time, receivedAt) : null;
+          await controllers.recordConnected(bankId, {
+            protocolVersion,
+            model: init.model,
+            serial: init.serial,
+            firmware: init.firmware,
+            capabilities: init.capabilities,
+            connectedAt: receivedAt,
+            clockOffsetMs: offset,
+          });
+          if (offset !== null) await checkClock(bankId, offset, 'connection_init');
+          const extension = await ackExtension(bank);
+          const ack = buildConnectionAck({
+            protocolVersion,
+            serverVersion: deps.serverVersion,
+            now: clock.now(),
+            limits: deps.limits,
+            bank,
+            clockOffsetMs: offset,
+            extension,
+          });
+          return { ok: true, identity: { ...found.identity, connectionId: connection.acceptedOrder }, ack };
+        } catch (err) {
+          connections.release(bankId, connection);
+          throw err;
+        }
       });
-      if (offset !== null) checkClock(bankId, offset, 'connection_init');
-      const ack = buildConnectionAck({
-        protocolVersion,
-        serverVersion: deps.serverVersion,
-        now: clock.now(),
-        limits: deps.limits,
-        bank: found.bank,
-        clockOffsetMs: offset,
-        extension: ackExtension(found.bank),
-      });
-      return { ok: true, identity: { ...found.identity, connectionId: connection.acceptedOrder }, ack };
     },
 
-    /** A controller's socket closed; the bank shows OFFLINE only if it stays away for the grace period. */
-    disconnect(bankId: string, connection: DeviceConnection) {
+    /**
+     * A controller's socket closed; the bank shows OFFLINE only if it stays
+     * away for the grace period. In the bank's turn after its connect.
+     */
+    disconnect(bankId: string, connection: DeviceConnection): Promise<void> {
       streams.forget(connection.acceptedOrder);
-      if (connections.release(bankId, connection)) controllers.recordDisconnected(bankId, clock.now());
+      return handshakes.run(bankId, async () => {
+        if (connections.release(bankId, connection)) await controllers.recordDisconnected(bankId, clock.now());
+      });
     },
 
-    /** A pong or a message on a controller's socket (PROTOCOL.md 2, Keep-alive). */
-    noteSignOfLife: (bankId: string) => connections.noteSignOfLife(bankId),
+    /**
+     * A pong or a message on a controller's socket (PROTOCOL.md 2, Keep-alive).
+     * Never rejects (a failed write is logged), so a socket listener may leave it unawaited.
+     */
+    noteSignOfLife: (bankId: string): Promise<void> => connections.noteSignOfLife(bankId),
+
+    /**
+     * Resolves when the bank's handshake and presence writes queued so far
+     * (connect, disconnect, status, last_seen_at) have run: for tests and
+     * for whoever must read what they stored.
+     */
+    async settled(bankId: string): Promise<void> {
+      await handshakes.run(bankId, () => Promise.resolve());
+      await connections.settled(bankId);
+    },
 
     /** A controller's socket is live on this instance. */
     isConnected: (bankId: string) => connections.hasLive(bankId),
@@ -270,12 +322,12 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       listeners.push(listener);
     },
 
-    /** Async work on a batch before its (synchronous) transaction, e.g. verifying QR signatures. */
+    /** Async work on a batch before its transaction (not inside it), e.g. verifying QR signatures. */
     setEventPreparer(fn: typeof prepare) {
       prepare = fn;
     },
 
-    /** Called inside the events' transaction (state that must change with them). */
+    /** Called, and awaited, inside the events' transaction (state that must change with them). */
     addEventHook(hook: ControllerEventHook) {
       hooks.push(hook);
     },
@@ -295,15 +347,15 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      * Refused for an OFFLINE bank: a door must never open minutes after the
      * person left, so nothing is queued for a bank that is away.
      */
-    requestOpen(req: OpenRequest): OpenResult {
-      const compartment = lockers.findCompartment(req.bankId, req.label);
+    async requestOpen(req: OpenRequest): Promise<OpenResult> {
+      const compartment = await lockers.findCompartment(req.bankId, req.label);
       if (!compartment) {
         return { __typename: 'OpenRefused', reason: 'UNKNOWN_COMPARTMENT', message: `No compartment ${req.label}.` };
       }
       if (compartment.state === 'OUT_OF_SERVICE' && req.via !== 'STAFF_OVERRIDE') {
         return { __typename: 'OpenRefused', reason: 'OUT_OF_SERVICE', message: `${req.label} is out of service.` };
       }
-      if (!isOnline(req.bankId)) {
+      if (!(await isOnline(req.bankId))) {
         return {
           __typename: 'OpenRefused',
           reason: 'BANK_OFFLINE',
@@ -311,7 +363,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         };
       }
       const now = clock.now();
-      const command = commands.insert({
+      const command = await commands.insert({
         id: newId('cmd'),
         bankId: req.bankId,
         compartmentId: compartment.id,
@@ -333,10 +385,16 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      * (kept like any command until it subscribes). A bank that is OFFLINE
      * gets the list in its next connection_ack instead.
      */
-    sendRevocation(bankId: string, compartmentId: string, label: string, tokenId: string, expiresAt: Date) {
-      if (!isOnline(bankId)) return;
+    async sendRevocation(
+      bankId: string,
+      compartmentId: string,
+      label: string,
+      tokenId: string,
+      expiresAt: Date,
+    ): Promise<void> {
+      if (!(await isOnline(bankId))) return;
       const now = clock.now();
-      const command = commands.insert({
+      const command = await commands.insert({
         id: newId('cmd'),
         bankId,
         compartmentId,
@@ -353,11 +411,14 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     },
 
     /** Staff override: opens a door now, with a reason kept in the audit trail. */
-    staffOpen(viewer: Viewer | null, input: { bankId: string; label: string; reason: string }): OpenResult {
+    async staffOpen(
+      viewer: Viewer | null,
+      input: { bankId: string; label: string; reason: string },
+    ): Promise<OpenResult> {
       const v = authorize(viewer, 'Mutation.openCompartment');
       const reason = input.reason.trim();
       if (reason.length < 3) throw badInput('Give a reason (at least 3 characters).', { field: 'reason' });
-      const bank = lockers.store.getBank(input.bankId);
+      const bank = await lockers.store.getBank(input.bankId);
       if (!bank || !inScope(bankScopeOf(v, 'Mutation.openCompartment'), bank)) throw notFound('Locker bank');
       return this.requestOpen({
         bankId: input.bankId,
@@ -377,7 +438,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      * runs fails with ALREADY_SUBSCRIBED, and no command goes out twice on
      * one connection.
      */
-    commandStream(principal: Principal): AsyncIterableIterator<CommandRow> {
+    async commandStream(principal: Principal): Promise<AsyncIterableIterator<CommandRow>> {
       const device = authorizeController(principal, 'Subscription.lockerCommands');
       const connection: unknown = device.connectionId ?? device;
       if (!streams.claim(connection)) {
@@ -388,15 +449,23 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       // Subscribe before reading the pending ones, so a command issued in
       // between is not missed; the connection's sent ids drop the one seen twice.
       const live = bus.subscribe<CommandRow>(commandTopic(device.bankId));
+      let pending: CommandRow[];
+      try {
+        pending = await commands.openForBank(device.bankId);
+      } catch (err) {
+        await live.return?.();
+        streams.release(connection);
+        throw err;
+      }
       const stream = transformIterator(
         live,
-        (cmd) => {
+        async (cmd) => {
           const now = clock.now();
           if (!streams.markSent(connection, cmd.id, cmd.expiresAt, now)) return undefined;
-          if (expireIfDue(cmd, now)) return undefined;
-          return commands.markDelivered(cmd.id, now) ?? undefined;
+          if (await expireIfDue(cmd, now)) return undefined;
+          return (await commands.markDelivered(cmd.id, now)) ?? undefined;
         },
-        commands.openForBank(device.bankId),
+        pending,
       );
       return releasedWhenDone(stream, () => streams.release(connection));
     },
@@ -407,12 +476,17 @@ export function createDeviceService(deps: DeviceServiceDeps) {
      * door did open: the command becomes DONE and says it was late). An
      * opening answered FAILED or UNKNOWN_COMPARTMENT raises COMMAND_FAILED.
      */
-    acknowledge(principal: Principal, id: string, outcome: CommandRow['outcome'] & string, detail?: string | null) {
+    async acknowledge(
+      principal: Principal,
+      id: string,
+      outcome: CommandRow['outcome'] & string,
+      detail?: string | null,
+    ): Promise<CommandRow> {
       const device = authorizeController(principal, 'Mutation.acknowledgeCommand');
-      const cmd = commands.get(id);
+      const cmd = await commands.get(id);
       if (!cmd || cmd.bankId !== device.bankId) throw notFound('Command');
       const status = outcome === 'OPENED' || outcome === 'DONE' ? 'DONE' : outcome === 'EXPIRED' ? 'EXPIRED' : 'FAILED';
-      const updated = commands.acknowledge(id, {
+      const updated = await commands.acknowledge(id, {
         status,
         outcome,
         outcomeDetail: detail?.slice(0, 500) ?? null,
@@ -424,29 +498,29 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       if (outcome !== 'OPENED' && outcome !== 'DONE')
         logger.warn({ commandId: id, outcome, detail }, 'command not carried out');
       if (updated.kind === 'OPEN_COMPARTMENT' && (outcome === 'FAILED' || outcome === 'UNKNOWN_COMPARTMENT')) {
-        raiseCommandFailed(updated);
+        await raiseCommandFailed(updated);
       }
       return updated;
     },
 
-    getCommand: (id: string) => commands.get(id),
+    getCommand: async (id: string) => commands.get(id),
 
-    /** Marks commands past their expiry; run periodically so their status is true. */
-    expireOverdueCommands() {
-      return commands.expireOverdue(clock.now()).length;
+    /** Marks commands past their expiry; run periodically so their status is true. Resolves to how many. */
+    async expireOverdueCommands(): Promise<number> {
+      return (await commands.expireOverdue(clock.now())).length;
     },
 
     /**
      * The periodic health report (PROTOCOL.md 2): stored for staff, with the
      * clock offset measured from its `at` (CLOCK_OFF beyond the tolerance).
      */
-    reportHealth(principal: Principal, input: HealthInput) {
+    async reportHealth(principal: Principal, input: HealthInput) {
       const device = authorizeController(principal, 'Mutation.reportControllerHealth');
       const receivedAt = clock.now();
       const { at, health } = parseHealthInput(input);
       const offset = clockOffsetMs(at, receivedAt);
-      controllers.recordHealth(device.bankId, health, receivedAt, offset);
-      checkClock(device.bankId, offset, 'health report');
+      await controllers.recordHealth(device.bankId, health, receivedAt, offset);
+      await checkClock(device.bankId, offset, 'health report');
       return { serverTime: receivedAt, clockOffsetMs: offset };
     },
 
@@ -496,14 +570,17 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       };
     },
 
-    rotateDeviceToken(viewer: Viewer | null, bankId: string) {
+    async rotateDeviceToken(viewer: Viewer | null, bankId: string) {
       authorize(viewer, 'Mutation.rotateDeviceToken');
       const deviceToken = randomToken('bld');
-      const bank = lockers.store.rotateDeviceToken(bankId, sha256(deviceToken), clock.now());
+      const bank = await lockers.store.rotateDeviceToken(bankId, sha256(deviceToken), clock.now());
       if (!bank) throw notFound('Locker bank');
-      if (connections.drop(bankId, DeviceCloseCode.Forbidden, 'Device token revoked')) {
-        controllers.recordDisconnected(bankId, clock.now());
-      }
+      // In the bank's turn, like a disconnect: a connect running now finishes first, then is dropped.
+      await handshakes.run(bankId, async () => {
+        if (connections.drop(bankId, DeviceCloseCode.Forbidden, 'Device token revoked')) {
+          await controllers.recordDisconnected(bankId, clock.now());
+        }
+      });
       // The old token's socket may be held by another instance.
       publishRevocation(bus, {
         match: { tokenId: deviceCredentialId(bankId, bank.deviceGeneration - 1) },

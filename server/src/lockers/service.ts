@@ -108,18 +108,18 @@ export function countCompartments(list: readonly CompartmentRow[]): CompartmentC
 
 export function createLockerService({ db, store, bus, clock }: { db: Db; store: LockerStore; bus: Bus; clock: Clock }) {
   /** A bank the viewer may see (through any path), or null: one out of scope looks like one that does not exist. */
-  function visibleBank(viewer: Viewer | null, id: string): BankRow | null {
-    const bank = store.getBank(id);
+  async function visibleBank(viewer: Viewer | null, id: string): Promise<BankRow | null> {
+    const bank = await store.getBank(id);
     return bank && inScope(bankScope(viewer), bank) ? bank : null;
   }
 
   /** Whether a booking (a parcel, later a loan) holds the compartment; set by the domains that book. */
-  let isBooked: (compartmentId: string) => boolean = () => false;
+  let isBooked: (compartmentId: string) => boolean | Promise<boolean> = () => false;
 
   return {
     store,
 
-    setBookingCheck(check: (compartmentId: string) => boolean) {
+    setBookingCheck(check: (compartmentId: string) => boolean | Promise<boolean>) {
       isBooked = check;
     },
 
@@ -136,39 +136,34 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
     visibleBank,
 
     /** Sites with a bank the viewer may see (all sites for those who see every bank). */
-    listSites(viewer: Viewer | null) {
+    async listSites(viewer: Viewer | null) {
       const v = authorize(viewer, 'Query.sites');
       const scope = bankScopeOf(v, 'Query.sites');
       if (scope.kind === 'all') return store.listSites();
-      const siteIds = new Set(
-        store
-          .listBanks()
-          .filter((b) => inScope(scope, b))
-          .map((b) => b.siteId),
-      );
-      return store.listSites().filter((s) => siteIds.has(s.id));
+      const siteIds = new Set((await store.listBanks()).filter((b) => inScope(scope, b)).map((b) => b.siteId));
+      return (await store.listSites()).filter((s) => siteIds.has(s.id));
     },
 
-    listBanks(viewer: Viewer | null, siteId?: string | null): BankRow[] {
+    async listBanks(viewer: Viewer | null, siteId?: string | null): Promise<BankRow[]> {
       const v = authorize(viewer, 'Query.lockerBanks');
       return this.visibleBanks(v, siteId);
     },
 
     /** The banks of a site (or all) the viewer may see: for fields that lead to banks (Site.banks). */
-    visibleBanks(viewer: Viewer | null, siteId?: string | null): BankRow[] {
+    async visibleBanks(viewer: Viewer | null, siteId?: string | null): Promise<BankRow[]> {
       const scope = bankScope(viewer);
-      return store.listBanks(siteId).filter((b) => inScope(scope, b));
+      return (await store.listBanks(siteId)).filter((b) => inScope(scope, b));
     },
 
     /** Null rather than an error: a bank you may not see looks like one that does not exist. */
-    findBank(viewer: Viewer | null, id: string): BankRow | null {
+    async findBank(viewer: Viewer | null, id: string): Promise<BankRow | null> {
       return visibleBank(authorize(viewer, 'Query.lockerBank'), id);
     },
 
     /** The event log of a bank: operators, and a department for its own banks. */
-    events(viewer: Viewer | null, bankId: string, limit: number) {
+    async events(viewer: Viewer | null, bankId: string, limit: number) {
       const v = authorize(viewer, 'Query.lockerEvents');
-      const bank = visibleBank(v, bankId);
+      const bank = await visibleBank(v, bankId);
       if (!bank) throw notFound('Locker bank');
       if (!canReadEvents(v, bank)) throw forbidden('Only operators and the owning department read the event log.');
       return store.recentEvents(bankId, Math.min(Math.max(limit, 1), 500));
@@ -178,12 +173,12 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
      * A bank's whole log, newest first, a page at a time (Query.lockerEventLog).
      * The cursor is opaque to clients: the base64url of the last row's id.
      */
-    eventLog(
+    async eventLog(
       viewer: Viewer | null,
       input: { bankId: string; first: number; after: string | null; problemsOnly: boolean },
     ) {
       const v = authorize(viewer, 'Query.lockerEventLog');
-      const bank = visibleBank(v, input.bankId);
+      const bank = await visibleBank(v, input.bankId);
       if (!bank) throw notFound('Locker bank');
       if (!inScope(bankScopeOf(v, 'Query.lockerEventLog'), bank)) {
         throw forbidden('Only operators and the owning department read the event log.');
@@ -193,14 +188,18 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       }
       const beforeId = input.after === null ? null : eventCursorId(input.after);
       if (beforeId === null && input.after !== null) throw badInput('Unknown cursor.', { field: 'after' });
-      const rows = store.eventLogPage(bank.id, { limit: input.first + 1, beforeId, problemsOnly: input.problemsOnly });
+      const rows = await store.eventLogPage(bank.id, {
+        limit: input.first + 1,
+        beforeId,
+        problemsOnly: input.problemsOnly,
+      });
       const events = rows.slice(0, input.first);
       const hasNextPage = rows.length > input.first;
       const last = events.at(-1);
       return { events, hasNextPage, endCursor: hasNextPage && last ? eventCursor(last.id) : null };
     },
 
-    createSite(
+    async createSite(
       viewer: Viewer | null,
       input: { name: string; timezone?: string | null; pickupHoldHours?: number | null },
     ) {
@@ -219,23 +218,23 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
      * Staff take a compartment out of service (it is never chosen for a
      * deposit and refuses openings except a staff override) or put it back.
      */
-    setOutOfService(
+    async setOutOfService(
       viewer: Viewer | null,
       input: { bankId: string; label: string; outOfService: boolean; reason: string },
     ) {
       const v = authorize(viewer, 'Mutation.setCompartmentOutOfService');
-      const bank = store.getBank(input.bankId);
+      const bank = await store.getBank(input.bankId);
       if (!bank || !inScope(bankScopeOf(v, 'Mutation.setCompartmentOutOfService'), bank)) throw notFound('Locker bank');
-      const compartment = store.findCompartment(input.bankId, input.label.trim().toUpperCase());
+      const compartment = await store.findCompartment(input.bankId, input.label.trim().toUpperCase());
       if (!compartment) throw notFound('Compartment');
       const reason = input.reason.trim();
       if (reason.length < 3) throw badInput('Give a reason (at least 3 characters).', { field: 'reason' });
       const state = input.outOfService
         ? ('OUT_OF_SERVICE' as const)
-        : compartment.occupancy === 'OCCUPIED' || isBooked(compartment.id)
+        : compartment.occupancy === 'OCCUPIED' || (await isBooked(compartment.id))
           ? ('IN_USE' as const)
           : ('AVAILABLE' as const);
-      const updated = db.withTx((tx) =>
+      const updated = await db.transaction((tx) =>
         store.updateCompartmentIn(
           tx,
           compartment.id,
@@ -248,16 +247,16 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
     },
 
     /** Creates a bank and its compartments; the device token is returned once and only its hash kept. */
-    createLockerBank(viewer: Viewer | null, input: unknown): { bank: BankRow; deviceToken: string } {
+    async createLockerBank(viewer: Viewer | null, input: unknown): Promise<{ bank: BankRow; deviceToken: string }> {
       authorize(viewer, 'Mutation.createLockerBank');
       const data = parse(createBankSchema, input);
-      if (!store.getSite(data.siteId)) throw badInput('Unknown site.', { field: 'siteId' });
+      if (!(await store.getSite(data.siteId))) throw badInput('Unknown site.', { field: 'siteId' });
       const labels = data.compartments.map((c) => c.label.toUpperCase());
       const dup = labels.find((l, i) => labels.indexOf(l) !== i);
       if (dup) throw badInput(`Compartment label ${dup} appears twice.`, { field: 'compartments' });
       const deviceToken = randomToken('bld');
       const now = clock.now();
-      const bank = store.insertBankWithCompartments(
+      const bank = await store.insertBankWithCompartments(
         {
           id: newId('bank'),
           siteId: data.siteId,
@@ -281,35 +280,55 @@ export function createLockerService({ db, store, bus, clock }: { db: Db; store: 
       return { bank, deviceToken };
     },
 
-    findBankByDeviceToken: (token: string) => store.findBankByTokenHash(sha256(token)),
+    findBankByDeviceToken: async (token: string) => store.findBankByTokenHash(sha256(token)),
 
-    findCompartment: (bankId: string, label: string) => store.findCompartment(bankId, label.toUpperCase()),
+    findCompartment: async (bankId: string, label: string) => store.findCompartment(bankId, label.toUpperCase()),
 
     /**
      * Live compartment states the viewer may see. Visibility is decided when
      * subscribing and cached per bank, so each event costs a map lookup (see
      * DESIGN-NOTES: fan-out cost).
      */
-    subscribeCompartments(viewer: Viewer | null, bankId?: string | null): AsyncIterableIterator<CompartmentRow> {
+    async subscribeCompartments(
+      viewer: Viewer | null,
+      bankId?: string | null,
+    ): Promise<AsyncIterableIterator<CompartmentRow>> {
       const scope = bankScopeOf(
         authorize(viewer, 'Subscription.compartmentUpdated'),
         'Subscription.compartmentUpdated',
       );
+      // A bank's answer is cached once known; until then, events for it share one lookup.
       const visible = new Map<string, boolean>();
-      const isVisible = (id: string) => {
-        let ok = visible.get(id);
-        if (ok === undefined) {
-          const bank = store.getBank(id);
-          ok = !!bank && inScope(scope, bank);
-          visible.set(id, ok);
+      const pending = new Map<string, Promise<boolean>>();
+      const lookUp = (id: string): Promise<boolean> => {
+        let p = pending.get(id);
+        if (!p) {
+          p = store.getBank(id).then(
+            (bank) => {
+              const ok = !!bank && inScope(scope, bank);
+              visible.set(id, ok);
+              return ok;
+            },
+            (err: unknown) => {
+              pending.delete(id); // not cached: the next event asks again
+              throw err;
+            },
+          );
+          pending.set(id, p);
         }
-        return ok;
+        return p;
       };
-      if (bankId && !isVisible(bankId)) throw notFound('Locker bank');
+      const isVisible = (id: string): boolean | Promise<boolean> => visible.get(id) ?? lookUp(id);
+      if (bankId && !(await isVisible(bankId))) throw notFound('Locker bank');
       const source = bus.subscribe<CompartmentRow>(bankId ? topics.compartment(bankId) : topics.compartmentAll);
-      return transformIterator(source, (c) => (isVisible(c.bankId) ? c : undefined));
+      return transformIterator(source, (c) => {
+        const ok = isVisible(c.bankId);
+        // The common case costs a map lookup and no promise.
+        return typeof ok === 'boolean' ? (ok ? c : undefined) : ok.then((yes) => (yes ? c : undefined));
+      });
     },
 
+    /** Synchronous: it reads no database (the rows come whole on the bus). */
     subscribeBanks(viewer: Viewer | null, siteId?: string | null): AsyncIterableIterator<BankRow> {
       const scope = bankScopeOf(authorize(viewer, 'Subscription.lockerBankUpdated'), 'Subscription.lockerBankUpdated');
       const source = bus.subscribe<BankRow>(topics.bankAll);

@@ -1,15 +1,13 @@
 /**
  * The only place with queries over sites, banks, compartments and their event
- * log. Transactions here are synchronous (see db/index.ts); the service
- * publishes what they return after they commit.
+ * log. Every method is asynchronous; writes run in `db.transaction` (see
+ * db/index.ts), and the service publishes what they return after they commit.
+ * Tables come from `db.tables`, so the same queries serve SQLite and PostgreSQL.
  */
-import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '../db/index.js';
-import { tables } from '../db/index.js';
 import { effectivePatch, patchForEvent } from './compartment-state.js';
 import type { BankRow, CompartmentRow, LockerEventKind, LockerEventRow, SiteRow } from './types.js';
-
-const { sites, lockerBanks, compartments, lockerEvents } = tables;
 
 /** A controller event as the journal (devices/journal.ts) read it: ready to store. */
 export interface ControllerEvent {
@@ -36,13 +34,18 @@ export interface ControllerEvent {
  * for bank-level events). A hook may change the compartment (e.g. a confirmed
  * deposit makes it IN_USE) by returning the new row, and may return work to
  * do after the commit (publishing). Because hooks share the transaction, a
- * crash never leaves an event stored but not acted on.
+ * crash never leaves an event stored but not acted on. Asynchronous: the
+ * store awaits each hook, in order, before the next event; a hook must do its
+ * db work through `tx` (or `db.read`, which is `tx` there), await all of it,
+ * and never wait for another transaction. A hook that throws rolls back the
+ * whole batch. On PostgreSQL the transaction may run again (a retry), so a
+ * hook has no effect outside the database: that goes in `afterCommit`.
  */
 export type ControllerEventHook = (
   tx: Tx,
   event: LockerEventRow,
   compartment: CompartmentRow | undefined,
-) => { compartment?: CompartmentRow; afterCommit?: () => void } | void;
+) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void } | void>;
 
 export interface RecordEventsOutcome<E extends ControllerEvent> {
   acceptedThroughSeq: number;
@@ -62,11 +65,11 @@ export type RecordLostRangeOutcome =
   { ok: true; row: LockerEventRow; acceptedThroughSeq: number } | { ok: false; acceptedThroughSeq: number };
 
 export function createLockerStore(db: Db) {
-  const q = db.orm;
+  const { sites, lockerBanks, compartments, lockerEvents } = db.tables;
 
   /** Whether any controller event (or lost range) is stored for this bank in this generation. */
-  function anyInGeneration(tx: Queryable, bankId: string, generation: number): boolean {
-    return !!tx
+  async function anyInGeneration(tx: Queryable, bankId: string, generation: number): Promise<boolean> {
+    const rows = await tx
       .select({ id: lockerEvents.id })
       .from(lockerEvents)
       .where(
@@ -76,232 +79,201 @@ export function createLockerStore(db: Db) {
           isNotNull(lockerEvents.seq),
         ),
       )
-      .limit(1)
-      .get();
+      .limit(1);
+    return rows.length > 0;
   }
 
-  /**
-   * The journal's statements, prepared once per batch on its transaction: a
-   * batch of 500 events runs each up to 500 times, and building the query
-   * every time costs about ten times what SQLite does (measured: ~200 ms
-   * against ~15 ms for 500 inserts).
-   */
-  function prepareJournalStatements(tx: Tx) {
-    const p = sql.placeholder;
-    return {
-      insertEvent: tx
-        .insert(lockerEvents)
-        .values({
-          bankId: p('bankId'),
-          compartmentId: p('compartmentId'),
-          label: p('label'),
-          kind: p('kind'),
-          reportedKind: p('reportedKind'),
-          deviceGeneration: p('deviceGeneration'),
-          seq: p('seq'),
-          occurredAt: p('occurredAt'),
-          receivedAt: p('receivedAt'),
-          reportedAt: p('reportedAt'),
-          rejection: p('rejection'),
-          flags: p('flags'),
-          code: p('code'),
-          detail: p('detail'),
-        })
-        .returning()
-        .prepare(),
-      eventAt: tx
-        .select()
-        .from(lockerEvents)
-        .where(
-          and(
-            eq(lockerEvents.bankId, p('bankId')),
-            eq(lockerEvents.deviceGeneration, p('generation')),
-            eq(lockerEvents.seq, p('seq')),
-          ),
-        )
-        .prepare(),
-      setSensed: tx
-        .update(compartments)
-        // (`set` takes no bare placeholders; wrapped, they bind as given: updatedAt in ms.)
-        .set({
-          door: sql`${p('door')}`,
-          occupancy: sql`${p('occupancy')}`,
-          charging: sql`${p('charging')}`,
-          state: sql`${p('state')}`,
-          version: sql`${compartments.version} + 1`,
-          updatedAt: sql`${p('updatedAtMs')}`,
-        })
-        .where(eq(compartments.id, p('id')))
-        .returning()
-        .prepare(),
-    };
+  /** The event stored at a seq of this bank's generation, if any. */
+  async function eventAt(tx: Queryable, bankId: string, generation: number, seq: number) {
+    const rows = await tx
+      .select()
+      .from(lockerEvents)
+      .where(
+        and(eq(lockerEvents.bankId, bankId), eq(lockerEvents.deviceGeneration, generation), eq(lockerEvents.seq, seq)),
+      )
+      .limit(1);
+    return rows[0];
   }
 
-  function bumpCompartment(tx: Queryable, id: string, patch: object, at: Date): CompartmentRow {
-    return tx
+  /** One UPDATE of one compartment, its version bumped; undefined when the row is gone. */
+  async function bumpCompartment(
+    tx: Queryable,
+    id: string,
+    patch: object,
+    at: Date,
+  ): Promise<CompartmentRow | undefined> {
+    const rows = await tx
       .update(compartments)
       .set({ ...patch, version: sql`${compartments.version} + 1`, updatedAt: at })
       .where(eq(compartments.id, id))
-      .returning()
-      .get();
+      .returning();
+    return rows[0];
+  }
+
+  async function bankIn(tx: Queryable, bankId: string) {
+    return (await tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).limit(1))[0];
   }
 
   return {
-    listSites: (): SiteRow[] => q.select().from(sites).orderBy(asc(sites.name)).all(),
-    getSite: (id: string) => q.select().from(sites).where(eq(sites.id, id)).get(),
-    sitesByIds: (ids: readonly string[]) =>
+    listSites: async (): Promise<SiteRow[]> => db.read.select().from(sites).orderBy(asc(sites.name)),
+    getSite: async (id: string): Promise<SiteRow | undefined> =>
+      (await db.read.select().from(sites).where(eq(sites.id, id)).limit(1))[0],
+    sitesByIds: async (ids: readonly string[]): Promise<SiteRow[]> =>
       ids.length
-        ? q
+        ? db.read
             .select()
             .from(sites)
             .where(inArray(sites.id, [...ids]))
-            .all()
         : [],
-    insertSite: (row: typeof sites.$inferInsert) => q.insert(sites).values(row).returning().get(),
+    insertSite: async (row: typeof sites.$inferInsert): Promise<SiteRow> =>
+      db.transaction(async (tx) => {
+        const inserted = (await tx.insert(sites).values(row).returning())[0];
+        if (!inserted) throw new Error('site insert returned nothing');
+        return inserted;
+      }),
 
-    listBanks: (siteId?: string | null): BankRow[] =>
-      q
+    listBanks: async (siteId?: string | null): Promise<BankRow[]> =>
+      db.read
         .select()
         .from(lockerBanks)
         .where(siteId ? eq(lockerBanks.siteId, siteId) : undefined)
-        .orderBy(asc(lockerBanks.name))
-        .all(),
-    getBank: (id: string) => q.select().from(lockerBanks).where(eq(lockerBanks.id, id)).get(),
-    banksByIds: (ids: readonly string[]) =>
+        .orderBy(asc(lockerBanks.name)),
+    getBank: async (id: string): Promise<BankRow | undefined> => bankIn(db.read, id),
+    banksByIds: async (ids: readonly string[]): Promise<BankRow[]> =>
       ids.length
-        ? q
+        ? db.read
             .select()
             .from(lockerBanks)
             .where(inArray(lockerBanks.id, [...ids]))
-            .all()
         : [],
-    banksBySiteIds: (siteIds: readonly string[]) =>
+    banksBySiteIds: async (siteIds: readonly string[]): Promise<BankRow[]> =>
       siteIds.length
-        ? q
+        ? db.read
             .select()
             .from(lockerBanks)
             .where(inArray(lockerBanks.siteId, [...siteIds]))
             .orderBy(asc(lockerBanks.name))
-            .all()
         : [],
-    findBankByTokenHash: (hash: string) =>
-      q.select().from(lockerBanks).where(eq(lockerBanks.deviceTokenHash, hash)).get(),
+    findBankByTokenHash: async (hash: string): Promise<BankRow | undefined> =>
+      (await db.read.select().from(lockerBanks).where(eq(lockerBanks.deviceTokenHash, hash)).limit(1))[0],
 
-    compartmentsByBankIds: (bankIds: readonly string[]): CompartmentRow[] =>
+    compartmentsByBankIds: async (bankIds: readonly string[]): Promise<CompartmentRow[]> =>
       bankIds.length
-        ? q
+        ? db.read
             .select()
             .from(compartments)
             .where(inArray(compartments.bankId, [...bankIds]))
             .orderBy(asc(compartments.label))
-            .all()
         : [],
-    compartmentsByIds: (ids: readonly string[]): CompartmentRow[] =>
+    compartmentsByIds: async (ids: readonly string[]): Promise<CompartmentRow[]> =>
       ids.length
-        ? q
+        ? db.read
             .select()
             .from(compartments)
             .where(inArray(compartments.id, [...ids]))
-            .all()
         : [],
-    getCompartment: (id: string) => q.select().from(compartments).where(eq(compartments.id, id)).get(),
-    findCompartment: (bankId: string, label: string) =>
-      q
-        .select()
-        .from(compartments)
-        .where(and(eq(compartments.bankId, bankId), eq(compartments.label, label)))
-        .get(),
+    getCompartment: async (id: string): Promise<CompartmentRow | undefined> =>
+      (await db.read.select().from(compartments).where(eq(compartments.id, id)).limit(1))[0],
+    findCompartment: async (bankId: string, label: string): Promise<CompartmentRow | undefined> =>
+      (
+        await db.read
+          .select()
+          .from(compartments)
+          .where(and(eq(compartments.bankId, bankId), eq(compartments.label, label)))
+          .limit(1)
+      )[0],
 
-    recentEvents: (bankId: string, limit: number): LockerEventRow[] =>
-      q
+    recentEvents: async (bankId: string, limit: number): Promise<LockerEventRow[]> =>
+      db.read
         .select()
         .from(lockerEvents)
         .where(eq(lockerEvents.bankId, bankId))
         .orderBy(desc(lockerEvents.id))
-        .limit(limit)
-        .all(),
+        .limit(limit),
     /**
      * A page of a bank's log, newest first: up to `limit` rows with an id
      * below `beforeId` (the previous page's last). With `problemsOnly`, only
      * rejected, flagged, unrecognised and lost-range entries.
      */
-    eventLogPage(bankId: string, opts: { limit: number; beforeId: number | null; problemsOnly: boolean }) {
+    async eventLogPage(
+      bankId: string,
+      opts: { limit: number; beforeId: number | null; problemsOnly: boolean },
+    ): Promise<LockerEventRow[]> {
       const where: (SQL | undefined)[] = [eq(lockerEvents.bankId, bankId)];
       if (opts.beforeId !== null) where.push(lt(lockerEvents.id, opts.beforeId));
       if (opts.problemsOnly) {
         where.push(
           or(
             isNotNull(lockerEvents.rejection),
-            sql`${lockerEvents.flags} <> ''`,
+            ne(lockerEvents.flags, ''),
             inArray(lockerEvents.kind, ['UNRECOGNISED', 'EVENTS_LOST']),
           ),
         );
       }
-      return q
+      return db.read
         .select()
         .from(lockerEvents)
         .where(and(...where))
         .orderBy(desc(lockerEvents.id))
-        .limit(opts.limit)
-        .all();
+        .limit(opts.limit);
     },
-    countControllerEvents: (bankId: string) =>
-      q
-        .select({ n: sql<number>`count(*)` })
-        .from(lockerEvents)
-        .where(and(eq(lockerEvents.bankId, bankId), sql`${lockerEvents.seq} is not null`))
-        .get()?.n ?? 0,
+    countControllerEvents: async (bankId: string): Promise<number> =>
+      (
+        await db.read
+          .select({ n: count() })
+          .from(lockerEvents)
+          .where(and(eq(lockerEvents.bankId, bankId), isNotNull(lockerEvents.seq)))
+      )[0]?.n ?? 0,
 
     insertBankWithCompartments(
       bank: typeof lockerBanks.$inferInsert,
       specs: Omit<typeof compartments.$inferInsert, 'bankId'>[],
-    ): BankRow {
-      return db.withTx((tx) => {
-        const row = tx.insert(lockerBanks).values(bank).returning().get();
-        tx.insert(compartments)
-          .values(specs.map((s) => ({ ...s, bankId: row.id })))
-          .run();
+    ): Promise<BankRow> {
+      return db.transaction(async (tx) => {
+        const row = (await tx.insert(lockerBanks).values(bank).returning())[0];
+        if (!row) throw new Error('bank insert returned nothing');
+        if (specs.length) await tx.insert(compartments).values(specs.map((s) => ({ ...s, bankId: row.id })));
         return row;
       });
     },
 
-    rotateDeviceToken(bankId: string, hash: string, at: Date): BankRow | undefined {
-      return q
-        .update(lockerBanks)
-        .set({
-          deviceTokenHash: hash,
-          deviceGeneration: sql`${lockerBanks.deviceGeneration} + 1`,
-          lastSeq: 0,
-          version: sql`${lockerBanks.version} + 1`,
-          updatedAt: at,
-        })
-        .where(eq(lockerBanks.id, bankId))
-        .returning()
-        .get();
+    rotateDeviceToken(bankId: string, hash: string, at: Date): Promise<BankRow | undefined> {
+      return db.transaction(async (tx) => {
+        const rows = await tx
+          .update(lockerBanks)
+          .set({
+            deviceTokenHash: hash,
+            deviceGeneration: sql`${lockerBanks.deviceGeneration} + 1`,
+            lastSeq: 0,
+            version: sql`${lockerBanks.version} + 1`,
+            updatedAt: at,
+          })
+          .where(eq(lockerBanks.id, bankId))
+          .returning();
+        return rows[0];
+      });
     },
 
     /**
      * Sets ONLINE/OFFLINE and logs it as an event, in one transaction. Returns
      * the new row, or null when the status did not change.
      */
-    setBankStatus(bankId: string, status: BankRow['status'], at: Date): BankRow | null {
-      return db.withTx((tx) => {
-        const bank = tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
+    setBankStatus(bankId: string, status: BankRow['status'], at: Date): Promise<BankRow | null> {
+      return db.transaction(async (tx) => {
+        const bank = await bankIn(tx, bankId);
         if (!bank) return null;
         if (bank.status === status) {
           if (status === 'ONLINE')
-            tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId)).run();
+            await tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId));
           return null;
         }
-        tx.insert(lockerEvents)
-          .values({
-            bankId,
-            kind: status === 'ONLINE' ? 'BANK_ONLINE' : 'BANK_OFFLINE',
-            occurredAt: at,
-            receivedAt: at,
-          })
-          .run();
-        return tx
+        await tx.insert(lockerEvents).values({
+          bankId,
+          kind: status === 'ONLINE' ? 'BANK_ONLINE' : 'BANK_OFFLINE',
+          occurredAt: at,
+          receivedAt: at,
+        });
+        const rows = await tx
           .update(lockerBanks)
           .set({
             status,
@@ -310,13 +282,15 @@ export function createLockerStore(db: Db) {
             updatedAt: at,
           })
           .where(eq(lockerBanks.id, bankId))
-          .returning()
-          .get();
+          .returning();
+        return rows[0] ?? null;
       });
     },
 
-    touchBank(bankId: string, at: Date) {
-      q.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId)).run();
+    async touchBank(bankId: string, at: Date): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.update(lockerBanks).set({ lastSeenAt: at }).where(eq(lockerBanks.id, bankId));
+      });
     },
 
     /**
@@ -346,27 +320,21 @@ export function createLockerStore(db: Db) {
         /** Whether a resent event is the one stored at its seq. */
         isSameEvent: (stored: LockerEventRow, sent: E) => boolean;
       },
-    ): RecordEventsOutcome<E> {
+    ): Promise<RecordEventsOutcome<E>> {
       const hooks = opts.hooks ?? [];
-      return db.withTx((tx) => {
-        const bank = tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
+      // Everything the outcome holds is made inside `fn`: PostgreSQL may run it again (a retry).
+      return db.transaction(async (tx) => {
+        const bank = await bankIn(tx, bankId);
         if (!bank || bank.deviceGeneration !== generation) {
           throw new Error('controller generation is stale');
         }
         const byLabel = new Map(
-          tx
-            .select()
-            .from(compartments)
-            .where(eq(compartments.bankId, bankId))
-            .all()
-            .map((c) => [c.label, c]),
+          (await tx.select().from(compartments).where(eq(compartments.bankId, bankId))).map((c) => [c.label, c]),
         );
         const inOrder = [...events].sort((a, b) => a.seq - b.seq);
-        const statements = prepareJournalStatements(tx);
-        const storedAt = (seq: number) => statements.eventAt.get({ bankId, generation, seq });
         let last = bank.lastSeq;
         const lowest = inOrder[0]?.seq;
-        if (last === 0 && lowest !== undefined && !anyInGeneration(tx, bankId, generation)) last = lowest - 1;
+        if (last === 0 && lowest !== undefined && !(await anyInGeneration(tx, bankId, generation))) last = lowest - 1;
 
         const changed = new Map<string, CompartmentRow>();
         const stored: RecordEventsOutcome<E>['stored'] = [];
@@ -377,7 +345,7 @@ export function createLockerStore(db: Db) {
 
         for (const e of inOrder) {
           if (e.seq <= last) {
-            const existing = storedAt(e.seq);
+            const existing = await eventAt(tx, bankId, generation, e.seq);
             if (!existing || existing.kind === 'EVENTS_LOST' || opts.isSameEvent(existing, e)) duplicates++;
             else conflicts.push({ event: e, stored: existing });
             continue;
@@ -387,22 +355,27 @@ export function createLockerStore(db: Db) {
             break;
           }
           let compartment = !e.bankLevel && e.label ? byLabel.get(e.label) : undefined;
-          const row = statements.insertEvent.get({
-            bankId,
-            compartmentId: compartment?.id ?? null,
-            label: e.label,
-            kind: e.kind,
-            reportedKind: e.reportedKind,
-            deviceGeneration: generation,
-            seq: e.seq,
-            occurredAt: e.occurredAt,
-            receivedAt,
-            reportedAt: e.reportedAt,
-            rejection: e.rejection,
-            flags: e.flags.map((f) => f.flag).join(','),
-            code: e.code,
-            detail: e.detail,
-          });
+          const row = (
+            await tx
+              .insert(lockerEvents)
+              .values({
+                bankId,
+                compartmentId: compartment?.id ?? null,
+                label: e.label,
+                kind: e.kind,
+                reportedKind: e.reportedKind,
+                deviceGeneration: generation,
+                seq: e.seq,
+                occurredAt: e.occurredAt,
+                receivedAt,
+                reportedAt: e.reportedAt,
+                rejection: e.rejection,
+                flags: e.flags.map((f) => f.flag).join(','),
+                code: e.code,
+                detail: e.detail,
+              })
+              .returning()
+          )[0];
           if (!row) throw new Error('event insert returned nothing');
           stored.push({ event: e, row });
           last = e.seq;
@@ -410,24 +383,18 @@ export function createLockerStore(db: Db) {
           if (compartment) {
             const patch = effectivePatch(compartment, patchForEvent(compartment, e.kind));
             if (patch) {
-              // The row in hand is the one in the database: hooks hand back what they change.
-              const next = { ...compartment, ...patch };
-              const bumped = statements.setSensed.get({
-                id: compartment.id,
-                door: next.door,
-                occupancy: next.occupancy,
-                charging: next.charging,
-                state: next.state,
-                updatedAtMs: receivedAt.getTime(),
-              });
+              // One UPDATE for this compartment, only the fields that change (portable: no
+              // bulk trick); the row in hand is the one in the database, hooks hand back theirs.
+              const bumped = await bumpCompartment(tx, compartment.id, patch, receivedAt);
               if (!bumped) throw new Error(`compartment ${compartment.id} vanished`);
               compartment = bumped;
               byLabel.set(compartment.label, compartment);
               changed.set(compartment.id, compartment);
             }
           }
+          // In order, each awaited, in this transaction: the hooks commit or roll back with the events.
           for (const hook of hooks) {
-            const result = hook(tx, row, compartment);
+            const result = await hook(tx, row, compartment);
             if (result?.compartment) {
               compartment = result.compartment;
               byLabel.set(compartment.label, compartment);
@@ -436,7 +403,7 @@ export function createLockerStore(db: Db) {
             if (result?.afterCommit) afterCommit.push(result.afterCommit);
           }
         }
-        tx.update(lockerBanks).set({ lastSeq: last, lastSeenAt: receivedAt }).where(eq(lockerBanks.id, bankId)).run();
+        await tx.update(lockerBanks).set({ lastSeq: last, lastSeenAt: receivedAt }).where(eq(lockerBanks.id, bankId));
         return {
           acceptedThroughSeq: last,
           resendFromSeq,
@@ -459,47 +426,59 @@ export function createLockerStore(db: Db) {
       generation: number,
       range: { fromSeq: number; throughSeq: number; detail: string },
       at: Date,
-    ): RecordLostRangeOutcome {
-      return db.withTx((tx) => {
-        const bank = tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).get();
+    ): Promise<RecordLostRangeOutcome> {
+      return db.transaction(async (tx): Promise<RecordLostRangeOutcome> => {
+        const bank = await bankIn(tx, bankId);
         if (!bank || bank.deviceGeneration !== generation) {
           throw new Error('controller generation is stale');
         }
         if (range.fromSeq !== bank.lastSeq + 1 || range.throughSeq < range.fromSeq) {
           return { ok: false, acceptedThroughSeq: bank.lastSeq };
         }
-        const row = tx
-          .insert(lockerEvents)
-          .values({
-            bankId,
-            kind: 'EVENTS_LOST',
-            deviceGeneration: generation,
-            seq: range.throughSeq,
-            occurredAt: at,
-            receivedAt: at,
-            detail: range.detail,
-          })
-          .returning()
-          .get();
-        tx.update(lockerBanks)
+        const row = (
+          await tx
+            .insert(lockerEvents)
+            .values({
+              bankId,
+              kind: 'EVENTS_LOST',
+              deviceGeneration: generation,
+              seq: range.throughSeq,
+              occurredAt: at,
+              receivedAt: at,
+              detail: range.detail,
+            })
+            .returning()
+        )[0];
+        if (!row) throw new Error('event insert returned nothing');
+        await tx
+          .update(lockerBanks)
           .set({ lastSeq: range.throughSeq, lastSeenAt: at })
-          .where(eq(lockerBanks.id, bankId))
-          .run();
+          .where(eq(lockerBanks.id, bankId));
         return { ok: true, row, acceptedThroughSeq: range.throughSeq };
       });
     },
 
-    /** Changes a compartment inside a caller's transaction, bumping its version. */
-    updateCompartmentIn(tx: Queryable, id: string, patch: Partial<CompartmentRow>, at: Date): CompartmentRow {
-      return bumpCompartment(tx, id, patch, at);
+    /**
+     * Changes a compartment inside a caller's transaction (`tx`), bumping its
+     * version. Throws when the compartment does not exist.
+     */
+    async updateCompartmentIn(
+      tx: Queryable,
+      id: string,
+      patch: Partial<CompartmentRow>,
+      at: Date,
+    ): Promise<CompartmentRow> {
+      const row = await bumpCompartment(tx, id, patch, at);
+      if (!row) throw new Error(`compartment ${id} does not exist`);
+      return row;
     },
 
     /** Sets a compartment's business state (staff, bookings); null when already so. */
-    setCompartmentState(id: string, state: CompartmentRow['state'], at: Date): CompartmentRow | null {
-      return db.withTx((tx) => {
-        const c = tx.select().from(compartments).where(eq(compartments.id, id)).get();
+    setCompartmentState(id: string, state: CompartmentRow['state'], at: Date): Promise<CompartmentRow | null> {
+      return db.transaction(async (tx) => {
+        const c = (await tx.select().from(compartments).where(eq(compartments.id, id)).limit(1))[0];
         if (!c || c.state === state) return null;
-        return bumpCompartment(tx, id, { state }, at);
+        return (await bumpCompartment(tx, id, { state }, at)) ?? null;
       });
     },
   };

@@ -11,7 +11,6 @@
 import { desc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { Db } from '../db/index.js';
-import { tables } from '../db/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { DevOutboxRow, MailMessage } from './types.js';
@@ -41,23 +40,23 @@ export function createDevOutboxMailer(
   opts: { logSubjects: boolean } = { logSubjects: false },
 ): Mailer {
   return {
-    send(message) {
-      db.orm
-        .insert(tables.devOutbox)
-        .values({ to: message.to, subject: message.subject, text: message.text, createdAt: clock.now() })
-        .run();
+    async send(message) {
+      const { devOutbox } = db.tables;
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(devOutbox)
+          .values({ to: message.to, subject: message.subject, text: message.text, createdAt: clock.now() });
+      });
       if (opts.logSubjects) logger.info({ to: message.to, subject: message.subject }, `dev outbox: ${message.subject}`);
       else logger.warn({ to: message.to }, 'no SMTP_URL: mail kept in the dev outbox, not sent');
-      return Promise.resolve();
     },
   };
 }
 
-export function listDevOutbox(db: Db, to: string | null, limit: number): DevOutboxRow[] {
-  const { devOutbox } = tables;
-  const q = db.orm.select().from(devOutbox);
-  return (to ? q.where(eq(devOutbox.to, to.trim().toLowerCase())) : q)
+export async function listDevOutbox(db: Db, to: string | null, limit: number): Promise<DevOutboxRow[]> {
+  const { devOutbox } = db.tables;
+  const q = db.read.select().from(devOutbox);
+  return await (to ? q.where(eq(devOutbox.to, to.trim().toLowerCase())) : q)
     .orderBy(desc(devOutbox.id))
-    .limit(Math.min(Math.max(limit, 1), 100))
-    .all();
+    .limit(Math.min(Math.max(limit, 1), 100));
 }

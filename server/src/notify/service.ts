@@ -9,6 +9,7 @@
  * Message-ID, so the one case a resend can happen (crash between the SMTP
  * server's "250 OK" and the database write) is recognisable downstream.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Agent as HttpsAgent } from 'node:https';
 import webpush from 'web-push';
 import type { Db, Queryable } from '../db/index.js';
@@ -79,12 +80,15 @@ export function createNotifyService(deps: NotifyServiceDeps) {
   let running: Promise<void> | null = null;
   let stopped = false;
   const endpointCheck = { allowPrivateHosts: deps.allowPrivatePushHosts ?? false };
+  // The worker runs in the context the service was made in, never in a caller's transaction
+  // (kick() may be called from code that still holds one): each claim, send and mark stands alone.
+  const detached = AsyncLocalStorage.snapshot();
 
   async function deliver(n: OutboxRow): Promise<void> {
     if (n.channel === 'EMAIL') {
-      const person = people.findById(n.personId);
+      const person = await people.findById(n.personId);
       if (!person) {
-        store.markFinal(n.id, 'DROPPED', 'person no longer exists');
+        await store.markFinal(n.id, 'DROPPED', 'person no longer exists');
         return;
       }
       await deps.mailer.send({
@@ -93,18 +97,18 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         text: `${withSecret(n.body, n.secret)}${n.url ? `\n\n${n.url}` : ''}`,
         messageId: n.id,
       });
-      store.markSent(n.id, clock.now());
+      await store.markSent(n.id, clock.now());
       return;
     }
-    const device = n.pushDeviceId ? store.getPushDevice(n.pushDeviceId) : undefined;
+    const device = n.pushDeviceId ? await store.getPushDevice(n.pushDeviceId) : undefined;
     if (!device) {
-      store.markFinal(n.id, 'DROPPED', 'push device removed');
+      await store.markFinal(n.id, 'DROPPED', 'push device removed');
       return;
     }
     // Checked again now: the name may resolve elsewhere than at registration (DNS rebinding).
     const endpoint = await checkPushEndpoint(device.endpoint, endpointCheck);
     if (!endpoint.ok) {
-      store.markFinal(n.id, 'DROPPED', `push endpoint refused: ${endpoint.reason}`);
+      await store.markFinal(n.id, 'DROPPED', `push endpoint refused: ${endpoint.reason}`);
       logger.warn({ deviceId: device.id, reason: endpoint.reason }, 'push endpoint refused at send time; not sent');
       return;
     }
@@ -128,23 +132,24 @@ export function createNotifyService(deps: NotifyServiceDeps) {
           ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
         },
       );
-      store.markSent(n.id, clock.now());
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 404 || status === 410) {
         // The subscription is gone for good (RFC 8030 §7.3): forget the device.
-        store.deletePushDevice(device.id);
-        store.markFinal(n.id, 'DROPPED', `push endpoint answered ${status}`);
+        await store.deletePushDevice(device.id);
+        await store.markFinal(n.id, 'DROPPED', `push endpoint answered ${status}`);
         logger.info({ deviceId: device.id, status }, 'push subscription expired; device removed');
         return;
       }
       throw err;
     }
+    await store.markSent(n.id, clock.now());
   }
 
   async function drain(): Promise<void> {
     for (;;) {
-      const batch = store.claimDue(clock.now(), deps.leaseMs, 20);
+      // Claimed in one transaction, sent outside it, each marked in one of its own.
+      const batch = await store.claimDue(clock.now(), deps.leaseMs, 20);
       if (!batch.length || stopped) return;
       for (const n of batch) {
         try {
@@ -153,11 +158,11 @@ export function createNotifyService(deps: NotifyServiceDeps) {
           const attempts = n.attempts + 1;
           const message = err instanceof Error ? err.message : String(err);
           if (attempts >= MAX_ATTEMPTS) {
-            store.markFinal(n.id, 'FAILED', message);
+            await store.markFinal(n.id, 'FAILED', message);
             logger.error({ notice: n.id, err }, 'notice failed for good');
           } else {
             const backoff = Math.min(2 ** attempts * 1_000, 3_600_000);
-            store.markRetry(n.id, attempts, new Date(clock.now().getTime() + backoff), message);
+            await store.markRetry(n.id, attempts, new Date(clock.now().getTime() + backoff), message);
             logger.warn({ notice: n.id, attempts, err: message }, 'notice delivery failed; will retry');
           }
         }
@@ -170,8 +175,8 @@ export function createNotifyService(deps: NotifyServiceDeps) {
     vapidPublicKey: deps.vapid.publicKey,
 
     /** Writes notices for every channel the person has on; call inside the change's transaction. */
-    enqueue(tx: Queryable, notice: Notice) {
-      const settings = store.settings(tx, notice.personId);
+    async enqueue(tx: Queryable, notice: Notice): Promise<void> {
+      const settings = await store.settings(tx, notice.personId);
       const now = clock.now();
       const notBefore = notice.urgent
         ? now
@@ -189,7 +194,7 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       if (settings.emailEnabled)
         rows.push({ ...base, id: newId('ntf'), channel: 'EMAIL' as const, dedupeKey: `${notice.dedupeKey}:email` });
       if (settings.pushEnabled) {
-        for (const d of store.pushDevices(tx, notice.personId)) {
+        for (const d of await store.pushDevices(tx, notice.personId)) {
           rows.push({
             ...base,
             id: newId('ntf'),
@@ -199,13 +204,13 @@ export function createNotifyService(deps: NotifyServiceDeps) {
           });
         }
       }
-      store.enqueue(tx, rows);
+      await store.enqueue(tx, rows);
     },
 
     /** Asks the worker to look for due notices now (after a commit that enqueued some). */
     kick() {
       if (stopped) return;
-      running ??= drain()
+      running ??= detached(drain)
         .catch((err: unknown) => logger.error({ err }, 'outbox worker failed'))
         .finally(() => {
           running = null;
@@ -226,18 +231,22 @@ export function createNotifyService(deps: NotifyServiceDeps) {
     },
 
     /** Mail the server would have sent (development and demo only): every address's, so admins only. */
-    devOutbox(viewer: Viewer | null, to: string | null, limit: number) {
+    async devOutbox(viewer: Viewer | null, to: string | null, limit: number) {
       authorize(viewer, 'Query.devOutbox');
       if (!deps.devOutbox) throw forbidden('The dev outbox is off (DEV_OUTBOX=false).');
       return listDevOutbox(db, to, limit);
     },
 
-    settings(viewer: Viewer | null) {
+    async settings(viewer: Viewer | null) {
       const v = authorize(viewer, 'Query.myNotificationSettings');
-      return { ...store.settings(db.orm, v.personId), devices: store.pushDevices(db.orm, v.personId) };
+      const [settings, devices] = [
+        await store.settings(db.read, v.personId),
+        await store.pushDevices(db.read, v.personId),
+      ];
+      return { ...settings, devices };
     },
 
-    updateSettings(
+    async updateSettings(
       viewer: Viewer | null,
       input: {
         emailEnabled?: boolean | null;
@@ -247,20 +256,23 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       },
     ) {
       const v = authorize(viewer, 'Mutation.updateMyPreferences');
-      const current = store.settings(db.orm, v.personId);
       for (const field of ['quietHoursStart', 'quietHoursEnd'] as const) {
         const value = input[field];
         if (value && !isHhmm(value)) throw badInput(`${field} must be HH:MM, e.g. 22:00.`, { field });
       }
-      const next = {
-        ...current,
-        ...(input.emailEnabled != null ? { emailEnabled: input.emailEnabled } : {}),
-        ...(input.pushEnabled != null ? { pushEnabled: input.pushEnabled } : {}),
-        ...(input.quietHoursStart !== undefined ? { quietHoursStart: input.quietHoursStart || null } : {}),
-        ...(input.quietHoursEnd !== undefined ? { quietHoursEnd: input.quietHoursEnd || null } : {}),
-      };
-      store.saveSettings(next);
-      return next;
+      // Read and written in one transaction: a concurrent change of another field is not undone.
+      return db.transaction(async (tx) => {
+        const current = await store.settings(tx, v.personId);
+        const next = {
+          ...current,
+          ...(input.emailEnabled != null ? { emailEnabled: input.emailEnabled } : {}),
+          ...(input.pushEnabled != null ? { pushEnabled: input.pushEnabled } : {}),
+          ...(input.quietHoursStart !== undefined ? { quietHoursStart: input.quietHoursStart || null } : {}),
+          ...(input.quietHoursEnd !== undefined ? { quietHoursEnd: input.quietHoursEnd || null } : {}),
+        };
+        await store.saveSettings(next, tx);
+        return next;
+      });
     },
 
     async registerPushDevice(
@@ -286,11 +298,11 @@ export function createNotifyService(deps: NotifyServiceDeps) {
       });
     },
 
-    removePushDevice(viewer: Viewer | null, id: string) {
+    async removePushDevice(viewer: Viewer | null, id: string) {
       const v = authorize(viewer, 'Mutation.removePushDevice');
-      const device = store.getPushDevice(id);
+      const device = await store.getPushDevice(id);
       if (!device || device.personId !== v.personId) throw notFound('Push device');
-      store.deletePushDevice(id);
+      await store.deletePushDevice(id);
       return true;
     },
   };

@@ -1,104 +1,131 @@
 /** The only place with queries over the notification outbox, push devices and settings. */
-import { and, eq, inArray, lt, lte, or } from 'drizzle-orm';
+import { and, count, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/index.js';
-import { tables } from '../db/index.js';
 import type { NotificationSettingsRow, OutboxRow, PushDeviceRow } from './types.js';
+import type { notificationOutbox as outboxTable } from '../../../drizzle/schema/index.js';
 
-const { notificationOutbox, pushDevices, notificationSettings } = tables;
-
+/**
+ * Methods taking `tx` run in the caller's transaction; the others read
+ * through `db.read` or write in a transaction of their own (joining the
+ * caller's when there is one).
+ */
 export function createNotifyStore(db: Db) {
-  const q = db.orm;
+  const { notificationOutbox, pushDevices, notificationSettings } = db.tables;
+  /** Notices that may be claimed now: PENDING ones whose time has come, SENDING ones whose claim lapsed. */
+  const due = (now: Date) =>
+    or(
+      and(eq(notificationOutbox.status, 'PENDING'), lte(notificationOutbox.notBefore, now)),
+      and(eq(notificationOutbox.status, 'SENDING'), lt(notificationOutbox.claimedUntil, now)),
+    );
+  const write = (fn: (tx: Queryable) => Promise<unknown>) =>
+    db.transaction(async (tx) => {
+      await fn(tx);
+    });
+
   return {
     /** Inserts notices; a dedupe key seen before is ignored, so enqueueing twice sends once. */
-    enqueue(tx: Queryable, rows: (typeof notificationOutbox.$inferInsert)[]) {
-      if (rows.length) tx.insert(notificationOutbox).values(rows).onConflictDoNothing().run();
+    async enqueue(tx: Queryable, rows: (typeof outboxTable.$inferInsert)[]): Promise<void> {
+      if (rows.length) await tx.insert(notificationOutbox).values(rows).onConflictDoNothing();
     },
 
     /**
-     * Claims due notices for delivery: PENDING ones whose time has come, and
-     * SENDING ones whose claim lapsed (the process died while sending).
+     * Claims due notices for delivery, in one transaction of its own: PENDING
+     * ones whose time has come, and SENDING ones whose claim lapsed (the
+     * process died while sending). The update claims only rows still due, so
+     * two senders never both claim one (on PostgreSQL the loser of a conflict
+     * runs again and finds it claimed). Send after it returned, outside it.
      */
-    claimDue(now: Date, leaseMs: number, limit: number): OutboxRow[] {
-      return db.withTx((tx) => {
-        const due = tx
-          .select()
+    async claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+      return db.transaction(async (tx) => {
+        const candidates = await tx
+          .select({ id: notificationOutbox.id })
           .from(notificationOutbox)
-          .where(
-            or(
-              and(eq(notificationOutbox.status, 'PENDING'), lte(notificationOutbox.notBefore, now)),
-              and(eq(notificationOutbox.status, 'SENDING'), lt(notificationOutbox.claimedUntil, now)),
-            ),
-          )
+          .where(due(now))
           .orderBy(notificationOutbox.notBefore)
-          .limit(limit)
-          .all();
-        if (!due.length) return [];
+          .limit(limit);
+        if (!candidates.length) return [];
+        const order = candidates.map((d) => d.id);
         const claimedUntil = new Date(now.getTime() + leaseMs);
-        tx.update(notificationOutbox)
+        const claimed = await tx
+          .update(notificationOutbox)
           .set({ status: 'SENDING', claimedUntil })
-          .where(
-            inArray(
-              notificationOutbox.id,
-              due.map((d) => d.id),
-            ),
-          )
-          .run();
-        return due.map((d) => ({ ...d, status: 'SENDING' as const, claimedUntil }));
+          .where(and(inArray(notificationOutbox.id, order), due(now)))
+          .returning();
+        return claimed.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
       });
     },
 
     // A notice that is sent or given up no longer needs its secret: none stays at rest.
     markSent: (id: string, at: Date) =>
-      q
-        .update(notificationOutbox)
-        .set({ status: 'SENT', sentAt: at, claimedUntil: null, secret: null })
-        .where(eq(notificationOutbox.id, id))
-        .run(),
+      write((tx) =>
+        tx
+          .update(notificationOutbox)
+          .set({ status: 'SENT', sentAt: at, claimedUntil: null, secret: null })
+          .where(eq(notificationOutbox.id, id)),
+      ),
     markRetry: (id: string, attempts: number, notBefore: Date, error: string) =>
-      q
-        .update(notificationOutbox)
-        .set({ status: 'PENDING', attempts, notBefore, lastError: error.slice(0, 500), claimedUntil: null })
-        .where(eq(notificationOutbox.id, id))
-        .run(),
+      write((tx) =>
+        tx
+          .update(notificationOutbox)
+          .set({ status: 'PENDING', attempts, notBefore, lastError: error.slice(0, 500), claimedUntil: null })
+          .where(eq(notificationOutbox.id, id)),
+      ),
     markFinal: (id: string, status: 'FAILED' | 'DROPPED', error: string) =>
-      q
-        .update(notificationOutbox)
-        .set({ status, lastError: error.slice(0, 500), claimedUntil: null, secret: null })
-        .where(eq(notificationOutbox.id, id))
-        .run(),
-    countByStatus: (status: OutboxRow['status']) =>
-      q.select().from(notificationOutbox).where(eq(notificationOutbox.status, status)).all().length,
+      write((tx) =>
+        tx
+          .update(notificationOutbox)
+          .set({ status, lastError: error.slice(0, 500), claimedUntil: null, secret: null })
+          .where(eq(notificationOutbox.id, id)),
+      ),
+    countByStatus: async (status: OutboxRow['status']): Promise<number> => {
+      const [row] = await db.read
+        .select({ n: count() })
+        .from(notificationOutbox)
+        .where(eq(notificationOutbox.status, status));
+      return Number(row?.n ?? 0);
+    },
 
-    settings: (tx: Queryable, personId: string): NotificationSettingsRow =>
-      tx.select().from(notificationSettings).where(eq(notificationSettings.personId, personId)).get() ?? {
+    settings: async (tx: Queryable, personId: string): Promise<NotificationSettingsRow> =>
+      (
+        await tx
+          .select()
+          .from(notificationSettings)
+          .where(eq(notificationSettings.personId, personId))
+          .limit(1)
+      )[0] ?? {
         personId,
         emailEnabled: true,
         pushEnabled: true,
         quietHoursStart: null,
         quietHoursEnd: null,
       },
-    saveSettings: (row: NotificationSettingsRow) =>
-      q
-        .insert(notificationSettings)
-        .values(row)
-        .onConflictDoUpdate({ target: notificationSettings.personId, set: row })
-        .run(),
+    saveSettings: async (row: NotificationSettingsRow, tx?: Queryable): Promise<void> => {
+      const save = (q: Queryable) =>
+        q.insert(notificationSettings).values(row).onConflictDoUpdate({ target: notificationSettings.personId, set: row });
+      if (tx) await save(tx);
+      else await write(save);
+    },
 
-    pushDevices: (tx: Queryable, personId: string): PushDeviceRow[] =>
-      tx.select().from(pushDevices).where(eq(pushDevices.personId, personId)).all(),
-    getPushDevice: (id: string) => q.select().from(pushDevices).where(eq(pushDevices.id, id)).get(),
+    pushDevices: async (tx: Queryable, personId: string): Promise<PushDeviceRow[]> =>
+      await tx.select().from(pushDevices).where(eq(pushDevices.personId, personId)),
+    getPushDevice: async (id: string): Promise<PushDeviceRow | undefined> =>
+      (await db.read.select().from(pushDevices).where(eq(pushDevices.id, id)).limit(1))[0],
     /** A browser re-subscribing with the same endpoint replaces its keys (and owner). */
-    upsertPushDevice: (row: PushDeviceRow): PushDeviceRow =>
-      q
-        .insert(pushDevices)
-        .values(row)
-        .onConflictDoUpdate({
-          target: pushDevices.endpoint,
-          set: { personId: row.personId, p256dh: row.p256dh, auth: row.auth, label: row.label },
-        })
-        .returning()
-        .get(),
-    deletePushDevice: (id: string) => q.delete(pushDevices).where(eq(pushDevices.id, id)).run(),
+    upsertPushDevice: (row: PushDeviceRow): Promise<PushDeviceRow> =>
+      db.transaction(
+        async (tx) =>
+          (
+            await tx
+              .insert(pushDevices)
+              .values(row)
+              .onConflictDoUpdate({
+                target: pushDevices.endpoint,
+                set: { personId: row.personId, p256dh: row.p256dh, auth: row.auth, label: row.label },
+              })
+              .returning()
+          )[0]!,
+      ),
+    deletePushDevice: (id: string) => write((tx) => tx.delete(pushDevices).where(eq(pushDevices.id, id))),
   };
 }
 export type NotifyStore = ReturnType<typeof createNotifyStore>;

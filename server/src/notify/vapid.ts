@@ -2,23 +2,25 @@
 import { eq } from 'drizzle-orm';
 import webpush from 'web-push';
 import type { Db } from '../db/index.js';
-import { tables } from '../db/index.js';
 
 export interface VapidKeys {
   publicKey: string;
   privateKey: string;
 }
 
-export function loadVapidKeys(db: Db): VapidKeys {
-  const { serverSettings } = tables;
-  const read = () => db.orm.select().from(serverSettings).where(eq(serverSettings.key, 'vapid_keys')).get();
-  const row = read();
+/** The kept keys; on first start new ones (an instance starting at the same time keeps the first written). */
+export async function loadVapidKeys(db: Db): Promise<VapidKeys> {
+  const { serverSettings } = db.tables;
+  const read = async () =>
+    (await db.read.select().from(serverSettings).where(eq(serverSettings.key, 'vapid_keys')).limit(1))[0];
+  const row = await read();
   if (row) return JSON.parse(row.value) as VapidKeys;
   const keys = webpush.generateVAPIDKeys();
-  db.orm
-    .insert(serverSettings)
-    .values({ key: 'vapid_keys', value: JSON.stringify(keys) })
-    .onConflictDoNothing()
-    .run();
-  return JSON.parse(read()!.value) as VapidKeys;
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(serverSettings)
+      .values({ key: 'vapid_keys', value: JSON.stringify(keys) })
+      .onConflictDoNothing();
+  });
+  return JSON.parse((await read())!.value) as VapidKeys;
 }

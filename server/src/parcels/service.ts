@@ -17,7 +17,6 @@ import { PICKUP_QR_CLOCK_SKEW_SECONDS, type DeviceAckPayload } from '../devices/
 import type { DeviceService } from '../devices/service.js';
 import type { CommandRow, DeviceIdentity } from '../devices/types.js';
 import type { LockerService } from '../lockers/service.js';
-import type { ControllerEventHook } from '../lockers/store.js';
 import type { CompartmentRow, LockerEventRow } from '../lockers/types.js';
 import { SECRET_PLACEHOLDER, type NotifyService } from '../notify/service.js';
 import { authorize, grantOf, type Principal } from '../access/authorize.js';
@@ -68,6 +67,17 @@ export type IntakeResult =
     };
 
 export type CourierBankFullReason = 'NO_FREE_COMPARTMENT' | 'TOO_BIG' | 'BANK_OFFLINE';
+
+/**
+ * The parcels' controller-event hook: lockers/store's `ControllerEventHook`
+ * (asynchronous, awaited inside the events' transaction). Its db work goes
+ * through `tx`; `afterCommit` runs once the transaction has committed.
+ */
+export type ParcelEventHook = (
+  tx: Tx,
+  event: LockerEventRow,
+  compartment: CompartmentRow | undefined,
+) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void | Promise<void> } | void>;
 
 export type PickupResult =
   | { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow }
@@ -149,18 +159,32 @@ export function createParcelService(deps: ParcelServiceDeps) {
     if (parcel.proxyId) bus.publish(parcelTopics.person(parcel.proxyId), parcel);
   }
 
-  function siteOf(bankId: string | null) {
-    const bank = bankId ? lockers.store.getBank(bankId) : undefined;
-    return bank ? lockers.store.getSite(bank.siteId) : lockers.store.listSites()[0];
+  /**
+   * Work a transaction asked for once it has committed (publishing, alerts,
+   * revocations sent to a controller). What is synchronous in `work` runs at
+   * once; its promise never rejects (a failure is logged), so a caller that
+   * does not await it leaves no unhandled rejection behind.
+   */
+  const afterCommitted = (work: () => unknown) => async (): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      logger.error({ err }, 'parcel work after a commit failed');
+    }
+  };
+
+  async function siteOf(bankId: string | null) {
+    const bank = bankId ? await lockers.store.getBank(bankId) : undefined;
+    return bank ? await lockers.store.getSite(bank.siteId) : (await lockers.store.listSites())[0];
   }
 
-  const holdMs = (bankId: string | null) => (siteOf(bankId)?.pickupHoldHours ?? 72) * 3_600_000;
-  const timeZone = (bankId: string | null) => siteOf(bankId)?.timezone ?? 'UTC';
+  const holdMs = async (bankId: string | null) => ((await siteOf(bankId))?.pickupHoldHours ?? 72) * 3_600_000;
+  const timeZone = async (bankId: string | null) => (await siteOf(bankId))?.timezone ?? 'UTC';
   const link = (parcelId: string) => `${deps.publicWebUrl.replace(/\/$/, '')}/parcels#${parcelId}`;
 
-  function where(parcel: ParcelRow) {
-    const bank = parcel.bankId ? lockers.store.getBank(parcel.bankId) : undefined;
-    const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+  async function where(parcel: ParcelRow) {
+    const bank = parcel.bankId ? await lockers.store.getBank(parcel.bankId) : undefined;
+    const compartment = parcel.compartmentId ? await lockers.store.getCompartment(parcel.compartmentId) : undefined;
     return {
       bank,
       compartment,
@@ -169,10 +193,10 @@ export function createParcelService(deps: ParcelServiceDeps) {
   }
 
   /** The next code for a parcel whose lookup is free among live codes (collisions among 10^8 are rare but real). */
-  function issueCode(tx: Queryable, parcel: ParcelRow): { codeVersion: number; codeLookup: string } {
+  async function issueCode(tx: Queryable, parcel: ParcelRow): Promise<{ codeVersion: number; codeLookup: string }> {
     for (let v = parcel.codeVersion + 1; ; v++) {
       const lookup = codeLookup(secret, deriveCode(secret, parcel.id, v));
-      if (!store.codeLookupTaken(tx, lookup)) return { codeVersion: v, codeLookup: lookup };
+      if (!(await store.codeLookupTaken(tx, lookup))) return { codeVersion: v, codeLookup: lookup };
     }
   }
 
@@ -190,14 +214,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * its department's people's; its own (as recipient or proxy, or, for a
    * courier, the one that took it in). Its collectors always may.
    */
-  function canSee(viewer: Viewer, parcel: ParcelRow, recipient?: PersonRow) {
+  async function canSee(viewer: Viewer, parcel: ParcelRow, recipient?: PersonRow): Promise<boolean> {
     if (canActAsCollector(viewer, parcel)) return true;
     switch (grantOf(viewer, 'Query.parcel')) {
       case 'all':
         return true;
       case 'department': {
         if (!viewer.department) return false;
-        const r = recipient ?? people.findById(parcel.recipientId);
+        const r = recipient ?? (await people.findById(parcel.recipientId));
         return r?.department === viewer.department;
       }
       case 'own':
@@ -208,9 +232,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
   }
 
   /** A parcel the viewer may see, or NOT_FOUND: one out of reach looks like one that does not exist. */
-  function findVisible(v: Viewer, id: string): ParcelRow {
-    const parcel = store.get(id);
-    if (!parcel || !canSee(v, parcel)) throw notFound('Parcel');
+  async function findVisible(v: Viewer, id: string): Promise<ParcelRow> {
+    const parcel = await store.get(id);
+    if (!parcel || !(await canSee(v, parcel))) throw notFound('Parcel');
     return parcel;
   }
 
@@ -219,25 +243,29 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * (and operators); otherwise those at banks in the viewer's scope, with the
    * parcel left out where the viewer may not see the parcel.
    */
-  function visibleOpenings(v: Viewer, rows: DoorOpeningView[], parcel?: ParcelRow): DoorOpeningView[] {
+  async function visibleOpenings(v: Viewer, rows: DoorOpeningView[], parcel?: ParcelRow): Promise<DoorOpeningView[]> {
     if (isOperator(v) || (parcel && canActAsCollector(v, parcel))) return rows;
     const scope = bankScope(v);
     const banks = new Map<string, boolean>();
-    const bankVisible = (id: string) => {
+    const bankVisible = async (id: string) => {
       let ok = banks.get(id);
       if (ok === undefined) {
-        const bank = lockers.store.getBank(id);
+        const bank = await lockers.store.getBank(id);
         banks.set(id, (ok = !!bank && inScope(scope, bank)));
       }
       return ok;
     };
-    return rows
-      .filter((o) => bankVisible(o.bankId))
-      .map((o) => {
-        if (!o.parcelId || o.parcelId === parcel?.id) return o;
-        const of = store.get(o.parcelId);
-        return of && canSee(v, of) ? o : { ...o, parcelId: null };
-      });
+    const visible: DoorOpeningView[] = [];
+    for (const o of rows) {
+      if (!(await bankVisible(o.bankId))) continue;
+      if (!o.parcelId || o.parcelId === parcel?.id) {
+        visible.push(o);
+        continue;
+      }
+      const of = await store.get(o.parcelId);
+      visible.push(of && (await canSee(v, of)) ? o : { ...o, parcelId: null });
+    }
+    return visible;
   }
 
   /**
@@ -249,14 +277,19 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * moment the parcel is collected or the people who may collect it change.
    * Null when there is nothing to revoke, or it was revoked before.
    */
-  function revokeQr(tx: Queryable, parcel: ParcelRow, at: Date, usedAt?: Date): (() => void) | null {
+  async function revokeQr(
+    tx: Queryable,
+    parcel: ParcelRow,
+    at: Date,
+    usedAt?: Date,
+  ): Promise<(() => Promise<void>) | null> {
     if (!parcel.qrTokenId) return null;
-    const known = store.token(tx, parcel.qrTokenId);
+    const known = await store.token(tx, parcel.qrTokenId);
     // A parcel at the desk has no bank any more; its token row remembers it.
     const bankId = parcel.bankId ?? known?.bankId;
     if (!bankId || known?.revokedAt) return null;
     const expiresAt = known?.expiresAt ?? parcel.expiresAt ?? at;
-    store.upsertToken(tx, {
+    await store.upsertToken(tx, {
       id: parcel.qrTokenId,
       parcelId: parcel.id,
       bankId,
@@ -265,17 +298,18 @@ export function createParcelService(deps: ParcelServiceDeps) {
       expiresAt,
     });
     const { compartmentId, qrTokenId } = parcel;
-    return () => {
-      const compartment = compartmentId ? lockers.store.getCompartment(compartmentId) : undefined;
-      if (compartment) devices.sendRevocation(bankId, compartment.id, compartment.label, qrTokenId, expiresAt);
-    };
+    return afterCommitted(async () => {
+      const compartment = compartmentId ? await lockers.store.getCompartment(compartmentId) : undefined;
+      if (compartment) await devices.sendRevocation(bankId, compartment.id, compartment.label, qrTokenId, expiresAt);
+    });
   }
 
-  function noticeReady(tx: Queryable, parcel: ParcelRow, kind: string, lead: string) {
-    const place = where(parcel).text;
+  async function noticeReady(tx: Queryable, parcel: ParcelRow, kind: string, lead: string) {
+    const place = (await where(parcel)).text;
+    const zone = await timeZone(parcel.bankId);
     const until = parcel.expiresAt
       ? new Intl.DateTimeFormat('en-GB', {
-          timeZone: timeZone(parcel.bankId),
+          timeZone: zone,
           weekday: 'short',
           day: 'numeric',
           month: 'short',
@@ -285,7 +319,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         }).format(parcel.expiresAt)
       : '';
     for (const personId of collectors(parcel)) {
-      notify.enqueue(tx, {
+      await notify.enqueue(tx, {
         personId,
         dedupeKey: `parcel:${parcel.id}:${kind}:v${parcel.codeVersion}:${personId}`,
         subject: `${lead}: ${place}`,
@@ -293,7 +327,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         body: `${lead} — ${place}. Pickup code ${SECRET_PLACEHOLDER} (keypad), or show the QR in the Baylight app, or open it from the app at the locker. Collect by ${until}.`,
         secret: deriveCode(secret, parcel.id, parcel.codeVersion),
         url: link(parcel.id),
-        timeZone: timeZone(parcel.bankId),
+        timeZone: zone,
       });
     }
   }
@@ -303,18 +337,19 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * other banks of theirs that are online with a fitting compartment free now,
    * or the mailroom desk. Reads only: nothing is recorded, nobody is notified.
    */
-  function courierBankFull(
+  async function courierBankFull(
     courierId: string,
     bank: BankRow,
     cause: CourierBankFullReason,
     size: Size,
-  ): Extract<IntakeResult, { __typename: 'CourierBankFull' }> {
-    const candidates = store
-      .courierBankIds(courierId)
-      .filter((id) => id !== bank.id)
-      .map((id) => lockers.store.getBank(id))
-      .filter((b): b is BankRow => !!b && b.siteId === bank.siteId && devices.isOnline(b.id));
-    const free = store.banksWithFreeFitting(
+  ): Promise<Extract<IntakeResult, { __typename: 'CourierBankFull' }>> {
+    const candidates: BankRow[] = [];
+    for (const id of await store.courierBankIds(courierId)) {
+      if (id === bank.id) continue;
+      const b = await lockers.store.getBank(id);
+      if (b && b.siteId === bank.siteId && (await devices.isOnline(b.id))) candidates.push(b);
+    }
+    const free = await store.banksWithFreeFitting(
       candidates.map((b) => b.id),
       size,
     );
@@ -338,41 +373,46 @@ export function createParcelService(deps: ParcelServiceDeps) {
     };
   }
 
-  function noticeDesk(tx: Queryable, parcel: ParcelRow, kind: string, text: string) {
-    notify.enqueue(tx, {
+  async function noticeDesk(tx: Queryable, parcel: ParcelRow, kind: string, text: string) {
+    await notify.enqueue(tx, {
       personId: parcel.recipientId,
       dedupeKey: `parcel:${parcel.id}:${kind}`,
       subject: 'Your parcel is at the mailroom desk',
       body: `${text} Tracking ${parcel.tracking}. Bring your student or staff card.`,
       url: link(parcel.id),
-      timeZone: timeZone(parcel.bankId),
+      timeZone: await timeZone(parcel.bankId),
     });
   }
 
   // --- the controller drives the parcel --------------------------------------
 
   /** Inside the event transaction: deposit confirmed, pickup done, recall done, or nothing. */
-  const onControllerEvent: ControllerEventHook = (tx, event, compartment) => {
+  const onControllerEvent: ParcelEventHook = async (tx, event, compartment) => {
     if (!compartment) return;
     if (event.kind === 'PICKUP_QR_OFFLINE') return offlineQrReported(tx, event, compartment);
     if (event.kind === 'EMPTY' && compartment.state === 'AVAILABLE') {
       // The sensor rule frees an IN_USE compartment that reads empty; while a
       // parcel is booked into it (and no pickup is under way) it stays IN_USE.
-      const held = store.activeInCompartment(tx, compartment.id);
+      const held = await store.activeInCompartment(tx, compartment.id);
       if (held?.status === 'READY_FOR_PICKUP' && held.operation !== 'PICKUP') {
         return {
-          compartment: lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, event.receivedAt),
+          compartment: await lockers.store.updateCompartmentIn(
+            tx,
+            compartment.id,
+            { state: 'IN_USE' },
+            event.receivedAt,
+          ),
         };
       }
       return;
     }
     if (event.kind !== 'DOOR_OPENED' && event.kind !== 'DOOR_CLOSED') return;
-    const parcel = store.activeInCompartment(tx, compartment.id);
+    const parcel = await store.activeInCompartment(tx, compartment.id);
     if (!parcel?.operation) return;
     const at = event.receivedAt;
 
     if (event.kind === 'DOOR_OPENED') {
-      const updated = store.update(tx, parcel.id, { doorOpenedAt: event.occurredAt }, at);
+      const updated = await store.update(tx, parcel.id, { doorOpenedAt: event.occurredAt }, at);
       return { afterCommit: () => publish(updated) };
     }
     if (!parcel.doorOpenedAt) return;
@@ -380,25 +420,25 @@ export function createParcelService(deps: ParcelServiceDeps) {
     if (parcel.operation === 'DEPOSIT') {
       if (compartment.occupancy === 'EMPTY') {
         // The bank senses occupancy and saw nothing go in.
-        const updated = store.update(tx, parcel.id, atDesk('DEPOSIT_FAILED'), at);
-        const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
+        const updated = await store.update(tx, parcel.id, atDesk('DEPOSIT_FAILED'), at);
+        const freed = await lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
         return {
           compartment: freed,
-          afterCommit: () => {
+          afterCommit: afterCommitted(async () => {
             publish(updated);
-            audit.raise({
+            await audit.raise({
               kind: 'DEPOSIT_FAILED',
               bankId: compartment.bankId,
               compartmentLabel: compartment.label,
               parcelId: parcel.id,
               message: `Deposit of ${parcel.tracking} into ${compartment.label}: the door closed with nothing inside. The parcel is back with the mailroom.`,
             });
-          },
+          }),
         };
       }
-      const code = issueCode(tx, parcel);
-      const expiresAt = new Date(at.getTime() + holdMs(parcel.bankId));
-      const updated = store.update(
+      const code = await issueCode(tx, parcel);
+      const expiresAt = new Date(at.getTime() + (await holdMs(parcel.bankId)));
+      const updated = await store.update(
         tx,
         parcel.id,
         {
@@ -410,44 +450,54 @@ export function createParcelService(deps: ParcelServiceDeps) {
           doorOpenedAt: null,
           qrTokenId: newId('qr'),
           ...code,
-          codeExposureBase: codeExposureNow(parcel.bankId),
+          codeExposureBase: await codeExposureNow(parcel.bankId),
         },
         at,
       );
-      const inUse = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, at);
-      noticeReady(tx, updated, 'ready', 'Your parcel is ready');
+      const inUse = await lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'IN_USE' }, at);
+      await noticeReady(tx, updated, 'ready', 'Your parcel is ready');
       return {
         compartment: inUse,
-        afterCommit: () => {
+        afterCommit: afterCommitted(async () => {
           publish(updated);
-          notify.kick();
-        },
+          await notify.kick();
+        }),
       };
     }
 
     // PICKUP or RECALL: the door closed after opening.
     if (compartment.occupancy === 'OCCUPIED') {
       // Opened but not taken: the parcel is still there and can be collected again.
-      const updated = store.update(tx, parcel.id, { operation: null, operationVia: null, doorOpenedAt: null }, at);
+      const updated = await store.update(
+        tx,
+        parcel.id,
+        { operation: null, operationVia: null, doorOpenedAt: null },
+        at,
+      );
       return { afterCommit: () => publish(updated) };
     }
-    const freed = lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
+    const freed = await lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
     // However the parcel left (code, QR, remote, recall), its QR dies at the controller now.
-    const revoked = revokeQr(tx, parcel, at, at);
+    const revoked = await revokeQr(tx, parcel, at, at);
     if (parcel.operation === 'RECALL') {
-      const updated = store.update(tx, parcel.id, atDesk('RECALLED'), at);
-      noticeDesk(tx, updated, 'recalled', 'Your parcel was not collected in time and is now at the mailroom desk.');
+      const updated = await store.update(tx, parcel.id, atDesk('RECALLED'), at);
+      await noticeDesk(
+        tx,
+        updated,
+        'recalled',
+        'Your parcel was not collected in time and is now at the mailroom desk.',
+      );
       return {
         compartment: freed,
-        afterCommit: () => {
+        afterCommit: afterCommitted(async () => {
           publish(updated);
-          revoked?.();
-          notify.kick();
-        },
+          await revoked?.();
+          await notify.kick();
+        }),
       };
     }
     const method = (parcel.operationVia ?? 'CODE') as NonNullable<ParcelRow['pickupMethod']>;
-    const updated = store.update(
+    const updated = await store.update(
       tx,
       parcel.id,
       {
@@ -462,20 +512,24 @@ export function createParcelService(deps: ParcelServiceDeps) {
     );
     return {
       compartment: freed,
-      afterCommit: () => {
+      afterCommit: afterCommitted(async () => {
         publish(updated);
-        revoked?.();
-      },
+        await revoked?.();
+      }),
     };
   };
 
   /** A controller opened a door for a QR it verified itself while offline, and says so now. */
-  function offlineQrReported(tx: Tx, event: LockerEventRow, compartment: CompartmentRow) {
+  async function offlineQrReported(
+    tx: Tx,
+    event: LockerEventRow,
+    compartment: CompartmentRow,
+  ): Promise<{ afterCommit: () => void | Promise<void> }> {
     const token = event.detail ?? '';
-    // Signature is checked synchronously from the verified-claims cache filled before the batch.
+    // The signature was checked before the batch (prepareControllerEvents): no crypto in the transaction.
     const claims = verifiedOffline.get(offlineKey(token, event.occurredAt));
     const at = event.receivedAt;
-    audit.recordReportedOpening(tx, {
+    await audit.recordReportedOpening(tx, {
       id: newId('rop'),
       bankId: compartment.bankId,
       label: compartment.label,
@@ -484,13 +538,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
       at: event.occurredAt,
       detail: claims ? `token ${claims.jti}` : 'token not verifiable',
     });
-    const parcel = claims ? store.getIn(tx, claims.sub) : undefined;
-    const used = claims ? store.token(tx, claims.jti) : undefined;
+    const parcel = claims ? await store.getIn(tx, claims.sub) : undefined;
+    const used = claims ? await store.token(tx, claims.jti) : undefined;
+    const active = claims ? await store.activeInCompartment(tx, compartment.id) : undefined;
     const problem = !claims
       ? 'a token the server cannot verify'
       : claims.bank !== compartment.bankId || claims.cmp !== compartment.label
         ? 'a token for another door'
-        : claims.dep !== store.activeInCompartment(tx, compartment.id)?.id
+        : claims.dep !== active?.id
           ? 'a token for an earlier deposit in this compartment'
           : used?.usedAt
             ? 'a token already used'
@@ -501,7 +556,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
                 : null;
     if (problem || !claims || !parcel) {
       return {
-        afterCommit: () =>
+        afterCommit: afterCommitted(() =>
           audit.raise({
             kind: 'QR_REUSED',
             bankId: compartment.bankId,
@@ -509,16 +564,17 @@ export function createParcelService(deps: ParcelServiceDeps) {
             parcelId: claims?.sub ?? null,
             message: `${compartment.label}: the controller opened the door offline for ${problem ?? 'an unknown token'}. Check the compartment.`,
           }),
+        ),
       };
     }
-    store.upsertToken(tx, {
+    await store.upsertToken(tx, {
       id: claims.jti,
       parcelId: parcel.id,
       bankId: compartment.bankId,
       usedAt: at,
       expiresAt: new Date(claims.exp * 1000),
     });
-    const updated = store.update(
+    const updated = await store.update(
       tx,
       parcel.id,
       { operation: 'PICKUP', operationVia: 'QR_OFFLINE', operationAt: event.occurredAt, doorOpenedAt: null },
@@ -528,8 +584,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
   }
 
   /**
-   * Offline QR tokens are verified before the event transaction (signature
-   * checks are async; the transaction must be synchronous) and looked up here.
+   * Offline QR tokens are verified before the event transaction (a signature
+   * check is CPU work that must not hold the transaction open, and a retried
+   * PostgreSQL transaction would repeat it) and looked up here.
    */
   const verifiedOffline = new Map<string, Awaited<ReturnType<PickupSigner['verify']>>>();
   /** A token is judged as of the event's time on the server's time line (PROTOCOL.md 6), so that time is in the key. */
@@ -558,7 +615,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * Every code and QR try passes the attempt mechanism: counted against the
    * credential, the bank and the network client before it is looked at.
    */
-  function beginPickupAttempt(
+  async function beginPickupAttempt(
     secret: 'PICKUP_CODE' | 'PICKUP_QR',
     viewer: Viewer | null,
     device: DeviceIdentity | null,
@@ -566,7 +623,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
   ) {
     const op = secret === 'PICKUP_CODE' ? 'Mutation.redeemPickupCode' : 'Mutation.redeemPickupQr';
     const { credential, bankId } = pickupCredential(device ?? viewer, op);
-    if (!devices.isOnline(bankId)) {
+    if (!(await devices.isOnline(bankId))) {
       // Said before looking at the code, so it reveals nothing about it.
       return {
         ok: false as const,
@@ -577,7 +634,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         },
       };
     }
-    const attempt = attempts.begin({
+    const attempt = await attempts.begin({
       secret,
       scopes: { credential, bank: bankId, ...(client ? { client } : {}) },
       credential,
@@ -589,9 +646,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
   }
 
   /** A wrong code or QR: counted; codes at the bank that have been exposed to too many guesses are re-issued. */
-  function pickupFailed(attempt: Extract<BeganAttempt, { ok: true }>, bankId: string, secret: string): PickupResult {
-    const { retryAfterMs, bankTotal } = attempt.fail();
-    if (secret === 'PICKUP_CODE' && bankTotal !== null) reissueOverexposedCodes(bankId, bankTotal);
+  async function pickupFailed(
+    attempt: Extract<BeganAttempt, { ok: true }>,
+    bankId: string,
+    secret: string,
+  ): Promise<PickupResult> {
+    const { retryAfterMs, bankTotal } = await attempt.fail();
+    if (secret === 'PICKUP_CODE' && bankTotal !== null) await reissueOverexposedCodes(bankId, bankTotal);
     return refuse(retryAfterMs);
   }
 
@@ -601,38 +662,38 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * since it was issued. Past the cap the code is replaced and its recipient
    * sent the new one.
    */
-  function reissueOverexposedCodes(bankId: string, bankTotal: number) {
-    for (const parcel of store.overexposed(bankId, bankTotal - PICKUP_CODE_EXPOSURE_CAP)) {
-      const updated = db.withTx((tx) => {
-        const fresh = store.getIn(tx, parcel.id);
+  async function reissueOverexposedCodes(bankId: string, bankTotal: number) {
+    for (const parcel of await store.overexposed(bankId, bankTotal - PICKUP_CODE_EXPOSURE_CAP)) {
+      const updated = await db.transaction(async (tx) => {
+        const fresh = await store.getIn(tx, parcel.id);
         if (fresh?.status !== 'READY_FOR_PICKUP') return null;
         return reissueCode(tx, fresh, 'code-reissued', 'Your parcel has a new pickup code');
       });
       if (!updated) continue;
       publish(updated);
-      audit.raise({
+      await audit.raise({
         kind: 'LOCKOUT',
         bankId,
         parcelId: updated.id,
         message: `${PICKUP_CODE_EXPOSURE_CAP} wrong codes were tried at this bank since parcel ${updated.tracking}'s code was issued: its code was replaced and the recipient sent the new one.`,
       });
     }
-    notify.kick();
+    await notify.kick();
   }
 
   /**
    * Replaces a waiting parcel's code (the old one stops working at once) and
    * tells its collectors the new one. Inside the caller's transaction.
    */
-  function reissueCode(tx: Tx, parcel: ParcelRow, kind: string, lead: string): ParcelRow {
-    const code = issueCode(tx, parcel);
-    const updated = store.update(
+  async function reissueCode(tx: Tx, parcel: ParcelRow, kind: string, lead: string): Promise<ParcelRow> {
+    const code = await issueCode(tx, parcel);
+    const updated = await store.update(
       tx,
       parcel.id,
-      { ...code, codeExposureBase: codeExposureNow(parcel.bankId) },
+      { ...code, codeExposureBase: await codeExposureNow(parcel.bankId) },
       clock.now(),
     );
-    noticeReady(tx, updated, kind, lead);
+    await noticeReady(tx, updated, kind, lead);
     return updated;
   }
 
@@ -642,39 +703,41 @@ export function createParcelService(deps: ParcelServiceDeps) {
    * collectors are sent the new one) and the QR revoked at the controller,
    * with a new token id for the people who still may collect.
    */
-  function setProxy(parcel: ParcelRow, proxyId: string | null, now: Date): ParcelRow {
-    let revoked: (() => void) | null = null;
-    const updated = db.withTx((tx) => {
-      const fresh = store.getIn(tx, parcel.id) ?? parcel;
+  async function setProxy(parcel: ParcelRow, proxyId: string | null, now: Date): Promise<ParcelRow> {
+    // Returned from the transaction, not set from inside it: PostgreSQL may run it more than once.
+    const { updated, revoked } = await db.transaction(async (tx) => {
+      const fresh = (await store.getIn(tx, parcel.id)) ?? parcel;
       const withdrawn = !!fresh.proxyId && fresh.proxyId !== proxyId;
       if (!withdrawn || fresh.status !== 'READY_FOR_PICKUP') {
-        const u = store.update(tx, fresh.id, { proxyId }, now);
+        const u = await store.update(tx, fresh.id, { proxyId }, now);
         if (proxyId && u.status === 'READY_FOR_PICKUP')
-          noticeReady(tx, u, `proxy-${proxyId}`, 'A parcel was shared with you');
-        return u;
+          await noticeReady(tx, u, `proxy-${proxyId}`, 'A parcel was shared with you');
+        return { updated: u, revoked: null };
       }
-      revoked = revokeQr(tx, fresh, now);
-      const u = store.update(tx, fresh.id, { proxyId, qrTokenId: newId('qr') }, now);
-      return proxyId
-        ? reissueCode(tx, u, `proxy-${proxyId}`, 'A parcel was shared with you')
-        : reissueCode(tx, u, 'proxy-removed', 'Your parcel has a new pickup code');
+      const revoked = await revokeQr(tx, fresh, now);
+      const u = await store.update(tx, fresh.id, { proxyId, qrTokenId: newId('qr') }, now);
+      const updated = proxyId
+        ? await reissueCode(tx, u, `proxy-${proxyId}`, 'A parcel was shared with you')
+        : await reissueCode(tx, u, 'proxy-removed', 'Your parcel has a new pickup code');
+      return { updated, revoked };
     });
-    (revoked as (() => void) | null)?.();
+    await revoked?.();
     return updated;
   }
 
   /** The bank's failure count now: a newly issued code's exposure starts here. */
-  const codeExposureNow = (bankId: string | null) => (bankId ? attempts.total('PICKUP_CODE', 'bank', bankId) : 0);
+  const codeExposureNow = async (bankId: string | null): Promise<number> =>
+    bankId ? await attempts.total('PICKUP_CODE', 'bank', bankId) : 0;
 
-  function openForPickup(
+  async function openForPickup(
     parcel: ParcelRow,
     via: 'CODE' | 'QR' | 'REMOTE',
     requestedBy: string | null,
     ttlMs: number,
-  ): PickupResult | null {
-    const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+  ): Promise<PickupResult | null> {
+    const compartment = parcel.compartmentId ? await lockers.store.getCompartment(parcel.compartmentId) : undefined;
     if (!compartment || !parcel.bankId) return null;
-    const result = devices.requestOpen({
+    const result = await devices.requestOpen({
       bankId: parcel.bankId,
       label: compartment.label,
       via,
@@ -684,11 +747,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
       parcelId: parcel.id,
     });
     if (result.__typename !== 'CommandIssued') return null;
-    const updated = store.update(
-      db.orm,
-      parcel.id,
-      { operation: 'PICKUP', operationVia: via, operationAt: clock.now(), doorOpenedAt: null },
-      clock.now(),
+    const updated = await db.transaction((tx) =>
+      store.update(
+        tx,
+        parcel.id,
+        { operation: 'PICKUP', operationVia: via, operationAt: clock.now(), doorOpenedAt: null },
+        clock.now(),
+      ),
     );
     publish(updated);
     return { __typename: 'PickupOpened', compartmentLabel: compartment.label, command: result.command };
@@ -707,57 +772,56 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
   // --- sweeps -------------------------------------------------------------------
 
-  function sweep() {
+  async function sweep() {
     const now = clock.now();
-    for (const parcel of store.expired(now)) {
-      let after: (() => void) | null = null;
-      const updated = db.withTx((tx) => {
-        const fresh = store.getIn(tx, parcel.id);
+    for (const parcel of await store.expired(now)) {
+      const result = await db.transaction(async (tx) => {
+        const fresh = await store.getIn(tx, parcel.id);
         if (fresh?.status !== 'READY_FOR_PICKUP') return null;
-        after = revokeQr(tx, fresh, now);
-        const u = store.update(tx, fresh.id, { status: 'RECALL_PENDING', codeLookup: null }, now);
-        noticeDesk(
+        const after = await revokeQr(tx, fresh, now);
+        const u = await store.update(tx, fresh.id, { status: 'RECALL_PENDING', codeLookup: null }, now);
+        await noticeDesk(
           tx,
           u,
           'expired',
           'Your parcel was not collected in time; the mailroom will take it back to the desk.',
         );
-        return u;
+        return { u, after };
       });
-      if (updated) {
-        publish(updated);
-        (after as (() => void) | null)?.();
+      if (result) {
+        publish(result.u);
+        await result.after?.();
         logger.info({ parcelId: parcel.id }, 'pickup window over: recall task created');
       }
     }
-    for (const parcel of store.needingReminder(new Date(now.getTime() - REMINDER_AFTER_MS))) {
-      const updated = db.withTx((tx) => {
-        const u = store.update(tx, parcel.id, { reminderSentAt: now }, now);
-        noticeReady(tx, u, 'reminder', 'Reminder: your parcel is waiting');
+    for (const parcel of await store.needingReminder(new Date(now.getTime() - REMINDER_AFTER_MS))) {
+      const updated = await db.transaction(async (tx) => {
+        const u = await store.update(tx, parcel.id, { reminderSentAt: now }, now);
+        await noticeReady(tx, u, 'reminder', 'Reminder: your parcel is waiting');
         return u;
       });
       publish(updated);
     }
-    for (const parcel of store.needingExpiryWarning(new Date(now.getTime() + EXPIRY_WARNING_BEFORE_MS))) {
-      const updated = db.withTx((tx) => {
-        const u = store.update(tx, parcel.id, { expiryWarningSentAt: now }, now);
-        noticeReady(tx, u, 'expiring', 'Last call: your parcel goes back to the desk soon');
+    for (const parcel of await store.needingExpiryWarning(new Date(now.getTime() + EXPIRY_WARNING_BEFORE_MS))) {
+      const updated = await db.transaction(async (tx) => {
+        const u = await store.update(tx, parcel.id, { expiryWarningSentAt: now }, now);
+        await noticeReady(tx, u, 'expiring', 'Last call: your parcel goes back to the desk soon');
         return u;
       });
       publish(updated);
     }
-    for (const parcel of store.staleDeposits(new Date(now.getTime() - DEPOSIT_ABANDON_MS))) {
-      const result = db.withTx((tx) => {
-        const fresh = store.getIn(tx, parcel.id);
+    for (const parcel of await store.staleDeposits(new Date(now.getTime() - DEPOSIT_ABANDON_MS))) {
+      const result = await db.transaction(async (tx) => {
+        const fresh = await store.getIn(tx, parcel.id);
         if (fresh?.status !== 'AWAITING_DEPOSIT' || fresh.doorOpenedAt || !fresh.compartmentId) return null;
-        const c = lockers.store.updateCompartmentIn(tx, fresh.compartmentId, { state: 'AVAILABLE' }, now);
-        const u = store.update(tx, fresh.id, atDesk('DEPOSIT_FAILED'), now);
+        const c = await lockers.store.updateCompartmentIn(tx, fresh.compartmentId, { state: 'AVAILABLE' }, now);
+        const u = await store.update(tx, fresh.id, atDesk('DEPOSIT_FAILED'), now);
         return { u, c };
       });
       if (result) {
         publish(result.u);
-        lockers.publishCompartments([result.c]);
-        audit.raise({
+        await lockers.publishCompartments([result.c]);
+        await audit.raise({
           kind: 'DEPOSIT_FAILED',
           bankId: parcel.bankId,
           message: `Deposit of ${parcel.tracking}: the door never opened. The compartment is free again and the parcel is back at the desk.`,
@@ -765,7 +829,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         });
       }
     }
-    notify.kick();
+    await notify.kick();
   }
 
   return {
@@ -774,10 +838,12 @@ export function createParcelService(deps: ParcelServiceDeps) {
     sweep,
 
     /** The parcels' part of a controller's connection_ack (PROTOCOL.md, 1): deposits, keys, revocations. */
-    controllerAck(bank: { id: string }): Pick<DeviceAckPayload, 'compartments' | 'pickupKeys' | 'revokedPickupTokens'> {
-      const deposits = store.depositsInBank(bank.id);
+    async controllerAck(bank: {
+      id: string;
+    }): Promise<Pick<DeviceAckPayload, 'compartments' | 'pickupKeys' | 'revokedPickupTokens'>> {
+      const deposits = await store.depositsInBank(bank.id);
       return {
-        compartments: lockers.store.compartmentsByBankIds([bank.id]).map((c) => ({
+        compartments: (await lockers.store.compartmentsByBankIds([bank.id])).map((c) => ({
           label: c.label,
           size: c.size,
           hasCharging: c.hasCharging,
@@ -789,7 +855,11 @@ export function createParcelService(deps: ParcelServiceDeps) {
           jwk: k.jwk,
           retiresAt: k.retiresAt?.toISOString() ?? null,
         })),
-        revokedPickupTokens: store.revokedTokensForBank(bank.id, clock.now(), PICKUP_QR_CLOCK_SKEW_SECONDS * 1000),
+        revokedPickupTokens: await store.revokedTokensForBank(
+          bank.id,
+          clock.now(),
+          PICKUP_QR_CLOCK_SKEW_SECONDS * 1000,
+        ),
       };
     },
 
@@ -807,7 +877,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     /** `Query.parcel`: a parcel the viewer may see, or NOT_FOUND. */
-    visibleParcel(viewer: Viewer | null, id: string): ParcelRow {
+    visibleParcel(viewer: Viewer | null, id: string): Promise<ParcelRow> {
       return findVisible(authorize(viewer, 'Query.parcel'), id);
     },
     canSee,
@@ -850,9 +920,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
     },
 
     /** `Parcel.doorOpenings`: the parcel's openings the viewer may see (the parcel was reached already). */
-    parcelDoorOpenings(viewer: Viewer | null, parcel: ParcelRow, limit: number) {
-      if (!viewer || !canSee(viewer, parcel)) return [];
-      return visibleOpenings(viewer, audit.store.doorOpenings({ parcelId: parcel.id }, limit), parcel);
+    async parcelDoorOpenings(viewer: Viewer | null, parcel: ParcelRow, limit: number) {
+      if (!viewer || !(await canSee(viewer, parcel))) return [];
+      return visibleOpenings(viewer, await audit.store.doorOpenings({ parcelId: parcel.id }, limit), parcel);
     },
 
     pickupCode(viewer: Viewer | null, parcel: ParcelRow): string | null {
@@ -863,7 +933,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
     async pickupQrToken(viewer: Viewer | null, parcel: ParcelRow): Promise<string | null> {
       if (!viewer || !canActAsCollector(viewer, parcel) || parcel.status !== 'READY_FOR_PICKUP') return null;
-      const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+      const compartment = parcel.compartmentId ? await lockers.store.getCompartment(parcel.compartmentId) : undefined;
       if (!compartment || !parcel.qrTokenId || !parcel.expiresAt) return null;
       return signer.sign({
         sub: parcel.id,
@@ -881,28 +951,32 @@ export function createParcelService(deps: ParcelServiceDeps) {
      * parcel's; a department one of its banks' (and its people's parcels'
      * openings at its banks).
      */
-    doorOpenings(viewer: Viewer | null, filter: { bankId?: string | null; parcelId?: string | null }, limit: number) {
+    async doorOpenings(
+      viewer: Viewer | null,
+      filter: { bankId?: string | null; parcelId?: string | null },
+      limit: number,
+    ): Promise<DoorOpeningView[]> {
       const v = authorize(viewer, 'Query.doorOpenings');
       const scope = grantOf(v, 'Query.doorOpenings');
       const capped = Math.min(Math.max(limit, 1), 500);
       if (filter.parcelId) {
-        const parcel = findVisible(v, filter.parcelId);
-        return visibleOpenings(v, audit.store.doorOpenings(filter, capped), parcel);
+        const parcel = await findVisible(v, filter.parcelId);
+        return visibleOpenings(v, await audit.store.doorOpenings(filter, capped), parcel);
       }
       if (scope === 'all') return audit.store.doorOpenings(filter, capped);
       if (scope === 'department' && filter.bankId) {
-        if (!lockers.visibleBank(v, filter.bankId)) throw notFound('Locker bank');
-        return visibleOpenings(v, audit.store.doorOpenings(filter, capped));
+        if (!(await lockers.visibleBank(v, filter.bankId))) throw notFound('Locker bank');
+        return visibleOpenings(v, await audit.store.doorOpenings(filter, capped));
       }
       throw badInput(scope === 'department' ? 'Say which bank (bankId).' : 'Say which parcel (parcelId).');
     },
 
-    myParcels(viewer: Viewer | null) {
+    async myParcels(viewer: Viewer | null) {
       const v = authorize(viewer, 'Query.myParcels');
       return store.forPerson(v.personId);
     },
 
-    search(
+    async search(
       viewer: Viewer | null,
       filter: { status?: ParcelRow['status'] | null; bankId?: string | null; search?: string | null },
       limit: number,
@@ -911,12 +985,12 @@ export function createParcelService(deps: ParcelServiceDeps) {
       const capped = Math.min(Math.max(limit, 1), 500);
       if (grantOf(v, 'Query.parcels') === 'all') return store.search(filter, capped);
       // A department: its people's parcels, and none "at" a bank it may not see.
-      if (!v.department || (filter.bankId && !lockers.visibleBank(v, filter.bankId))) return [];
+      if (!v.department || (filter.bankId && !(await lockers.visibleBank(v, filter.bankId)))) return [];
       return store.search({ ...filter, department: v.department }, capped);
     },
 
     /** Takes a parcel in: reserves a compartment and opens its door, or sends the parcel to the desk. */
-    intake(
+    async intake(
       viewer: Viewer | null,
       input: {
         tracking: string;
@@ -925,14 +999,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
         force?: boolean | null;
         bankId?: string | null;
       },
-    ): IntakeResult {
+    ): Promise<IntakeResult> {
       const v = authorize(viewer, 'Mutation.intakeParcel');
       // A courier (scope own) drops off only at the banks an admin assigned it.
       const ownBanksOnly = grantOf(v, 'Mutation.intakeParcel') === 'own';
       const tracking = input.tracking.trim().replace(/\s+/g, ' ');
       if (!tracking || tracking.length > 80)
         throw badInput('Scan or type a tracking number (at most 80 characters).', { field: 'tracking' });
-      const recipient = people.findById(input.recipientId);
+      const recipient = await people.findById(input.recipientId);
       if (!recipient) throw notFound('Recipient');
       const size: Size = input.size ?? 'M';
 
@@ -943,16 +1017,16 @@ export function createParcelService(deps: ParcelServiceDeps) {
       let courierAt: BankRow | undefined;
       if (ownBanksOnly) {
         if (!input.bankId) throw badInput('Couriers drop off at one bank: choose it.', { field: 'bankId' });
-        if (!store.courierBankIds(v.personId).includes(input.bankId))
+        if (!(await store.courierBankIds(v.personId)).includes(input.bankId))
           throw forbidden('You may not drop off at this bank.');
-        courierAt = lockers.store.getBank(input.bankId);
+        courierAt = await lockers.store.getBank(input.bankId);
         if (!courierAt) throw notFound('Locker bank');
         bankIds = [input.bankId];
       } else {
         const first = input.bankId ?? recipient.preferredBankId;
-        const firstBank = first ? lockers.store.getBank(first) : undefined;
-        const siteId = firstBank?.siteId ?? lockers.store.listSites()[0]?.id;
-        const onSite = siteId ? lockers.store.listBanks(siteId).map((b) => b.id) : [];
+        const firstBank = first ? await lockers.store.getBank(first) : undefined;
+        const siteId = firstBank?.siteId ?? (await lockers.store.listSites())[0]?.id;
+        const onSite = siteId ? (await lockers.store.listBanks(siteId)).map((b) => b.id) : [];
         bankIds = [...(firstBank ? [firstBank.id] : []), ...onSite.filter((id) => id !== firstBank?.id)];
       }
       const now = clock.now();
@@ -987,17 +1061,22 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
       const largest = Math.max(
         -1,
-        ...lockers.store.compartmentsByBankIds(bankIds).map((c) => SIZE_ORDER.indexOf(c.size)),
+        ...(await lockers.store.compartmentsByBankIds(bankIds)).map((c) => SIZE_ORDER.indexOf(c.size)),
       );
       if (SIZE_ORDER.indexOf(size) > largest) {
         if (courierAt) return courierBankFull(v.personId, courierAt, 'TOO_BIG', size);
-        const parcel = db.withTx((tx) => {
-          const p = store.insert(tx, { ...row, ...atDesk('TOO_BIG') });
-          noticeDesk(tx, p, 'desk', 'A parcel for you is too big for the lockers and waits at the mailroom desk.');
+        const parcel = await db.transaction(async (tx) => {
+          const p = await store.insert(tx, { ...row, ...atDesk('TOO_BIG') });
+          await noticeDesk(
+            tx,
+            p,
+            'desk',
+            'A parcel for you is too big for the lockers and waits at the mailroom desk.',
+          );
           return p;
         });
         publish(parcel);
-        notify.kick();
+        await notify.kick();
         return {
           __typename: 'ParcelTooBig',
           parcel,
@@ -1005,9 +1084,10 @@ export function createParcelService(deps: ParcelServiceDeps) {
         };
       }
 
-      const online = bankIds.filter((id) => devices.isOnline(id));
+      const online: string[] = [];
+      for (const id of bankIds) if (await devices.isOnline(id)) online.push(id);
       if (courierAt && online.length === 0) return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
-      const outcome = store.takeIn({
+      const outcome = await store.takeIn({
         parcel: row,
         bankIds: online,
         needsAccessible: recipient.needsAccessible,
@@ -1017,7 +1097,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       });
       if (outcome.kind === 'duplicate') {
         // Someone else's parcel (a courier's view of another's intake) is not shown: only that it exists.
-        const existing = canSee(v, outcome.existing) ? outcome.existing : null;
+        const existing = (await canSee(v, outcome.existing)) ? outcome.existing : null;
         const status = existing ? ` (${existing.status.toLowerCase().replaceAll('_', ' ')})` : '';
         return {
           __typename: 'DuplicateTracking',
@@ -1030,7 +1110,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         return courierBankFull(v.personId, courierAt!, 'NO_FREE_COMPARTMENT', size);
       }
       if (outcome.kind === 'desk') {
-        db.withTx((tx) =>
+        await db.transaction((tx) =>
           noticeDesk(
             tx,
             outcome.parcel,
@@ -1039,7 +1119,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           ),
         );
         publish(outcome.parcel);
-        notify.kick();
+        await notify.kick();
         return {
           __typename: 'ParcelSentToDesk',
           parcel: outcome.parcel,
@@ -1047,8 +1127,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
           message: `No fitting compartment is free on this site: keep it at the desk. ${recipient.name} has been told.`,
         };
       }
-      lockers.publishCompartments([outcome.compartment]);
-      const open = devices.requestOpen({
+      await lockers.publishCompartments([outcome.compartment]);
+      const open = await devices.requestOpen({
         bankId: outcome.compartment.bankId,
         label: outcome.compartment.label,
         via: v.role === 'COURIER' ? 'COURIER_DEPOSIT' : 'DEPOSIT',
@@ -1059,21 +1139,21 @@ export function createParcelService(deps: ParcelServiceDeps) {
       });
       if (open.__typename !== 'CommandIssued' && courierAt) {
         // The bank dropped off between the check and the command: the courier still has the parcel.
-        const freed = store.discardReservation(outcome.parcel.id, outcome.compartment.id, now);
-        if (freed) lockers.publishCompartments([freed]);
+        const freed = await store.discardReservation(outcome.parcel.id, outcome.compartment.id, now);
+        if (freed) await lockers.publishCompartments([freed]);
         return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
       }
       if (open.__typename !== 'CommandIssued') {
         // The bank dropped off between the check and the command: release and send to the desk.
-        const result = db.withTx((tx) => {
-          const c = lockers.store.updateCompartmentIn(tx, outcome.compartment.id, { state: 'AVAILABLE' }, now);
-          const p = store.update(tx, outcome.parcel.id, atDesk('DEPOSIT_FAILED'), now);
-          noticeDesk(tx, p, 'desk', 'A parcel for you is waiting at the mailroom desk.');
+        const result = await db.transaction(async (tx) => {
+          const c = await lockers.store.updateCompartmentIn(tx, outcome.compartment.id, { state: 'AVAILABLE' }, now);
+          const p = await store.update(tx, outcome.parcel.id, atDesk('DEPOSIT_FAILED'), now);
+          await noticeDesk(tx, p, 'desk', 'A parcel for you is waiting at the mailroom desk.');
           return { c, p };
         });
-        lockers.publishCompartments([result.c]);
+        await lockers.publishCompartments([result.c]);
         publish(result.p);
-        notify.kick();
+        await notify.kick();
         return {
           __typename: 'ParcelSentToDesk',
           parcel: result.p,
@@ -1090,23 +1170,23 @@ export function createParcelService(deps: ParcelServiceDeps) {
       };
     },
 
-    redeemCode(
+    async redeemCode(
       viewer: Viewer | null,
       device: DeviceIdentity | null,
       rawCode: string,
       client: string | null,
-    ): PickupResult {
-      const begun = beginPickupAttempt('PICKUP_CODE', viewer, device, client);
+    ): Promise<PickupResult> {
+      const begun = await beginPickupAttempt('PICKUP_CODE', viewer, device, client);
       if (!begun.ok) return begun.result;
       const { bankId, attempt } = begun;
       const code = rawCode.replace(/[\s-]/g, '');
       const parcel = new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)
-        ? store.byCodeLookup(codeLookup(secret, code))
+        ? await store.byCodeLookup(codeLookup(secret, code))
         : undefined;
       if (!redeemable(parcel, bankId)) return pickupFailed(attempt, bankId, 'PICKUP_CODE');
-      const opened = openForPickup(parcel, 'CODE', null, deps.openCommandTtlMs);
+      const opened = await openForPickup(parcel, 'CODE', null, deps.openCommandTtlMs);
       // A right code whose door would not take the command was still right: not a failure.
-      attempt.succeed(parcel.id);
+      await attempt.succeed(parcel.id);
       return opened ?? refuse();
     },
 
@@ -1116,12 +1196,12 @@ export function createParcelService(deps: ParcelServiceDeps) {
       token: string,
       client: string | null,
     ): Promise<PickupResult> {
-      const begun = beginPickupAttempt('PICKUP_QR', viewer, device, client);
+      const begun = await beginPickupAttempt('PICKUP_QR', viewer, device, client);
       if (!begun.ok) return begun.result;
       const { bankId, attempt } = begun;
       const claims = token.length < 2000 ? await signer.verify(token) : null;
-      const parcel = claims ? store.get(claims.sub) : undefined;
-      const tokenRow = claims ? store.token(db.orm, claims.jti) : undefined;
+      const parcel = claims ? await store.get(claims.sub) : undefined;
+      const tokenRow = claims ? await store.token(db.read, claims.jti) : undefined;
       if (
         !claims ||
         !redeemable(parcel, bankId) ||
@@ -1132,69 +1212,72 @@ export function createParcelService(deps: ParcelServiceDeps) {
       ) {
         return pickupFailed(attempt, bankId, 'PICKUP_QR');
       }
-      const opened = openForPickup(parcel, 'QR', null, deps.openCommandTtlMs);
-      attempt.succeed(parcel.id);
+      const opened = await openForPickup(parcel, 'QR', null, deps.openCommandTtlMs);
+      await attempt.succeed(parcel.id);
       if (!opened) return refuse();
       // A QR is accepted once: a screenshot passed around opens nothing more.
-      store.upsertToken(db.orm, {
-        id: claims.jti,
-        parcelId: parcel.id,
-        bankId,
-        usedAt: clock.now(),
-        expiresAt: new Date(claims.exp * 1000),
-      });
+      await db.transaction((tx) =>
+        store.upsertToken(tx, {
+          id: claims.jti,
+          parcelId: parcel.id,
+          bankId,
+          usedAt: clock.now(),
+          expiresAt: new Date(claims.exp * 1000),
+        }),
+      );
       return opened;
     },
 
-    openMyParcel(viewer: Viewer | null, parcelId: string): ActionResult {
+    async openMyParcel(viewer: Viewer | null, parcelId: string): Promise<ActionResult> {
       const v = authorize(viewer, 'Mutation.openMyParcel');
-      const parcel = findVisible(v, parcelId);
+      const parcel = await findVisible(v, parcelId);
       if (!canActAsCollector(v, parcel))
         return refused('NOT_ALLOWED', 'Only the recipient or their proxy can open it.');
       if (!redeemable(parcel, parcel.bankId ?? ''))
         return refused('NOT_IN_LOCKER', 'This parcel is not waiting in a locker.');
-      if (!devices.isOnline(parcel.bankId!))
+      if (!(await devices.isOnline(parcel.bankId!)))
         return refused(
           'BANK_OFFLINE',
           'The locker is not connected right now: use the keypad code or the QR at the locker.',
         );
-      const opened = openForPickup(parcel, 'REMOTE', v.personId, deps.openCommandTtlMs);
+      const opened = await openForPickup(parcel, 'REMOTE', v.personId, deps.openCommandTtlMs);
       if (opened?.__typename !== 'PickupOpened')
         return refused('BANK_OFFLINE', 'The locker did not take the command: use the keypad code or the QR.');
-      return ok(store.get(parcel.id)!, opened.command);
+      return ok((await store.get(parcel.id))!, opened.command);
     },
 
-    extendHold(viewer: Viewer | null, parcelId: string): ActionResult {
+    async extendHold(viewer: Viewer | null, parcelId: string): Promise<ActionResult> {
       const v = authorize(viewer, 'Mutation.extendParcelHold');
-      const parcel = findVisible(v, parcelId);
+      const parcel = await findVisible(v, parcelId);
       if (v.personId !== parcel.recipientId) return refused('NOT_ALLOWED', 'Only the recipient can extend the hold.');
       if (parcel.status !== 'READY_FOR_PICKUP' || !parcel.expiresAt)
         return refused('NOT_IN_LOCKER', 'This parcel is not waiting in a locker.');
       if (parcel.extended) return refused('ALREADY_EXTENDED', 'The hold was extended once already.');
       const now = clock.now();
-      let after: (() => void) | null = null;
-      const updated = db.withTx((tx) => {
-        after = revokeQr(tx, parcel, now);
-        return store.update(
+      const hold = await holdMs(parcel.bankId);
+      const { updated, after } = await db.transaction(async (tx) => {
+        const after = await revokeQr(tx, parcel, now);
+        const updated = await store.update(
           tx,
           parcel.id,
           {
             extended: true,
-            expiresAt: new Date(parcel.expiresAt!.getTime() + holdMs(parcel.bankId)),
+            expiresAt: new Date(parcel.expiresAt!.getTime() + hold),
             qrTokenId: newId('qr'),
             expiryWarningSentAt: null,
           },
           now,
         );
+        return { updated, after };
       });
-      (after as (() => void) | null)?.();
+      await after?.();
       publish(updated);
       return ok(updated);
     },
 
-    shareWithProxy(viewer: Viewer | null, parcelId: string, email: string | null): ActionResult {
+    async shareWithProxy(viewer: Viewer | null, parcelId: string, email: string | null): Promise<ActionResult> {
       const v = authorize(viewer, 'Mutation.shareParcelPickup');
-      const parcel = findVisible(v, parcelId);
+      const parcel = await findVisible(v, parcelId);
       if (v.personId !== parcel.recipientId) return refused('NOT_ALLOWED', 'Only the recipient can share pickup.');
       if (parcel.status === 'PICKED_UP') return refused('NOT_IN_LOCKER', 'This parcel was collected already.');
       const now = clock.now();
@@ -1202,39 +1285,39 @@ export function createParcelService(deps: ParcelServiceDeps) {
       // none, nothing is shared, and either way the recipient sees only the
       // address it entered (proxyFor), so sharing never tells who has an account.
       const address = email ? people.parseEmail(email) : null;
-      const proxy = address ? people.findByEmail(address) : undefined;
+      const proxy = address ? await people.findByEmail(address) : undefined;
       if (proxy?.id === parcel.recipientId) return refused('NOT_ALLOWED', 'That is you.');
-      store.setProxyEmail(parcel.id, address);
+      await store.setProxyEmail(parcel.id, address);
       if (!email) {
-        const updated = setProxy(parcel, null, now);
+        const updated = await setProxy(parcel, null, now);
         publish(parcel);
         publish(updated);
-        notify.kick();
+        await notify.kick();
         return ok(updated);
       }
       if (!proxy) {
         // No account: no one may collect it but the recipient (a previous proxy neither).
-        const updated = setProxy(parcel, null, now);
+        const updated = await setProxy(parcel, null, now);
         publish(parcel);
         publish(updated);
-        notify.kick();
+        await notify.kick();
         return ok(updated);
       }
-      const updated = setProxy(parcel, proxy.id, now);
+      const updated = await setProxy(parcel, proxy.id, now);
       if (parcel.proxyId && parcel.proxyId !== proxy.id) publish(parcel);
       publish(updated);
-      notify.kick();
+      await notify.kick();
       return ok(updated);
     },
 
-    openForRecall(viewer: Viewer | null, parcelId: string): ActionResult {
+    async openForRecall(viewer: Viewer | null, parcelId: string): Promise<ActionResult> {
       const v = authorize(viewer, 'Mutation.openForRecall');
-      const parcel = findVisible(v, parcelId);
+      const parcel = await findVisible(v, parcelId);
       if (parcel.status !== 'RECALL_PENDING' || !parcel.bankId || !parcel.compartmentId)
         return refused('NOT_IN_LOCKER', 'Only expired parcels still in a locker are recalled.');
-      const compartment = lockers.store.getCompartment(parcel.compartmentId);
+      const compartment = await lockers.store.getCompartment(parcel.compartmentId);
       if (!compartment) return refused('NOT_IN_LOCKER', 'The compartment no longer exists.');
-      const open = devices.requestOpen({
+      const open = await devices.requestOpen({
         bankId: parcel.bankId,
         label: compartment.label,
         via: 'RECALL',
@@ -1244,33 +1327,40 @@ export function createParcelService(deps: ParcelServiceDeps) {
         parcelId: parcel.id,
       });
       if (open.__typename !== 'CommandIssued') return refused('BANK_OFFLINE', open.message);
-      const updated = store.update(
-        db.orm,
-        parcel.id,
-        { operation: 'RECALL', operationVia: 'RECALL', operationAt: clock.now(), doorOpenedAt: null },
-        clock.now(),
+      const updated = await db.transaction((tx) =>
+        store.update(
+          tx,
+          parcel.id,
+          { operation: 'RECALL', operationVia: 'RECALL', operationAt: clock.now(), doorOpenedAt: null },
+          clock.now(),
+        ),
       );
       publish(updated);
       return ok(updated, open.command);
     },
 
-    handOverAtDesk(viewer: Viewer | null, parcelId: string): ActionResult {
+    async handOverAtDesk(viewer: Viewer | null, parcelId: string): Promise<ActionResult> {
       const v = authorize(viewer, 'Mutation.handOverAtDesk');
-      const parcel = findVisible(v, parcelId);
+      const parcel = await findVisible(v, parcelId);
       if (parcel.status !== 'AT_DESK') return refused('NOT_ALLOWED', 'Only parcels at the desk are handed over there.');
       const now = clock.now();
-      let revoked: (() => void) | null = null;
-      const updated = db.withTx((tx) => {
+      const { updated, revoked } = await db.transaction(async (tx) => {
         // A recalled parcel's QR died at expiry; this makes sure whatever path led here.
-        revoked = revokeQr(tx, parcel, now, now);
-        return store.update(tx, parcel.id, { status: 'PICKED_UP', pickedUpAt: now, pickupMethod: 'DESK' }, now);
+        const revoked = await revokeQr(tx, parcel, now, now);
+        const updated = await store.update(
+          tx,
+          parcel.id,
+          { status: 'PICKED_UP', pickedUpAt: now, pickupMethod: 'DESK' },
+          now,
+        );
+        return { updated, revoked };
       });
-      (revoked as (() => void) | null)?.();
+      await revoked?.();
       publish(updated);
       return ok(updated);
     },
 
-    reportDoorDidNotOpen(
+    async reportDoorDidNotOpen(
       viewer: Viewer | null,
       input: {
         parcelId?: string | null;
@@ -1286,20 +1376,20 @@ export function createParcelService(deps: ParcelServiceDeps) {
       let label = input.compartmentLabel?.trim().toUpperCase() || null;
       let parcelRef: string | null = null;
       if (input.parcelId) {
-        const parcel = findVisible(v, input.parcelId);
+        const parcel = await findVisible(v, input.parcelId);
         if (scope === 'own' && !canActAsCollector(v, parcel)) throw notFound('Parcel');
         parcelRef = parcel.id;
         bankId = parcel.bankId ?? bankId;
-        const compartment = parcel.compartmentId ? lockers.store.getCompartment(parcel.compartmentId) : undefined;
+        const compartment = parcel.compartmentId ? await lockers.store.getCompartment(parcel.compartmentId) : undefined;
         label = compartment?.label ?? label;
       } else if (scope === 'own') {
         throw badInput('Say which parcel did not open (parcelId).', { field: 'parcelId' });
       }
       if (!bankId) throw badInput('Say which locker: a parcel, or a bank and compartment.');
-      const bank = lockers.store.getBank(bankId);
+      const bank = await lockers.store.getBank(bankId);
       if (!bank) throw notFound('Locker bank');
       const note = input.note?.trim().slice(0, 500);
-      return audit.raise({
+      return await audit.raise({
         kind: 'DOOR_DID_NOT_OPEN',
         bankId,
         compartmentLabel: label,
@@ -1315,8 +1405,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
      */
     subscribeMine(viewer: Viewer | null) {
       const v = authorize(viewer, 'Subscription.myParcelUpdated');
-      return transformIterator(bus.subscribe<ParcelRow>(parcelTopics.person(v.personId)), (p) => {
-        const now = store.get(p.id);
+      return transformIterator(bus.subscribe<ParcelRow>(parcelTopics.person(v.personId)), async (p) => {
+        const now = await store.get(p.id);
         return now && canActAsCollector(v, now) ? p : undefined;
       });
     },
@@ -1326,14 +1416,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
       return bus.subscribe<ParcelRow>(parcelTopics.all);
     },
 
-    setCourierBanks(viewer: Viewer | null, personId: string, bankIds: readonly string[]) {
+    async setCourierBanks(viewer: Viewer | null, personId: string, bankIds: readonly string[]) {
       authorize(viewer, 'Mutation.setCourierBanks');
-      const person = people.findById(personId);
+      const person = await people.findById(personId);
       if (!person) throw notFound('Person');
       if (person.role !== 'COURIER') throw badInput('Only couriers have drop-off banks.');
-      const unknown = bankIds.find((id) => !lockers.store.getBank(id));
-      if (unknown) throw badInput(`Unknown bank ${unknown}.`, { field: 'bankIds' });
-      store.setCourierBanks(personId, [...new Set(bankIds)]);
+      for (const id of bankIds)
+        if (!(await lockers.store.getBank(id))) throw badInput(`Unknown bank ${id}.`, { field: 'bankIds' });
+      await store.setCourierBanks(personId, [...new Set(bankIds)]);
       return person;
     },
   };

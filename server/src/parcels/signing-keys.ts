@@ -36,7 +36,7 @@ import { eq } from 'drizzle-orm';
 import { exportJWK, generateKeyPair } from 'jose';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config/index.js';
-import { tables, type Db } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -184,14 +184,21 @@ export async function openPickupKeyStore(deps: {
   logger: Logger;
 }): Promise<PickupKeyStore> {
   const { config, db, clock, logger } = deps;
-  const { serverSettings } = tables;
+  const { serverSettings } = db.tables;
   const path = config.PICKUP_SIGNING_KEY_FILE;
   const graceMs = config.PICKUP_KEY_GRACE_HOURS * 3_600_000;
   const listeners: (() => void)[] = [];
 
-  const legacyRow = db.orm.select().from(serverSettings).where(eq(serverSettings.key, LEGACY_SETTINGS_KEY)).get();
+  const [legacyRow] = await db.read
+    .select()
+    .from(serverSettings)
+    .where(eq(serverSettings.key, LEGACY_SETTINGS_KEY))
+    .limit(1);
   const legacy = legacyRow ? legacyKey(legacyRow.value, clock.now()) : null;
-  const deleteLegacy = () => db.orm.delete(serverSettings).where(eq(serverSettings.key, LEGACY_SETTINGS_KEY)).run();
+  const deleteLegacy = () =>
+    db.transaction(async (tx) => {
+      await tx.delete(serverSettings).where(eq(serverSettings.key, LEGACY_SETTINGS_KEY));
+    });
 
   let ring: KeyRing;
   let source: 'file' | 'env';
@@ -199,7 +206,7 @@ export async function openPickupKeyStore(deps: {
     source = 'env';
     ring = parseKeyRing(config.PICKUP_SIGNING_KEYS, 'PICKUP_SIGNING_KEYS');
     if (legacyRow) {
-      deleteLegacy();
+      await deleteLegacy();
       if (!legacy || !ring.keys.some((k) => k.kid === legacy.kid))
         logger.warn(
           'the database held a pickup signing key; it was deleted and PICKUP_SIGNING_KEYS is used. ' +
@@ -222,7 +229,7 @@ export async function openPickupKeyStore(deps: {
       writeKeyFile(path, existing, { exclusive: false });
     }
     ring = existing ?? readKeyFile(path)!;
-    if (legacyRow) deleteLegacy();
+    if (legacyRow) await deleteLegacy();
   }
 
   const changed = () => {

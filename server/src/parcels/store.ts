@@ -1,11 +1,8 @@
 /** The only place with queries over parcels, pickup tokens, attempt throttles and courier banks. */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { Db, Queryable } from '../db/index.js';
-import { tables } from '../db/index.js';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { Db, Queryable, Tables } from '../db/index.js';
 import type { CompartmentRow } from '../lockers/types.js';
 import { fittingSizes, type ParcelRow } from './types.js';
-
-const { parcels, compartments, pickupTokens, courierBanks, people } = tables;
 
 /**
  * The address a recipient shared pickup with when it has no account (nothing
@@ -22,7 +19,11 @@ export type ReserveOutcome =
   | { kind: 'duplicate'; existing: ParcelRow };
 
 /** A compartment a parcel of these sizes may be put in right now (one rule for reserving and for offering banks). */
-const freeFitting = (bankIds: readonly string[], sizes: readonly ParcelRow['size'][]) =>
+const freeFitting = (
+  compartments: Tables['compartments'],
+  bankIds: readonly string[],
+  sizes: readonly ParcelRow['size'][],
+) =>
   and(
     inArray(compartments.bankId, [...bankIds]),
     eq(compartments.state, 'AVAILABLE'),
@@ -32,31 +33,34 @@ const freeFitting = (bankIds: readonly string[], sizes: readonly ParcelRow['size
   );
 
 export function createParcelStore(db: Db) {
-  const q = db.orm;
+  const { parcels, compartments, pickupTokens, courierBanks, people } = db.tables;
 
-  const bump = (tx: Queryable, id: string, patch: Partial<ParcelRow>, at: Date): ParcelRow =>
-    tx
-      .update(parcels)
-      .set({ ...patch, version: sql`${parcels.version} + 1`, updatedAt: at })
-      .where(eq(parcels.id, id))
-      .returning()
-      .get();
+  const bump = async (tx: Queryable, id: string, patch: Partial<ParcelRow>, at: Date): Promise<ParcelRow> =>
+    (
+      await tx
+        .update(parcels)
+        .set({ ...patch, version: sql`${parcels.version} + 1`, updatedAt: at })
+        .where(eq(parcels.id, id))
+        .returning()
+    )[0]!;
+
+  const getIn = async (tx: Queryable, id: string): Promise<ParcelRow | undefined> =>
+    (await tx.select().from(parcels).where(eq(parcels.id, id)).limit(1))[0];
 
   return {
-    get: (id: string) => q.select().from(parcels).where(eq(parcels.id, id)).get(),
-    getIn: (tx: Queryable, id: string) => tx.select().from(parcels).where(eq(parcels.id, id)).get(),
+    get: async (id: string) => getIn(db.read, id),
+    getIn,
     update: bump,
 
-    forPerson: (personId: string): ParcelRow[] =>
-      q
+    forPerson: async (personId: string): Promise<ParcelRow[]> =>
+      db.read
         .select()
         .from(parcels)
         .where(or(eq(parcels.recipientId, personId), eq(parcels.proxyId, personId)))
         .orderBy(desc(parcels.createdAt))
-        .limit(200)
-        .all(),
+        .limit(200),
 
-    search(
+    async search(
       filter: {
         status?: ParcelRow['status'] | null;
         bankId?: string | null;
@@ -64,7 +68,7 @@ export function createParcelStore(db: Db) {
         department?: string | null;
       },
       limit: number,
-    ) {
+    ): Promise<ParcelRow[]> {
       const where: SQL[] = [];
       if (filter.status) where.push(eq(parcels.status, filter.status));
       if (filter.bankId) where.push(eq(parcels.bankId, filter.bankId));
@@ -80,44 +84,49 @@ export function createParcelStore(db: Db) {
           )!,
         );
       }
-      return q
+      const rows = await db.read
         .select({ parcel: parcels })
         .from(parcels)
         .innerJoin(people, eq(people.id, parcels.recipientId))
         .where(where.length ? and(...where) : undefined)
         .orderBy(desc(parcels.createdAt))
-        .limit(limit)
-        .all()
-        .map((r) => r.parcel);
+        .limit(limit);
+      return rows.map((r) => r.parcel);
     },
 
     /** The parcel a door operation at this compartment belongs to. */
-    activeInCompartment: (tx: Queryable, compartmentId: string): ParcelRow | undefined =>
-      tx
-        .select()
-        .from(parcels)
-        .where(
-          and(
-            eq(parcels.compartmentId, compartmentId),
-            inArray(parcels.status, ['AWAITING_DEPOSIT', 'READY_FOR_PICKUP', 'RECALL_PENDING']),
-          ),
-        )
-        .orderBy(desc(parcels.createdAt))
-        .get(),
+    activeInCompartment: async (tx: Queryable, compartmentId: string): Promise<ParcelRow | undefined> =>
+      (
+        await tx
+          .select()
+          .from(parcels)
+          .where(
+            and(
+              eq(parcels.compartmentId, compartmentId),
+              inArray(parcels.status, ['AWAITING_DEPOSIT', 'READY_FOR_PICKUP', 'RECALL_PENDING']),
+            ),
+          )
+          .orderBy(desc(parcels.createdAt))
+          .limit(1)
+      )[0],
 
-    byCodeLookup: (lookup: string) => q.select().from(parcels).where(eq(parcels.codeLookup, lookup)).get(),
-    codeLookupTaken: (tx: Queryable, lookup: string) =>
-      !!tx.select({ id: parcels.id }).from(parcels).where(eq(parcels.codeLookup, lookup)).get(),
-    insert: (tx: Queryable, row: Omit<ParcelRow, 'version'>): ParcelRow =>
-      tx.insert(parcels).values(row).returning().get(),
+    byCodeLookup: async (lookup: string): Promise<ParcelRow | undefined> =>
+      (await db.read.select().from(parcels).where(eq(parcels.codeLookup, lookup)).limit(1))[0],
+    codeLookupTaken: async (tx: Queryable, lookup: string): Promise<boolean> =>
+      (await tx.select({ id: parcels.id }).from(parcels).where(eq(parcels.codeLookup, lookup)).limit(1)).length > 0,
+    insert: async (tx: Queryable, row: Omit<ParcelRow, 'version'>): Promise<ParcelRow> =>
+      (await tx.insert(parcels).values(row).returning())[0]!,
 
     /**
      * Takes a parcel in and reserves the smallest fitting compartment, in one
-     * write transaction: BEGIN IMMEDIATE serialises concurrent intakes, so two
-     * never get the same compartment. Banks are tried in the order given
-     * (preferred first); within a bank, an accessible compartment first for
-     * people who need one, then the smallest size that fits, then non-accessible
-     * before accessible (leaving low ones free), then the label.
+     * write transaction, so two concurrent intakes never get the same
+     * compartment: SQLite's adapter runs one transaction at a time (BEGIN
+     * IMMEDIATE), PostgreSQL's is SERIALIZABLE and runs this again from the
+     * start when another transaction took the compartment first (so nothing
+     * here may have an effect outside the database). Banks are tried in the
+     * order given (preferred first); within a bank, an accessible compartment
+     * first for people who need one, then the smallest size that fits, then
+     * non-accessible before accessible (leaving low ones free), then the label.
      */
     takeIn(input: {
       parcel: Omit<ParcelRow, 'status' | 'deskReason' | 'bankId' | 'compartmentId' | 'version'>;
@@ -127,18 +136,22 @@ export function createParcelStore(db: Db) {
       at: Date;
       /** What to do when nothing fits: record the parcel at the desk (the mailroom has it), or record nothing. */
       whenFull: 'desk' | 'none';
-    }): ReserveOutcome {
-      return db.withTx((tx) => {
+    }): Promise<ReserveOutcome> {
+      return db.transaction(async (tx): Promise<ReserveOutcome> => {
         if (!input.force) {
-          const existing = tx.select().from(parcels).where(eq(parcels.trackingKey, input.parcel.trackingKey)).get();
+          const [existing] = await tx
+            .select()
+            .from(parcels)
+            .where(eq(parcels.trackingKey, input.parcel.trackingKey))
+            .limit(1);
           if (existing) return { kind: 'duplicate', existing };
         }
         const sizes = fittingSizes(input.parcel.size);
         for (const bankId of input.bankIds) {
-          const candidate = tx
+          const [candidate] = await tx
             .select()
             .from(compartments)
-            .where(freeFitting([bankId], sizes))
+            .where(freeFitting(compartments, [bankId], sizes))
             .orderBy(
               // Someone who needs a low compartment gets one even if it is larger;
               // everyone else gets the smallest fit and leaves the low ones free.
@@ -147,16 +160,15 @@ export function createParcelStore(db: Db) {
               asc(compartments.accessible),
               asc(compartments.label),
             )
-            .get();
+            .limit(1);
           if (!candidate) continue;
-          const compartment = tx
+          const [compartment] = await tx
             .update(compartments)
             .set({ state: 'RESERVED', version: sql`${compartments.version} + 1`, updatedAt: input.at })
             .where(and(eq(compartments.id, candidate.id), eq(compartments.state, 'AVAILABLE')))
-            .returning()
-            .get();
+            .returning();
           if (!compartment) continue;
-          const parcel = tx
+          const [parcel] = await tx
             .insert(parcels)
             .values({
               ...input.parcel,
@@ -166,28 +178,25 @@ export function createParcelStore(db: Db) {
               operation: 'DEPOSIT',
               operationAt: input.at,
             })
-            .returning()
-            .get();
-          return { kind: 'reserved', parcel, compartment };
+            .returning();
+          return { kind: 'reserved', parcel: parcel!, compartment };
         }
         if (input.whenFull === 'none') return { kind: 'none' };
-        const parcel = tx
+        const [parcel] = await tx
           .insert(parcels)
           .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
-          .returning()
-          .get();
-        return { kind: 'desk', parcel };
+          .returning();
+        return { kind: 'desk', parcel: parcel! };
       });
     },
 
     /** Of these banks, the ones with a compartment free now that a parcel of this size fits in. */
-    banksWithFreeFitting(bankIds: readonly string[], size: ParcelRow['size']): Set<string> {
+    async banksWithFreeFitting(bankIds: readonly string[], size: ParcelRow['size']): Promise<Set<string>> {
       if (bankIds.length === 0) return new Set();
-      const rows = q
+      const rows = await db.read
         .selectDistinct({ bankId: compartments.bankId })
         .from(compartments)
-        .where(freeFitting(bankIds, fittingSizes(size)))
-        .all();
+        .where(freeFitting(compartments, bankIds, fittingSizes(size)));
       return new Set(rows.map((r) => r.bankId));
     },
 
@@ -197,29 +206,27 @@ export function createParcelStore(db: Db) {
      * courier's, still in their hands): the compartment is free again and the
      * parcel row, which nothing refers to yet, is removed.
      */
-    discardReservation(parcelId: string, compartmentId: string, at: Date): CompartmentRow | undefined {
-      return db.withTx((tx) => {
-        tx.delete(parcels)
-          .where(and(eq(parcels.id, parcelId), eq(parcels.status, 'AWAITING_DEPOSIT')))
-          .run();
-        return tx
-          .update(compartments)
-          .set({ state: 'AVAILABLE', version: sql`${compartments.version} + 1`, updatedAt: at })
-          .where(and(eq(compartments.id, compartmentId), eq(compartments.state, 'RESERVED')))
-          .returning()
-          .get();
+    discardReservation(parcelId: string, compartmentId: string, at: Date): Promise<CompartmentRow | undefined> {
+      return db.transaction(async (tx) => {
+        await tx.delete(parcels).where(and(eq(parcels.id, parcelId), eq(parcels.status, 'AWAITING_DEPOSIT')));
+        return (
+          await tx
+            .update(compartments)
+            .set({ state: 'AVAILABLE', version: sql`${compartments.version} + 1`, updatedAt: at })
+            .where(and(eq(compartments.id, compartmentId), eq(compartments.state, 'RESERVED')))
+            .returning()
+        )[0];
       });
     },
 
     /** Parcels whose pickup window has passed. */
-    expired: (now: Date) =>
-      q
+    expired: async (now: Date): Promise<ParcelRow[]> =>
+      db.read
         .select()
         .from(parcels)
-        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, now)))
-        .all(),
-    needingReminder: (depositedBefore: Date) =>
-      q
+        .where(and(eq(parcels.status, 'READY_FOR_PICKUP'), lt(parcels.expiresAt, now))),
+    needingReminder: async (depositedBefore: Date): Promise<ParcelRow[]> =>
+      db.read
         .select()
         .from(parcels)
         .where(
@@ -228,10 +235,9 @@ export function createParcelStore(db: Db) {
             lt(parcels.depositedAt, depositedBefore),
             isNull(parcels.reminderSentAt),
           ),
-        )
-        .all(),
-    needingExpiryWarning: (expiresBefore: Date) =>
-      q
+        ),
+    needingExpiryWarning: async (expiresBefore: Date): Promise<ParcelRow[]> =>
+      db.read
         .select()
         .from(parcels)
         .where(
@@ -240,11 +246,10 @@ export function createParcelStore(db: Db) {
             lt(parcels.expiresAt, expiresBefore),
             isNull(parcels.expiryWarningSentAt),
           ),
-        )
-        .all(),
+        ),
     /** Deposits whose door never opened (command failed or expired). */
-    staleDeposits: (openedBefore: Date) =>
-      q
+    staleDeposits: async (openedBefore: Date): Promise<ParcelRow[]> =>
+      db.read
         .select()
         .from(parcels)
         .where(
@@ -253,13 +258,14 @@ export function createParcelStore(db: Db) {
             isNull(parcels.doorOpenedAt),
             lt(parcels.operationAt, openedBefore),
           ),
-        )
-        .all(),
+        ),
 
     // --- QR tokens -----------------------------------------------------------
-    token: (tx: Queryable, id: string) => tx.select().from(pickupTokens).where(eq(pickupTokens.id, id)).get(),
-    upsertToken(tx: Queryable, row: typeof pickupTokens.$inferInsert) {
-      tx.insert(pickupTokens)
+    token: async (tx: Queryable, id: string) =>
+      (await tx.select().from(pickupTokens).where(eq(pickupTokens.id, id)).limit(1))[0],
+    async upsertToken(tx: Queryable, row: typeof pickupTokens.$inferInsert): Promise<void> {
+      await tx
+        .insert(pickupTokens)
         .values(row)
         // A used token stays used and a revoked one revoked, whatever is recorded later.
         .onConflictDoUpdate({
@@ -268,30 +274,29 @@ export function createParcelStore(db: Db) {
             usedAt: sql`coalesce(${pickupTokens.usedAt}, excluded.used_at)`,
             revokedAt: sql`coalesce(${pickupTokens.revokedAt}, excluded.revoked_at)`,
           },
-        })
-        .run();
+        });
     },
     /**
      * Revoked tokens a controller could still accept (expiry plus the clock
      * skew it may allow not passed), which it must refuse offline.
      */
-    revokedTokensForBank: (bankId: string, now: Date, skewMs: number) =>
-      q
+    async revokedTokensForBank(bankId: string, now: Date, skewMs: number): Promise<string[]> {
+      const rows = await db.read
         .select({ id: pickupTokens.id })
         .from(pickupTokens)
         .where(
           and(
             eq(pickupTokens.bankId, bankId),
             isNotNull(pickupTokens.revokedAt),
-            sql`${pickupTokens.expiresAt} > ${now.getTime() - skewMs}`,
+            gt(pickupTokens.expiresAt, new Date(now.getTime() - skewMs)),
           ),
-        )
-        .all()
-        .map((r) => r.id),
+        );
+      return rows.map((r) => r.id);
+    },
 
     /** The deposit each compartment of a bank holds (or is about to): compartment id → parcel id. */
-    depositsInBank(bankId: string): Map<string, string> {
-      const rows = q
+    async depositsInBank(bankId: string): Promise<Map<string, string>> {
+      const rows = await db.read
         .select({ id: parcels.id, compartmentId: parcels.compartmentId })
         .from(parcels)
         .where(
@@ -300,15 +305,14 @@ export function createParcelStore(db: Db) {
             inArray(parcels.status, ['AWAITING_DEPOSIT', 'READY_FOR_PICKUP', 'RECALL_PENDING']),
           ),
         )
-        .orderBy(asc(parcels.createdAt))
-        .all();
+        .orderBy(asc(parcels.createdAt));
       // Newest last, so it wins, as in activeInCompartment.
       return new Map(rows.filter((r) => r.compartmentId).map((r) => [r.compartmentId!, r.id]));
     },
 
     /** Parcels waiting at a bank whose code was issued when the bank's failure count was at most `base`. */
-    overexposed: (bankId: string, base: number) =>
-      q
+    overexposed: async (bankId: string, base: number): Promise<ParcelRow[]> =>
+      db.read
         .select()
         .from(parcels)
         .where(
@@ -316,31 +320,29 @@ export function createParcelStore(db: Db) {
             eq(parcels.bankId, bankId),
             eq(parcels.status, 'READY_FOR_PICKUP'),
             isNotNull(parcels.codeLookup),
-            sql`${parcels.codeExposureBase} <= ${base}`,
+            lte(parcels.codeExposureBase, base),
           ),
-        )
-        .all(),
+        ),
 
     // --- couriers -------------------------------------------------
     /** The address a recipient shared pickup with, as typed (see parcels.proxyEmail). */
-    setProxyEmail(parcelId: string, address: string | null) {
-      q.update(parcels).set({ proxyEmail: address }).where(eq(parcels.id, parcelId)).run();
+    async setProxyEmail(parcelId: string, address: string | null): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.update(parcels).set({ proxyEmail: address }).where(eq(parcels.id, parcelId));
+      });
     },
 
-    courierBankIds: (personId: string) =>
-      q
+    async courierBankIds(personId: string): Promise<string[]> {
+      const rows = await db.read
         .select({ bankId: courierBanks.bankId })
         .from(courierBanks)
-        .where(eq(courierBanks.personId, personId))
-        .all()
-        .map((r) => r.bankId),
-    setCourierBanks(personId: string, bankIds: readonly string[]) {
-      db.withTx((tx) => {
-        tx.delete(courierBanks).where(eq(courierBanks.personId, personId)).run();
-        if (bankIds.length)
-          tx.insert(courierBanks)
-            .values(bankIds.map((bankId) => ({ personId, bankId })))
-            .run();
+        .where(eq(courierBanks.personId, personId));
+      return rows.map((r) => r.bankId);
+    },
+    async setCourierBanks(personId: string, bankIds: readonly string[]): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.delete(courierBanks).where(eq(courierBanks.personId, personId));
+        if (bankIds.length) await tx.insert(courierBanks).values(bankIds.map((bankId) => ({ personId, bankId })));
       });
     },
   };

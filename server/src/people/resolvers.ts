@@ -28,14 +28,13 @@ export const peopleResolvers: Resolvers = {
       return bank && inScope(readerScope(viewer, p, view), bank) ? bank : null;
     },
     /** The courier itself and those who assign the banks (admins); only banks the reader may see. */
-    courierBanks: (p, _, { viewer, services }) => {
+    courierBanks: async (p, _, { viewer, services }) => {
       const view = viewOf(viewer, p);
       if (p.role !== 'COURIER' || !shows(view, 'courierBanks')) return [];
       if (view !== 'self' && grantOf(viewer, 'Mutation.setCourierBanks') !== 'all') return [];
       const scope = readerScope(viewer, p, view);
-      return services.lockers.store
-        .banksByIds(services.parcels.store.courierBankIds(p.id))
-        .filter((b) => inScope(scope, b));
+      const banks = await services.lockers.store.banksByIds(await services.parcels.store.courierBankIds(p.id));
+      return banks.filter((b) => inScope(scope, b));
     },
   },
   SignInSuccess: {
@@ -49,9 +48,13 @@ export const peopleResolvers: Resolvers = {
   },
   Mutation: {
     importPeople: (_, { csv }, { viewer, services }) => services.people.importCsv(viewer, csv),
-    updateMyPreferences: (_, { input }, { viewer, services }) => {
-      services.notify.updateSettings(viewer, input);
-      return services.people.updatePreferences(viewer, input, (id) => !!services.lockers.visibleBank(viewer, id));
+    updateMyPreferences: async (_, { input }, { viewer, services }) => {
+      await services.notify.updateSettings(viewer, input);
+      return services.people.updatePreferences(
+        viewer,
+        input,
+        async (id) => !!(await services.lockers.visibleBank(viewer, id)),
+      );
     },
     requestSignInCode: (_, { email }, { services, client }) => services.people.requestSignInCode(email, client),
     signIn: (_, { email, code }, { services, client }) => services.people.signIn(email, code, client),

@@ -64,7 +64,7 @@ export interface PeopleServiceDeps {
 
 export function createPeopleService(deps: PeopleServiceDeps) {
   const { db, bus, clock, logger, mailer, secret, sessionTtlMs, apiTokenTtlMs, attempts } = deps;
-  const store = createPeopleStore(db.orm);
+  const store = createPeopleStore(db);
 
   function parseEmail(email: string): string {
     const parsed = emailSchema.safeParse(email);
@@ -73,11 +73,11 @@ export function createPeopleService(deps: PeopleServiceDeps) {
   }
 
   /** A new bearer token that ends `ttlMs` from now; only its hash is kept. */
-  function issueToken(personId: string, kind: 'SESSION' | 'API', name: string, ttlMs: number) {
+  async function issueToken(personId: string, kind: 'SESSION' | 'API', name: string, ttlMs: number) {
     const token = randomToken(kind === 'SESSION' ? 'bls' : 'blt');
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + ttlMs);
-    store.insertToken({ id: newId('tok'), personId, kind, name, hash: sha256(token), createdAt: now, expiresAt });
+    await store.insertToken({ id: newId('tok'), personId, kind, name, hash: sha256(token), createdAt: now, expiresAt });
     return { token, expiresAt };
   }
 
@@ -89,14 +89,14 @@ export function createPeopleService(deps: PeopleServiceDeps) {
     findByEmail: (email: string) => store.findByEmail(email.trim().toLowerCase()),
 
     /** Resolves a bearer token to a viewer; null for unknown, revoked or expired tokens, and disabled people. */
-    authenticate(token: string | null | undefined): Viewer | null {
+    async authenticate(token: string | null | undefined): Promise<Viewer | null> {
       if (!token) return null;
-      const found = store.findActiveToken(sha256(token), clock.now());
+      const found = await store.findActiveToken(sha256(token), clock.now());
       if (!found) return null;
       const now = clock.now();
       // Last-used is informative; write it at most once a minute per token.
       if (!found.token.lastUsedAt || now.getTime() - found.token.lastUsedAt.getTime() > 60_000) {
-        store.touchToken(found.token.id, now);
+        await store.touchToken(found.token.id, now);
       }
       return {
         personId: found.person.id,
@@ -106,31 +106,37 @@ export function createPeopleService(deps: PeopleServiceDeps) {
       };
     },
 
-    createPerson(input: {
+    async createPerson(input: {
       email: string;
       name: string;
       role: Role;
       department?: string | null;
       studentId?: string | null;
-    }): PersonRow {
+    }): Promise<PersonRow> {
       const email = parseEmail(input.email);
       const name = input.name.trim();
       if (!name) throw badInput('A name is required.', { field: 'name' });
-      if (store.findByEmail(email)) throw conflict(`A person with e-mail ${email} already exists.`);
-      return store.insertPerson({
-        id: newId('per'),
-        email,
-        name,
-        role: input.role,
-        department: input.department ?? null,
-        studentId: input.studentId ?? null,
+      // One transaction: the check and the insert (the unique e-mail index backs it across instances).
+      return db.transaction(async (tx) => {
+        if (await store.findByEmail(email, tx)) throw conflict(`A person with e-mail ${email} already exists.`);
+        return store.insertPerson(
+          {
+            id: newId('per'),
+            email,
+            name,
+            role: input.role,
+            department: input.department ?? null,
+            studentId: input.studentId ?? null,
+          },
+          tx,
+        );
       });
     },
 
     /** The signed-in person; null for anyone else (anonymous, a kiosk, a controller). */
-    me(viewer: Viewer | null): PersonRow | null {
+    async me(viewer: Viewer | null): Promise<PersonRow | null> {
       checkAccess(viewer, 'Query.me');
-      return viewer && viewer.role !== 'KIOSK' ? (store.findById(viewer.personId) ?? null) : null;
+      return viewer && viewer.role !== 'KIOSK' ? ((await store.findById(viewer.personId)) ?? null) : null;
     },
 
     /**
@@ -139,14 +145,14 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * full (an exact e-mail address, student id or full name, any case), a few
      * at most: never the directory.
      */
-    search(viewer: Viewer | null, term: string, limit: number): PersonRow[] {
+    async search(viewer: Viewer | null, term: string, limit: number): Promise<PersonRow[]> {
       const v = authorize(viewer, 'Query.people');
       const t = term.trim().replace(/\s+/g, ' ').slice(0, 254);
       if (grantOf(v, 'Query.people') === 'exact-match') {
-        return t.length < 3 ? [] : store.findExact(t, Math.min(Math.max(limit, 1), COURIER_SEARCH_LIMIT));
+        return t.length < 3 ? [] : await store.findExact(t, Math.min(Math.max(limit, 1), COURIER_SEARCH_LIMIT));
       }
       if (t.length < 2) return [];
-      return store.search(t.slice(0, 100), Math.min(Math.max(limit, 1), 50));
+      return await store.search(t.slice(0, 100), Math.min(Math.max(limit, 1), 50));
     },
 
     /**
@@ -160,7 +166,7 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * to another department (which decides what DEPARTMENT viewers see), is
      * refused with its reason. An empty role cell never changes a role.
      */
-    importCsv(viewer: Viewer | null, csv: string) {
+    async importCsv(viewer: Viewer | null, csv: string) {
       const v = authorize(viewer, 'Mutation.importPeople');
       const assignsRoles = grantOf(v, 'Mutation.importPeople') === 'all';
       if (csv.length > 5_000_000) throw badInput('The file is larger than 5 MB; split it.');
@@ -170,57 +176,79 @@ export function createPeopleService(deps: PeopleServiceDeps) {
       if (col('email') < 0 || col('name') < 0)
         throw badInput('The first line must be a header with at least email,name.');
       const result = { created: 0, updated: 0, errors: [] as { line: number; message: string }[] };
-      rows.forEach((cells, i) => {
-        const line = i + 2;
+      for (const [i, cells] of rows.entries()) await importLine(cells, i + 2);
+      return result;
+
+      /** One line: created, updated, or listed with its reason (each line in a transaction of its own). */
+      async function importLine(cells: string[], line: number): Promise<void> {
         if (cells.every((c) => !c.trim())) return;
         const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
         const email = emailSchema.safeParse(get('email'));
-        if (!email.success) return result.errors.push({ line, message: `not a valid e-mail: "${get('email')}"` });
+        if (!email.success) {
+          result.errors.push({ line, message: `not a valid e-mail: "${get('email')}"` });
+          return;
+        }
         const name = get('name');
-        if (!name) return result.errors.push({ line, message: 'name is empty' });
+        if (!name) {
+          result.errors.push({ line, message: 'name is empty' });
+          return;
+        }
         const roleCell = get('role').toUpperCase();
-        if (roleCell && !(ROLES as readonly string[]).includes(roleCell))
-          return result.errors.push({ line, message: `unknown role ${roleCell}` });
+        if (roleCell && !(ROLES as readonly string[]).includes(roleCell)) {
+          result.errors.push({ line, message: `unknown role ${roleCell}` });
+          return;
+        }
         const role = (roleCell || null) as Role | null;
         const studentId = get('studentid') || null;
         const department = get('department') || null;
-        const existing = store.findByEmail(email.data);
+        // The look-up and the write in one transaction; what it did is told after it committed.
+        const outcome = await db.transaction(async (tx) => {
+          const existing = await store.findByEmail(email.data, tx);
 
-        const refusal = assignsRoles ? null : beyondContacts(existing, role, department);
-        if (refusal) return result.errors.push({ line, message: refusal });
+          const refusal = assignsRoles ? null : beyondContacts(existing, role, department);
+          if (refusal) return { kind: 'refused', refusal } as const;
 
-        if (existing) {
-          // Only the columns the file has: a short export does not wipe student ids.
-          const changes = {
-            ...(col('studentid') >= 0 ? { studentId } : {}),
-            ...(assignsRoles && role ? { role } : {}),
-            ...(assignsRoles && col('department') >= 0 ? { department } : {}),
-          };
-          store.updatePerson(existing.id, { name, ...changes });
+          if (existing) {
+            // Only the columns the file has: a short export does not wipe student ids.
+            const changes = {
+              ...(col('studentid') >= 0 ? { studentId } : {}),
+              ...(assignsRoles && role ? { role } : {}),
+              ...(assignsRoles && col('department') >= 0 ? { department } : {}),
+            };
+            await store.updatePerson(existing.id, { name, ...changes }, tx);
+            const rescoped =
+              (changes.role && changes.role !== existing.role) ||
+              ('department' in changes && department !== existing.department);
+            return { kind: 'updated', personId: existing.id, rescoped: !!rescoped } as const;
+          }
+          await store.insertPerson(
+            {
+              id: newId('per'),
+              email: email.data,
+              name,
+              role: role ?? 'STUDENT',
+              studentId,
+              department,
+            },
+            tx,
+          );
+          return { kind: 'created' } as const;
+        });
+        if (outcome.kind === 'refused') {
+          result.errors.push({ line, message: outcome.refusal });
+        } else if (outcome.kind === 'updated') {
           result.updated++;
           // What decided this person's scope changed: their open sockets re-authorise, as for setPersonRole.
-          if (
-            (changes.role && changes.role !== existing.role) ||
-            ('department' in changes && department !== existing.department)
-          )
+          if (outcome.rescoped)
             publishRevocation(bus, {
-              match: { personId: existing.id },
+              match: { personId: outcome.personId },
               code: RevocationCloseCode.Reconnect,
               reason: 'Role or department changed',
             });
         } else {
-          store.insertPerson({
-            id: newId('per'),
-            email: email.data,
-            name,
-            role: role ?? 'STUDENT',
-            studentId,
-            department,
-          });
           result.created++;
         }
-      });
-      return result;
+      }
     },
 
     /**
@@ -228,47 +256,49 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * the viewer may see a bank: a department prefers only its own banks, and
      * an unknown bank and one out of scope are refused alike.
      */
-    updatePreferences(
+    async updatePreferences(
       viewer: Viewer | null,
       input: { preferredBankId?: string | null; needsAccessible?: boolean | null },
-      bankVisible: (id: string) => boolean,
-    ) {
+      bankVisible: (id: string) => boolean | Promise<boolean>,
+    ): Promise<PersonRow> {
       const v = authorize(viewer, 'Mutation.updateMyPreferences');
       const patch: Partial<PersonRow> = {};
       if (input.preferredBankId !== undefined) {
-        if (input.preferredBankId && !bankVisible(input.preferredBankId))
+        if (input.preferredBankId && !(await bankVisible(input.preferredBankId)))
           throw badInput('Unknown bank.', { field: 'preferredBankId' });
         patch.preferredBankId = input.preferredBankId || null;
       }
       if (input.needsAccessible != null) patch.needsAccessible = input.needsAccessible;
-      return Object.keys(patch).length ? store.updatePerson(v.personId, patch) : store.findById(v.personId)!;
+      return Object.keys(patch).length
+        ? store.updatePerson(v.personId, patch)
+        : ((await store.findById(v.personId)) as PersonRow);
     },
 
     /**
      * An API token (admin CLI, integrations). It ends after `days`
      * (API_TOKEN_TTL_DAYS unless given): a forgotten token must not work forever.
      */
-    createApiToken(personId: string, name: string, days?: number): string {
+    async createApiToken(personId: string, name: string, days?: number): Promise<string> {
       const ttlMs = days !== undefined ? days * 24 * 3_600_000 : apiTokenTtlMs;
       if (!(ttlMs > 0)) throw badInput('An API token lasts at least one day.', { field: 'days' });
-      return issueToken(personId, 'API', name, ttlMs).token;
+      return (await issueToken(personId, 'API', name, ttlMs)).token;
     },
 
     /** A web session token (also used by the e2e tests' seed). */
-    createSession(personId: string): { token: string; expiresAt: Date } {
+    createSession(personId: string): Promise<{ token: string; expiresAt: Date }> {
       return issueToken(personId, 'SESSION', 'web session', sessionTtlMs);
     },
 
-    revokeToken(tokenId: string) {
-      store.revokeToken(tokenId, clock.now());
+    async revokeToken(tokenId: string): Promise<void> {
+      await store.revokeToken(tokenId, clock.now());
       publishRevocation(bus, { match: { tokenId }, code: RevocationCloseCode.Revoked, reason: 'Signed out' });
     },
 
     /** Ends the session (or API token) the request was made with; its open sockets close. */
-    signOut(viewer: Viewer | null): boolean {
+    async signOut(viewer: Viewer | null): Promise<boolean> {
       checkAccess(viewer, 'Mutation.signOut');
       if (!viewer || viewer.role === 'KIOSK') return false;
-      this.revokeToken(viewer.tokenId);
+      await this.revokeToken(viewer.tokenId);
       return true;
     },
 
@@ -278,13 +308,13 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * operation already sees the new role (sockets re-authenticate per
      * operation).
      */
-    setRole(viewer: Viewer | null, personId: string, role: Role): PersonRow {
+    async setRole(viewer: Viewer | null, personId: string, role: Role): Promise<PersonRow> {
       const v = authorize(viewer, 'Mutation.setPersonRole');
-      const person = store.findById(personId);
+      const person = await store.findById(personId);
       if (!person) throw notFound('Person');
       if (person.role === role) return person;
       if (person.id === v.personId) throw badInput('You cannot change your own role; ask another admin.');
-      const updated = store.updatePerson(person.id, { role });
+      const updated = await store.updatePerson(person.id, { role });
       logger.info({ personId, from: person.role, to: role, by: v.personId }, 'role changed');
       publishRevocation(bus, { match: { personId }, code: RevocationCloseCode.Reconnect, reason: 'Role changed' });
       return updated;
@@ -295,18 +325,17 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * they hold and closes their sockets (4403); they cannot sign in until
      * enabled again, and are told nothing different from a wrong code.
      */
-    setDisabled(viewer: Viewer | null, personId: string, disabled: boolean): PersonRow {
+    async setDisabled(viewer: Viewer | null, personId: string, disabled: boolean): Promise<PersonRow> {
       const v = authorize(viewer, 'Mutation.setPersonDisabled');
-      const person = store.findById(personId);
+      const person = await store.findById(personId);
       if (!person) throw notFound('Person');
       if (person.id === v.personId) throw badInput('You cannot disable yourself; ask another admin.');
-      if (!disabled) return person.disabledAt ? store.updatePerson(person.id, { disabledAt: null }) : person;
+      if (!disabled) return person.disabledAt ? await store.updatePerson(person.id, { disabledAt: null }) : person;
       if (person.disabledAt) return person;
       const now = clock.now();
-      const updated = db.withTx((tx) => {
-        const txStore = createPeopleStore(tx);
-        txStore.revokeTokensOf(person.id, now);
-        return txStore.updatePerson(person.id, { disabledAt: now });
+      const updated = await db.transaction(async (tx) => {
+        await store.revokeTokensOf(person.id, now, tx);
+        return store.updatePerson(person.id, { disabledAt: now }, tx);
       });
       logger.info({ personId, by: v.personId }, 'person disabled');
       publishRevocation(bus, { match: { personId }, code: RevocationCloseCode.Revoked, reason: 'Account disabled' });
@@ -320,26 +349,26 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * sign-in, nor a lockout tells who has an account. Mail goes out after the
      * answer, so its latency tells nothing either.
      */
-    requestSignInCode(rawEmail: string, client: string | null): { ok: true; expiresAt: Date } {
+    async requestSignInCode(rawEmail: string, client: string | null): Promise<{ ok: true; expiresAt: Date }> {
       const email = parseEmail(rawEmail);
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + SIGN_IN_CODE_TTL_MS);
       // Per network client and service-wide: how many codes may be sent (a mail flood to many addresses).
-      const allowance = attempts.begin({
+      const allowance = await attempts.begin({
         secret: 'SIGN_IN_REQUEST',
         scopes: { global: 'all', ...(client ? { client } : {}) },
         credential: 'anonymous',
         client,
       });
-      const recent = store.recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS));
+      const recent = await store.recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS));
       if (!allowance.ok || recent.length >= SIGN_IN_CODES_PER_WINDOW) {
         logger.warn({ client }, 'sign-in code request over its limit; nothing sent');
         return { ok: true, expiresAt };
       }
-      const person = store.findByEmail(email);
+      const person = await store.findByEmail(email);
       const sendable = person && !person.disabledAt ? person : null;
       const code = numericCode(6);
-      store.insertSignInCode({
+      await store.insertSignInCode({
         id: newId('sic'),
         email,
         // An address without an account gets a code no one can know: it behaves the same from here on.
@@ -366,7 +395,7 @@ export function createPeopleService(deps: PeopleServiceDeps) {
      * code from their mailbox. Every try also passes the attempt mechanism per
      * network client and service-wide.
      */
-    signIn(rawEmail: string, rawCode: string, client: string | null): SignInResult {
+    async signIn(rawEmail: string, rawCode: string, client: string | null): Promise<SignInResult> {
       const email = parseEmail(rawEmail);
       const code = rawCode.replace(/\s+/g, '');
       const notValid: SignInResult = {
@@ -379,7 +408,7 @@ export function createPeopleService(deps: PeopleServiceDeps) {
         reason: 'LOCKED_OUT',
         message,
       });
-      const attempt = attempts.begin({
+      const attempt = await attempts.begin({
         secret: 'SIGN_IN_CODE',
         scopes: { global: 'all', ...(client ? { client } : {}) },
         credential: 'anonymous',
@@ -390,29 +419,30 @@ export function createPeopleService(deps: PeopleServiceDeps) {
         return lockedOut(`Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
       }
       // One transaction: concurrent tries of one code (over several connections or processes) are serialised.
-      const outcome = db.withTx((tx) => {
+      // (On PostgreSQL it may run again from the start after a serialization failure: no effects outside the db.)
+      const outcome = await db.transaction(async (tx) => {
         const now = clock.now();
-        const candidates = store
-          .recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS), tx)
-          .filter((c) => !c.usedAt && c.expiresAt > now);
+        const candidates = (
+          await store.recentSignInCodes(email, new Date(now.getTime() - SIGN_IN_WINDOW_MS), tx)
+        ).filter((c) => !c.usedAt && c.expiresAt > now);
         const live = candidates.filter((c) => c.failedAttempts < SIGN_IN_TRIES_PER_CODE);
         if (candidates.length > 0 && live.length === 0) return 'burnt' as const;
         const expected = /^\d{6}$/.test(code) ? hmac(secret, `${email}:${code}`) : null;
         const match = expected ? live.find((c) => safeEqualHex(c.codeHash, expected)) : undefined;
-        const person = match ? store.findByEmail(email, tx) : undefined;
+        const person = match ? await store.findByEmail(email, tx) : undefined;
         if (!match || !person || person.disabledAt) {
-          for (const c of live) store.recordFailedSignIn(c.id, tx);
+          for (const c of live) await store.recordFailedSignIn(c.id, tx);
           return 'wrong' as const;
         }
-        store.markSignInCodeUsed(match.id, now, tx);
+        await store.markSignInCodeUsed(match.id, now, tx);
         return person;
       });
       if (outcome === 'burnt' || outcome === 'wrong') {
-        attempt.fail();
+        await attempt.fail();
         return outcome === 'burnt' ? lockedOut('Too many wrong codes. Ask for a new code: it will work.') : notValid;
       }
-      attempt.succeed();
-      const session = this.createSession(outcome.id);
+      await attempt.succeed();
+      const session = await this.createSession(outcome.id);
       logger.info({ personId: outcome.id }, 'signed in');
       return { __typename: 'SignInSuccess', token: session.token, expiresAt: session.expiresAt, person: outcome };
     },

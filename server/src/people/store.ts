@@ -1,44 +1,64 @@
 /** The only place with queries over people, their tokens and sign-in codes. */
-import { and, desc, eq, gt, isNull, like, or, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/index.js';
-import { tables } from '../db/index.js';
+import { and, desc, eq, gt, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import type { Db, Queryable } from '../db/index.js';
 import type { PersonRow, Role } from './types.js';
 
-const { people, personTokens, signInCodes } = tables;
+/**
+ * Reads go through `db.read` (the transaction itself when called inside one);
+ * writes join the caller's transaction or run in one of their own. Methods
+ * that take `q` use that handle (a transaction the caller holds).
+ */
+export function createPeopleStore(db: Db) {
+  const { people, personTokens, signInCodes } = db.tables;
+  /** A write: in `q` when given, else in a transaction (joining the caller's, if any). */
+  const write = <T>(q: Queryable | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+    q ? fn(q) : db.transaction(fn);
 
-export function createPeopleStore(db: Queryable) {
   return {
-    findById(id: string): PersonRow | undefined {
-      return db.select().from(people).where(eq(people.id, id)).get();
+    async findById(id: string): Promise<PersonRow | undefined> {
+      return (await db.read.select().from(people).where(eq(people.id, id)).limit(1))[0];
     },
-    findByEmail(email: string, q: Queryable = db): PersonRow | undefined {
-      return q.select().from(people).where(eq(people.email, email)).get();
+    async findByEmail(email: string, q?: Queryable): Promise<PersonRow | undefined> {
+      return (
+        await (q ?? db.read)
+          .select()
+          .from(people)
+          .where(eq(people.email, email))
+          .limit(1)
+      )[0];
     },
-    findByIds(ids: readonly string[]): PersonRow[] {
+    async findByIds(ids: readonly string[]): Promise<PersonRow[]> {
       if (ids.length === 0) return [];
-      return db
+      return await db.read
         .select()
         .from(people)
-        .where(or(...ids.map((id) => eq(people.id, id))))
-        .all();
+        .where(inArray(people.id, [...ids]));
     },
-    insertPerson(row: {
-      id: string;
-      email: string;
-      name: string;
-      role: Role;
-      department?: string | null;
-      studentId?: string | null;
-    }): PersonRow {
-      return db
-        .insert(people)
-        .values({ ...row, createdAt: new Date() })
-        .returning()
-        .get();
+    async insertPerson(
+      row: {
+        id: string;
+        email: string;
+        name: string;
+        role: Role;
+        department?: string | null;
+        studentId?: string | null;
+      },
+      q?: Queryable,
+    ): Promise<PersonRow> {
+      return write(
+        q,
+        async (tx) =>
+          (
+            await tx
+              .insert(people)
+              .values({ ...row, createdAt: new Date() })
+              .returning()
+          )[0]!,
+      );
     },
-    search(term: string, limit: number): PersonRow[] {
+    async search(term: string, limit: number): Promise<PersonRow[]> {
       const like_ = `%${term.toLowerCase()}%`;
-      return db
+      return await db.read
         .select()
         .from(people)
         .where(
@@ -49,13 +69,12 @@ export function createPeopleStore(db: Queryable) {
           ),
         )
         .orderBy(people.name)
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
     /** People whose e-mail, student id or whole name is `term`, ignoring case: a label's recipient. */
-    findExact(term: string, limit: number): PersonRow[] {
+    async findExact(term: string, limit: number): Promise<PersonRow[]> {
       const t = term.toLowerCase();
-      return db
+      return await db.read
         .select()
         .from(people)
         .where(
@@ -66,64 +85,78 @@ export function createPeopleStore(db: Queryable) {
           ),
         )
         .orderBy(people.name)
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
-    updatePerson(id: string, patch: Partial<PersonRow>): PersonRow {
-      return db.update(people).set(patch).where(eq(people.id, id)).returning().get();
+    async updatePerson(id: string, patch: Partial<PersonRow>, q?: Queryable): Promise<PersonRow> {
+      return write(q, async (tx) => (await tx.update(people).set(patch).where(eq(people.id, id)).returning())[0]!);
     },
-    insertToken(row: typeof personTokens.$inferInsert) {
-      db.insert(personTokens).values(row).run();
+    async insertToken(row: typeof personTokens.$inferInsert, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx.insert(personTokens).values(row);
+      });
     },
     /** A token that is not revoked and not expired, with its person. */
-    findActiveToken(hash: string, now: Date) {
-      return db
-        .select({ token: personTokens, person: people })
-        .from(personTokens)
-        .innerJoin(people, eq(people.id, personTokens.personId))
-        .where(
-          and(
-            eq(personTokens.hash, hash),
-            isNull(personTokens.revokedAt),
-            or(isNull(personTokens.expiresAt), gt(personTokens.expiresAt, now)),
-            isNull(people.disabledAt),
-          ),
-        )
-        .get();
+    async findActiveToken(hash: string, now: Date) {
+      return (
+        await db.read
+          .select({ token: personTokens, person: people })
+          .from(personTokens)
+          .innerJoin(people, eq(people.id, personTokens.personId))
+          .where(
+            and(
+              eq(personTokens.hash, hash),
+              isNull(personTokens.revokedAt),
+              or(isNull(personTokens.expiresAt), gt(personTokens.expiresAt, now)),
+              isNull(people.disabledAt),
+            ),
+          )
+          .limit(1)
+      )[0];
     },
-    touchToken(id: string, at: Date) {
-      db.update(personTokens).set({ lastUsedAt: at }).where(eq(personTokens.id, id)).run();
+    async touchToken(id: string, at: Date, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx.update(personTokens).set({ lastUsedAt: at }).where(eq(personTokens.id, id));
+      });
     },
-    revokeToken(id: string, at: Date) {
-      db.update(personTokens).set({ revokedAt: at }).where(eq(personTokens.id, id)).run();
+    async revokeToken(id: string, at: Date, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx.update(personTokens).set({ revokedAt: at }).where(eq(personTokens.id, id));
+      });
     },
     /** Every token of a person not yet revoked. */
-    revokeTokensOf(personId: string, at: Date) {
-      db.update(personTokens)
-        .set({ revokedAt: at })
-        .where(and(eq(personTokens.personId, personId), isNull(personTokens.revokedAt)))
-        .run();
+    async revokeTokensOf(personId: string, at: Date, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx
+          .update(personTokens)
+          .set({ revokedAt: at })
+          .where(and(eq(personTokens.personId, personId), isNull(personTokens.revokedAt)));
+      });
     },
-    insertSignInCode(row: typeof signInCodes.$inferInsert) {
-      db.insert(signInCodes).values(row).run();
+    async insertSignInCode(row: typeof signInCodes.$inferInsert, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx.insert(signInCodes).values(row);
+      });
     },
     /** Codes issued to `email` since `since`, newest first. */
-    recentSignInCodes(email: string, since: Date, q: Queryable = db) {
-      return q
+    async recentSignInCodes(email: string, since: Date, q?: Queryable) {
+      return await (q ?? db.read)
         .select()
         .from(signInCodes)
         .where(and(eq(signInCodes.email, email), gt(signInCodes.createdAt, since)))
-        .orderBy(desc(signInCodes.createdAt))
-        .all();
+        .orderBy(desc(signInCodes.createdAt));
     },
-    recordFailedSignIn(id: string, q: Queryable = db) {
-      q.update(signInCodes)
-        .set({ failedAttempts: sql`${signInCodes.failedAttempts} + 1` })
-        .where(eq(signInCodes.id, id))
-        .run();
+    async recordFailedSignIn(id: string, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx
+          .update(signInCodes)
+          .set({ failedAttempts: sql`${signInCodes.failedAttempts} + 1` })
+          .where(eq(signInCodes.id, id));
+      });
     },
-    markSignInCodeUsed(id: string, at: Date, q: Queryable = db) {
-      q.update(signInCodes).set({ usedAt: at }).where(eq(signInCodes.id, id)).run();
+    async markSignInCodeUsed(id: string, at: Date, q?: Queryable): Promise<void> {
+      await write(q, async (tx) => {
+        await tx.update(signInCodes).set({ usedAt: at }).where(eq(signInCodes.id, id));
+      });
     },
   };
 }

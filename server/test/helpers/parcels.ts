@@ -26,16 +26,16 @@ export interface Person {
   token: string;
 }
 
-export function person(
+export async function person(
   server: TestServer,
   role: Parameters<TestServer['tokenFor']>[0],
   extra: { needsAccessible?: boolean; preferredBankId?: string } = {},
-): Person {
+): Promise<Person> {
   const email = `${role.toLowerCase()}-p${++n}@test.baylight.dev`;
-  const token = server.tokenFor(role, { email });
-  const row = server.services.people.findByEmail(email)!;
+  const token = await server.tokenFor(role, { email });
+  const row = (await server.services.people.findByEmail(email))!;
   if (extra.needsAccessible || extra.preferredBankId) {
-    server.services.people.updatePreferences(
+    await server.services.people.updatePreferences(
       { personId: row.id, role: row.role, department: null, tokenId: 'seed' },
       { needsAccessible: extra.needsAccessible ?? false, preferredBankId: extra.preferredBankId ?? null },
       () => true,
@@ -45,7 +45,7 @@ export function person(
 }
 
 /** A person with exactly these fields (department, student id …) and an API token. */
-export function member(
+export async function member(
   server: TestServer,
   fields: {
     email: string;
@@ -55,8 +55,8 @@ export function member(
     studentId?: string | null;
   },
 ) {
-  const row = server.services.people.createPerson(fields);
-  return { ...row, token: server.services.people.createApiToken(row.id, 'test') };
+  const row = await server.services.people.createPerson(fields);
+  return { ...row, token: await server.services.people.createApiToken(row.id, 'test') };
 }
 
 /** A bank with `count` compartments and a connected simulated controller. */
@@ -154,7 +154,7 @@ export async function depositParcel(
   bank.controller.closeDoor(label);
   await bank.controller.flush();
   const parcelId: string = result.parcel.id;
-  await eventually(() => server.services.parcels.store.get(parcelId)?.status === 'READY_FOR_PICKUP');
+  await eventually(async () => (await server.services.parcels.store.get(parcelId))?.status === 'READY_FOR_PICKUP');
   return { parcelId, label };
 }
 
@@ -176,8 +176,8 @@ export async function readyParcel(
 ) {
   const server = await startTestServer(env, opts);
   const bank = await onlineBank(server, opts.bank);
-  const clerk = person(server, 'MAILROOM');
-  const student = person(server, 'STUDENT');
+  const clerk = await person(server, 'MAILROOM');
+  const student = await person(server, 'STUDENT');
   const { parcelId, label } = await depositParcel(server, bank, clerk, student);
   return { server, bank, clerk, student, parcelId, label };
 }
