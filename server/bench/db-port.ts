@@ -7,10 +7,9 @@
  *
  *   cd server && npx tsx bench/db-port.ts [intakes=500] [boards=3000]
  *
- * Self-contained (a temporary database, no HTTP): it awaits every call, so it
- * runs the same against the synchronous and the asynchronous port.
+ * Self-contained (a temporary database, no HTTP). The figures before the
+ * port became asynchronous are in docs/benchmarks.md.
  */
-/* eslint-disable @typescript-eslint/await-thenable -- awaits what may be synchronous (the port before the change) */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { tmpdir } from 'node:os';
@@ -92,40 +91,21 @@ started = performance.now();
 for (let i = 0; i < BOARDS; i++) await boardOnce();
 const boardMs = performance.now() - started;
 
-// The port itself: one small write transaction (insert, read back) through the synchronous
-// helper and, where this commit has it, through the asynchronous one.
+// The port itself: one small write transaction (insert, read back).
 const { serverSettings } = tables;
 const TXS = 3000;
-const db = services.db as Db & { transaction?: Db['transaction'] };
+const db: Db = services.db;
 started = performance.now();
 for (let i = 0; i < TXS; i++) {
-  db.withTx((tx) => {
-    tx.insert(serverSettings)
-      .values({ key: `sync-${i}`, value: 'x' })
-      .run();
+  await db.transaction(async (tx) => {
+    await tx.insert(serverSettings).values({ key: `async-${i}`, value: 'x' });
     return tx
       .select()
       .from(serverSettings)
-      .where(eq(serverSettings.key, `sync-${i}`))
-      .get();
+      .where(eq(serverSettings.key, `async-${i}`));
   });
 }
-const syncTxMs = performance.now() - started;
-let asyncTxMs: number | null = null;
-if (db.transaction) {
-  const transaction = db.transaction.bind(db);
-  started = performance.now();
-  for (let i = 0; i < TXS; i++) {
-    await transaction(async (tx) => {
-      await tx.insert(serverSettings).values({ key: `async-${i}`, value: 'x' });
-      return tx
-        .select()
-        .from(serverSettings)
-        .where(eq(serverSettings.key, `async-${i}`));
-    });
-  }
-  asyncTxMs = performance.now() - started;
-}
+const txMs = performance.now() - started;
 
 await server.close();
 rmSync(dir, { recursive: true, force: true });
@@ -140,5 +120,4 @@ console.log(`node ${process.version}, ${new Date().toISOString()}`);
 console.log(row('intakeParcel (parcel service)', INTAKES, intakeMs));
 console.log(`  outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log(row('board: 3 banks x 24 (locker store)', BOARDS, boardMs));
-console.log(row('port: withTx (sync) insert+read', TXS, syncTxMs));
-if (asyncTxMs !== null) console.log(row('port: transaction (async) insert+read', TXS, asyncTxMs));
+console.log(row('port: transaction insert+read', TXS, txMs));

@@ -29,15 +29,15 @@ const server = await startServer({
   }),
 });
 const { services } = server;
-const admin = services.people.createPerson({ email: 'bench@uni.test', name: 'Bench', role: 'ADMIN' });
-const token = services.people.createApiToken(admin.id, 'bench');
+const admin = await services.people.createPerson({ email: 'bench@uni.test', name: 'Bench', role: 'ADMIN' });
+const token = await services.people.createApiToken(admin.id, 'bench');
 const viewer = { personId: admin.id, role: 'ADMIN' as const, department: null, tokenId: 'x' };
 let firstBank = '';
 let firstDeviceToken = '';
 for (let s = 0; s < 5; s++) {
-  const site = services.lockers.createSite(viewer, { name: `Site ${s}` });
+  const site = await services.lockers.createSite(viewer, { name: `Site ${s}` });
   for (let b = 0; b < 10; b++) {
-    const { bank, deviceToken } = services.lockers.createLockerBank(viewer, {
+    const { bank, deviceToken } = await services.lockers.createLockerBank(viewer, {
       siteId: site.id,
       name: `Bank ${s}.${b}`,
       compartments: demoLayout(30),
@@ -69,7 +69,7 @@ const events = Array.from({ length: 500 }, (_, i) => ({
   at: new Date(),
   detail: 'd'.repeat(500),
 }));
-const device = services.devices.authenticate(firstDeviceToken)!.identity;
+const device = (await services.devices.authenticate(firstDeviceToken))!.identity;
 for (let i = 0; i < 500; i += 100) await services.devices.reportEvents(device, events.slice(i, i + 100));
 
 const cases: [string, string][] = [

@@ -223,7 +223,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
   const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
   await services.devices.resumePresence();
-  await services.notify.start();
+  services.notify.start();
   services.sockets.start();
   const stopWatchingKeys = services.pickupKeys.watch();
 
@@ -250,8 +250,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(attemptPruner);
         stopWatchingKeys();
         services.sockets.stop();
-        await services.devices.dispose();
-        await services.audit.dispose();
+        services.devices.dispose();
+        services.audit.dispose();
         await services.notify.stop();
         // Closing sockets makes clients reconnect elsewhere; stop() drains HTTP and disposes graphql-ws.
         for (const client of ws.wss.clients) client.terminate();

@@ -110,7 +110,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     // `audit` is made below and only used once controllers connect.
     raiseAlert: (alert) => audit.raise(alert),
     onCommandAcknowledged: (command) => metrics.commandAcknowledged(command),
-    personName: (personId) => people.findById(personId)?.name ?? null,
+    personName: async (personId) => (await people.findById(personId))?.name ?? null,
     journal: {
       eventMaxBytes: config.DEVICE_EVENT_MAX_BYTES,
       clockToleranceMs: config.DEVICE_CLOCK_TOLERANCE_SECONDS * 1000,
@@ -136,7 +136,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   const notify = createNotifyService({
     db,
     store: createNotifyStore(db),
-    people: createPeopleStore(db.orm),
+    people: createPeopleStore(db),
     mailer,
     vapid: await loadVapidKeys(db),
     vapidSubject: config.VAPID_SUBJECT,
@@ -168,7 +168,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     deskLocation: config.MAILROOM_DESK_LOCATION ?? null,
   });
   devices.addEventHook(parcels.onControllerEvent);
-  lockers.setBookingCheck((compartmentId) => !!parcels.store.activeInCompartment(db.orm, compartmentId));
+  lockers.setBookingCheck(async (compartmentId) => !!(await parcels.store.activeInCompartment(db.read, compartmentId)));
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
   devices.setAckExtension((bank) => parcels.controllerAck(bank));
   devices.onControllerEvents(async (bankId, events, context) => {

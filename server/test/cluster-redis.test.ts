@@ -61,7 +61,7 @@ describe('two instances sharing one database and one Redis', () => {
     const { bankId, deviceToken } = await a.createBank({ count: 4 });
     const report = await controllerOn(b, deviceToken);
 
-    const student = a.tokenFor('STUDENT');
+    const student = await a.tokenFor('STUDENT');
     const onA = collect(a.wsClient({ authorization: `Bearer ${student}` }), UPDATES, { b: bankId });
     const onB = collect(b.wsClient({ authorization: `Bearer ${student}` }), UPDATES, { b: bankId });
     await subscribedInstances(redis, topics.compartment(bankId), 2);
@@ -96,7 +96,7 @@ describe('two instances sharing one database and one Redis', () => {
       RATE_LIMIT_TOKEN_PER_SECOND: '1',
       RATE_LIMIT_CLIENT_BURST: '1000',
     });
-    const token = a.tokenFor('STUDENT');
+    const token = await a.tokenFor('STUDENT');
     for (let i = 0; i < 10; i++) {
       const res = await a.gql(`{ me { id } }`, {}, token);
       expect(res.data?.me).toBeTruthy();
@@ -104,7 +104,7 @@ describe('two instances sharing one database and one Redis', () => {
     const onB = await b.gql(`{ me { id } }`, {}, token);
     expect(onB.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     // Another token on B still has its own budget.
-    expect((await b.gql(`{ me { id } }`, {}, b.tokenFor('STUDENT'))).data?.me).toBeTruthy();
+    expect((await b.gql(`{ me { id } }`, {}, await b.tokenFor('STUDENT'))).data?.me).toBeTruthy();
   });
 
   it('refuses to start, saying why, when REDIS_URL points at no Redis', async () => {

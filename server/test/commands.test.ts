@@ -23,7 +23,7 @@ describe('staff open', () => {
     const cmdsA = collect(ctrlA, COMMANDS);
     const cmdsB = collect(ctrlB, COMMANDS);
     await sleep(50);
-    const it = server.tokenFor('IT');
+    const it = await server.tokenFor('IT');
     const res = await server.gql(OPEN, { input: { bankId: a.bankId, label: 'b01', reason: 'stuck laptop' } }, it);
     expect(res.data.openCompartment).toMatchObject({
       __typename: 'CommandIssued',
@@ -68,7 +68,7 @@ describe('staff open', () => {
     const student = await server.gql(
       OPEN,
       { input: { bankId: a.bankId, label: 'A01', reason: 'mine' } },
-      server.tokenFor('STUDENT'),
+      await server.tokenFor('STUDENT'),
     );
     expect(student.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });

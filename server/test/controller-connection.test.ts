@@ -529,11 +529,11 @@ describe('LockerBank.controller', () => {
     const { bankId, deviceToken } = await server.createBank({ department: 'Physics' });
     await connected(server.wsClient(v2Init(deviceToken)));
     const query = `query ($id: ID!) { lockerBank(id: $id) { controller { model } } }`;
-    for (const token of [server.tokenFor('IT'), server.tokenFor('DEPARTMENT', { department: 'Physics' })]) {
+    for (const token of [await server.tokenFor('IT'), await server.tokenFor('DEPARTMENT', { department: 'Physics' })]) {
       const r = await server.gql(query, { id: bankId }, token);
       expect(r.data.lockerBank.controller).toEqual({ model: 'Acme LB-24' });
     }
-    const student = await server.gql(query, { id: bankId }, server.tokenFor('STUDENT'));
+    const student = await server.gql(query, { id: bankId }, await server.tokenFor('STUDENT'));
     expect(student.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(student.data?.lockerBank?.controller ?? null).toBeNull();
   });
@@ -582,7 +582,7 @@ describe('answers to commands (PROTOCOL.md 5)', () => {
 
   it('raises COMMAND_FAILED for an opening answered FAILED or UNKNOWN_COMPARTMENT, naming bank, door, via, who asked and why', async () => {
     const { server, bankId, controller, commands } = await setup();
-    const itToken = server.tokenFor('IT');
+    const itToken = await server.tokenFor('IT');
     const me = await server.gql(`{ me { name } }`, {}, itToken);
     const name = me.data.me.name as string;
     await server.gql(OPEN, { input: { bankId, label: 'B01', reason: 'stuck laptop' } }, itToken);

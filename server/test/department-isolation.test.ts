@@ -75,28 +75,33 @@ async function twoDepartments() {
   });
   const alpha = await onlineBank(server, { name: 'Alpha Bank', department: 'Alpha', count: 8 });
   const bravo = await onlineBank(server, { name: 'Bravo Bank', department: 'Bravo', count: 8 });
-  const clerk = person(server, 'MAILROOM');
-  const viewer = member(server, {
+  const clerk = await person(server, 'MAILROOM');
+  const viewer = await member(server, {
     email: 'vera@alpha.test',
     name: 'Vera Viewer',
     role: 'DEPARTMENT',
     department: 'Alpha',
   });
-  const alice = member(server, {
+  const alice = await member(server, {
     email: 'alice@alpha.test',
     name: 'Alice Alpha',
     role: 'STUDENT',
     department: 'Alpha',
     studentId: 'SA-1',
   });
-  const bob = member(server, {
+  const bob = await member(server, {
     email: 'bob@bravo.test',
     name: 'Bob Bravo',
     role: 'STUDENT',
     department: 'Bravo',
     studentId: 'SB-1',
   });
-  const bea = member(server, { email: 'bea@bravo.test', name: 'Bea Bravo', role: 'DEPARTMENT', department: 'Bravo' });
+  const bea = await member(server, {
+    email: 'bea@bravo.test',
+    name: 'Bea Bravo',
+    role: 'DEPARTMENT',
+    department: 'Bravo',
+  });
   const at = (bank: typeof alpha) => ({ bankId: bank.bankId });
 
   const parcels = {
@@ -121,7 +126,7 @@ async function twoDepartments() {
   await server.gql(`mutation ($b: ID!) { createKioskCredential(bankId: $b, name: "Bravo kiosk") { id } }`, {
     b: bravo.bankId,
   });
-  const courier = person(server, 'COURIER');
+  const courier = await person(server, 'COURIER');
   await server.gql(`mutation ($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p, bankIds: $b) { id } }`, {
     p: courier.id,
     b: [alpha.bankId, bravo.bankId],
@@ -131,27 +136,25 @@ async function twoDepartments() {
 }
 
 /** Every id, name and address of Bravo's world, read as an admin would. */
-function bravoSecrets(w: Awaited<ReturnType<typeof twoDepartments>>): string[] {
+async function bravoSecrets(w: Awaited<ReturnType<typeof twoDepartments>>): Promise<string[]> {
   const { server, bravo, bob, bea } = w;
   const s = server.services;
-  const bravoParcels = [...s.parcels.store.forPerson(bob.id), ...s.parcels.store.forPerson(bea.id)].filter(
-    (p) => p.recipientId === bob.id || p.recipientId === bea.id,
-  );
-  const kiosks = s.kiosks.listCredentials(
+  const bravoParcels = [
+    ...(await s.parcels.store.forPerson(bob.id)),
+    ...(await s.parcels.store.forPerson(bea.id)),
+  ].filter((p) => p.recipientId === bob.id || p.recipientId === bea.id);
+  const kiosks = await s.kiosks.listCredentials(
     { personId: 'admin', role: 'ADMIN', department: null, tokenId: 'test' },
     bravo.bankId,
   );
   return [
     bravo.bankId,
-    ...s.lockers.store.compartmentsByBankIds([bravo.bankId]).map((c) => c.id),
+    ...(await s.lockers.store.compartmentsByBankIds([bravo.bankId])).map((c) => c.id),
     bob.id,
     bea.id,
     ...bravoParcels.flatMap((p) => [p.id, p.tracking]),
-    ...s.audit.store.doorOpenings({ bankId: bravo.bankId }, 500).map((o) => o.id),
-    ...s.audit.store
-      .listAlerts(true, 500)
-      .filter((a) => a.bankId === bravo.bankId)
-      .map((a) => a.id),
+    ...(await s.audit.store.doorOpenings({ bankId: bravo.bankId }, 500)).map((o) => o.id),
+    ...(await s.audit.store.listAlerts(true, 500)).filter((a) => a.bankId === bravo.bankId).map((a) => a.id),
     ...kiosks.map((k) => k.id),
   ];
 }
@@ -171,12 +174,12 @@ describe('department isolation', () => {
     const { server, alpha, bravo, viewer, parcels } = w;
     const refused = await server.gql(PREFER, { b: bravo.bankId }, viewer.token);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'preferredBankId' });
-    expect(server.services.people.findById(viewer.id)?.preferredBankId).toBeNull();
+    expect((await server.services.people.findById(viewer.id))?.preferredBankId).toBeNull();
     expect((await server.gql(PREFER, { b: alpha.bankId }, viewer.token)).data.updateMyPreferences).toEqual({
       preferredBank: { id: alpha.bankId, name: 'Alpha Bank' },
     });
     // Set before the rule, or by an admin: still not shown.
-    server.services.people.updatePreferences(
+    await server.services.people.updatePreferences(
       { personId: viewer.id, role: 'DEPARTMENT', department: 'Alpha', tokenId: 'seed' },
       { preferredBankId: bravo.bankId },
       () => true,
@@ -203,17 +206,17 @@ describe('department isolation', () => {
   it('shows an Alpha analyst nothing of Bravo in any field reachable from the root Query', async () => {
     const w = await twoDepartments();
     const { server, alpha, bravo, viewer, alice, bob, parcels } = w;
-    server.services.people.updatePreferences(
+    await server.services.people.updatePreferences(
       { personId: viewer.id, role: 'DEPARTMENT', department: 'Alpha', tokenId: 'seed' },
       { preferredBankId: bravo.bankId },
       () => true,
     );
-    server.services.people.updatePreferences(
+    await server.services.people.updatePreferences(
       { personId: alice.id, role: 'STUDENT', department: 'Alpha', tokenId: 'seed' },
       { preferredBankId: bravo.bankId },
       () => true,
     );
-    const secrets = bravoSecrets(w);
+    const secrets = await bravoSecrets(w);
     const siteId = bravo.siteId;
     // Arguments for each root field: Alpha's objects, and Bravo's (asking by id must not answer either).
     const variants: Record<string, object[]> = {
@@ -281,7 +284,7 @@ describe('department isolation', () => {
   it('delivers an Alpha analyst’s subscriptions nothing of Bravo, however deep the selection', async () => {
     const w = await twoDepartments();
     const { server, alpha, bravo, clerk, viewer, alice, bob } = w;
-    const secrets = bravoSecrets(w);
+    const secrets = await bravoSecrets(w);
     const client = server.wsClient({ authorization: `Bearer ${viewer.token}` });
     await connected(client);
     const subscriptions = Object.values(contract.getSubscriptionType()!.getFields())

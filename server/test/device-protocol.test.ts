@@ -248,7 +248,7 @@ describe('reportLockerEvents', () => {
 
   it('pushes the new compartment state to subscribers within milliseconds, versions growing', async () => {
     const { server, bank, report } = await setup();
-    const student = server.wsClient({ authorization: `Bearer ${server.tokenFor('STUDENT')}` });
+    const student = server.wsClient({ authorization: `Bearer ${await server.tokenFor('STUDENT')}` });
     const updates = collect(
       student,
       `subscription ($b: ID) { compartmentUpdated(bankId: $b) { label door version } }`,

@@ -86,10 +86,10 @@ describe('shared subscription delivery', () => {
     for (const scope of Object.keys(scopes) as Scope[]) {
       const many = scope === 'student' ? 20 : 3;
       for (let i = 0; i < many; i++)
-        shared.push({ scope, items: collect<Door>(await socketFor(server, scopes[scope]()), DOORS).items });
-      alone[scope] = collect<Door>(await socketFor(server, scopes[scope]()), DOORS_ALONE).items;
+        shared.push({ scope, items: collect<Door>(await socketFor(server, await scopes[scope]()), DOORS).items });
+      alone[scope] = collect<Door>(await socketFor(server, await scopes[scope]()), DOORS_ALONE).items;
     }
-    const raw = await rawSubscriber(server, scopes.student(), 'raw-1', DOORS);
+    const raw = await rawSubscriber(server, await scopes.student(), 'raw-1', DOORS);
     await sleep(200);
     // One execution per event per scope: 4 shared groups and the 4 lone references.
     expect(server.webSockets.fanout.stats()).toMatchObject({ groups: 8, members: shared.length + 4 + 1 });
@@ -153,7 +153,7 @@ describe('shared subscription delivery', () => {
       role: 'STAFF',
     });
     const changedToken = await server.services.people.createApiToken(changed.id, 'test');
-    const stays = collect(await socketFor(server, server.tokenFor('STAFF')), ALERTS);
+    const stays = collect(await socketFor(server, await server.tokenFor('STAFF')), ALERTS);
     const leaving = collect(await socketFor(server, changedToken), ALERTS);
     await sleep(100);
     expect(server.webSockets.fanout.stats()).toMatchObject({ groups: 1, members: 2 });
@@ -184,9 +184,9 @@ describe('shared subscription delivery', () => {
     const alpha = await server.createBank({ count: 4 });
     const bravo = await server.createBank({ count: 4 });
     const ONE_BANK = `subscription ($b: ID) { compartmentUpdated(bankId: $b) { bankId version } }`;
-    const a1 = collect(await socketFor(server, server.tokenFor('STUDENT')), ONE_BANK, { b: alpha.bankId });
-    const a2 = collect(await socketFor(server, server.tokenFor('STUDENT')), ONE_BANK, { b: alpha.bankId });
-    const b1 = collect(await socketFor(server, server.tokenFor('STUDENT')), ONE_BANK, { b: bravo.bankId });
+    const a1 = collect(await socketFor(server, await server.tokenFor('STUDENT')), ONE_BANK, { b: alpha.bankId });
+    const a2 = collect(await socketFor(server, await server.tokenFor('STUDENT')), ONE_BANK, { b: alpha.bankId });
+    const b1 = collect(await socketFor(server, await server.tokenFor('STUDENT')), ONE_BANK, { b: bravo.bankId });
     await sleep(100);
     expect(server.webSockets.fanout.stats()).toMatchObject({ groups: 2, members: 3 });
     for (const bank of [alpha, bravo, alpha]) {
@@ -204,7 +204,7 @@ describe('shared subscription delivery', () => {
   it('ends a group when its last subscriber leaves', async () => {
     const server = await startTestServer();
     await server.createBank({ count: 4 });
-    const client = await socketFor(server, server.tokenFor('STUDENT'));
+    const client = await socketFor(server, await server.tokenFor('STUDENT'));
     const doors = collect(client, DOORS);
     await sleep(100);
     expect(server.webSockets.fanout.stats()).toMatchObject({ groups: 1, members: 1 });

@@ -171,8 +171,8 @@ async function legitLatencyWhile<T>(legit: () => Promise<unknown>, work: Promise
 }
 
 /** The legitimate client: a student of its own asking who they are, over HTTP from 127.0.0.1. */
-function legitimateClient(server: TestServer) {
-  const { token } = person(server, 'STUDENT');
+async function legitimateClient(server: TestServer) {
+  const { token } = await person(server, 'STUDENT');
   return async () => {
     const res = await post(server, '{ me { id } }', {}, { token });
     expect(res.body.data?.me).toBeTruthy();
@@ -204,7 +204,7 @@ const tokens = (n: number) => `{ ${'__typename '.repeat(n)} }`;
 describe('the API under hostile clients', () => {
   it('refuses deep nesting, 1,000 aliases, 50,000 directives and 135k tokens over HTTP, without saying the limits', async () => {
     const server = await startTestServer();
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     const from = '127.0.0.2';
 
     const nested = nestedQuery(2048);
@@ -242,7 +242,7 @@ describe('the API under hostile clients', () => {
 
     const attacks = [nested, aliases(16), directives(21), wide, tokens(2_000)];
     let i = 0;
-    const legit = legitimateClient(server);
+    const legit = await legitimateClient(server);
     const quiet = await legitLatencyDuring(legit, () => sleep(5), { concurrency: 1 });
     report(`legitimate median without attack: ${quiet.medianMs.toFixed(1)} ms`);
     const {
@@ -262,7 +262,7 @@ describe('the API under hostile clients', () => {
 
   it('applies the same document rules to WebSocket operations, refusing each with an extensions.code', async () => {
     const server = await startTestServer();
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     const ws = server.wsClient({ authorization: `Bearer ${student.token}` }, { webSocketImpl: wsFrom('127.0.0.2') });
     await connected(ws);
 
@@ -286,7 +286,7 @@ describe('the API under hostile clients', () => {
     expect((await execute(ws, '{ me { id } }')).data?.me).toMatchObject({ id: expect.any(String) });
 
     let i = 0;
-    const { medianMs, attacks } = await legitLatencyDuring(legitimateClient(server), async () => {
+    const { medianMs, attacks } = await legitLatencyDuring(await legitimateClient(server), async () => {
       const res = await execute(ws, cases[i++ % 4]![0]);
       expect(res.data ?? null).toBeNull();
     });
@@ -296,7 +296,7 @@ describe('the API under hostile clients', () => {
 
   it('hides the schema in production: no introspection, no "did you mean", no landing page, over HTTP and WebSocket', async () => {
     const prod = await startTestServer({ NODE_ENV: 'production', DEV_OUTBOX: 'false', SMTP_URL: 'smtp://127.0.0.1:1' });
-    const student = person(prod, 'STUDENT');
+    const student = await person(prod, 'STUDENT');
     const introspection = `{ __schema { types { name } } }`;
     const typo = `{ lockerBanks { nam } }`;
     const enumTypo = `mutation { setPersonRole(personId: "p", role: ADMN) { id } }`;
@@ -327,7 +327,7 @@ describe('the API under hostile clients', () => {
     expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
 
-    const { medianMs } = await legitLatencyDuring(legitimateClient(prod), () =>
+    const { medianMs } = await legitLatencyDuring(await legitimateClient(prod), () =>
       post(prod, introspection, {}, { from: '127.0.0.2' }),
     );
     expect(medianMs).toBeLessThan(starvationLimitMs);
@@ -347,8 +347,8 @@ describe('the API under hostile clients', () => {
       RATE_LIMIT_DEVICE_BURST: '30',
       RATE_LIMIT_DEVICE_PER_SECOND: '1',
     });
-    const greedy = person(server, 'STUDENT');
-    const neighbour = person(server, 'STUDENT');
+    const greedy = await person(server, 'STUDENT');
+    const neighbour = await person(server, 'STUDENT');
 
     // Per token: 20 at once, then refused with when to come back.
     const answers = [];
@@ -381,7 +381,7 @@ describe('the API under hostile clients', () => {
 
     // WebSocket operations spend the same budgets: the flooded address (and below, the greedy token).
     const fromFlooded = server.wsClient(
-      { authorization: `Bearer ${person(server, 'STUDENT').token}` },
+      { authorization: `Bearer ${(await person(server, 'STUDENT')).token}` },
       { webSocketImpl: wsFrom('127.0.0.3') },
     );
     expect(codes(await execute(fromFlooded, '{ me { id } }'))).toEqual(['RATE_LIMITED']);
@@ -399,7 +399,7 @@ describe('the API under hostile clients', () => {
     const statuses: number[] = [];
     // 5 quiet round trips and 12 measured stay within the legitimate token's burst of 20.
     const { medianMs } = await legitLatencyDuring(
-      legitimateClient(server),
+      await legitimateClient(server),
       async () => {
         statuses.push((await post(server, '{ me { id } }', {}, { from: '127.0.0.3' })).status);
       },
@@ -409,14 +409,19 @@ describe('the API under hostile clients', () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(statuses.length * 0.8);
 
     // Budgets pay for work, not only for requests: the web app's board (estimated cost 19,625) spends 1 + 19 tokens.
-    const heavy = person(server, 'STUDENT');
+    const heavy = await person(server, 'STUDENT');
     const board = `{ sites { id name timezone banks { id version name location status lastSeenAt
       counts { total available inUse open unavailable }
       compartments { id version bankId label size hasCharging accessible door occupancy charging state updatedAt } } } }`;
     expect((await post(server, board, {}, { token: heavy.token, from: '127.0.0.5' })).status).toBe(200);
     const afterBoard = await post(server, '{ me { id } }', {}, { token: heavy.token, from: '127.0.0.5' });
     expect(codes(afterBoard.body)).toEqual(['RATE_LIMITED']);
-    const boardAgain = await post(server, board, {}, { token: person(server, 'STUDENT').token, from: '127.0.0.6' });
+    const boardAgain = await post(
+      server,
+      board,
+      {},
+      { token: (await person(server, 'STUDENT')).token, from: '127.0.0.6' },
+    );
     expect(boardAgain.status).toBe(200);
     const heavyWs = server.wsClient({ authorization: `Bearer ${heavy.token}` }, { webSocketImpl: wsFrom('127.0.0.7') });
     expect(codes(await execute(heavyWs, board))).toEqual(['RATE_LIMITED']);
@@ -429,13 +434,13 @@ describe('the API under hostile clients', () => {
   it('refuses a socket’s operations past its cap (5,000 subscriptions on one student socket) and sockets past the per-address cap', async () => {
     const server = await startTestServer({ RATE_LIMIT_TOKEN_BURST: '100000', RATE_LIMIT_CLIENT_BURST: '100000' });
     const cap = server.services.config.WS_MAX_OPERATIONS_PER_SOCKET;
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     const ws = server.wsClient({ authorization: `Bearer ${student.token}` }, { webSocketImpl: wsFrom('127.0.0.2') });
     await connected(ws);
 
     const refusals: (string | undefined)[] = [];
     const unsubscribes: (() => void)[] = [];
-    const legit = legitimateClient(server);
+    const legit = await legitimateClient(server);
     await measureStarvationLimit(legit);
     const started = performance.now();
     for (let i = 0; i < 5_000; i++) {
@@ -547,7 +552,7 @@ describe('the API under hostile clients', () => {
     )!;
     expect(serverSide).toBeDefined();
 
-    const legit = legitimateClient(server);
+    const legit = await legitimateClient(server);
     await measureStarvationLimit(legit);
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, serverSide.bufferedAmount)), 2);
@@ -583,7 +588,7 @@ describe('the API under hostile clients', () => {
     const server = await startTestServer();
     const { bankId } = await server.createBank({ count: 4 });
     // A bank-and-door report (no parcel) is a staff member's; a recipient reports by parcel.
-    const student = person(server, 'STAFF');
+    const student = await person(server, 'STAFF');
     const alertCount = async () => (await server.gql(`{ staffAlerts { id kind } }`)).data.staffAlerts.length as number;
 
     const report200 = `mutation { ${Array.from(
@@ -610,7 +615,7 @@ describe('the API under hostile clients', () => {
     expect(again.body.data!.reportDoorDidNotOpen).toEqual(first.body.data!.reportDoorDidNotOpen);
     expect(await alertCount()).toBe(1);
 
-    const { medianMs } = await legitLatencyDuring(legitimateClient(server), () =>
+    const { medianMs } = await legitLatencyDuring(await legitimateClient(server), () =>
       post(server, report200, {}, { token: student.token, from: '127.0.0.2' }),
     );
     expect(medianMs).toBeLessThan(starvationLimitMs);
@@ -619,7 +624,7 @@ describe('the API under hostile clients', () => {
 
   it('accepts push endpoints on public hosts only, and never connects to a private one, at registration or at send time', async () => {
     const server = await startTestServer();
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     let connections = 0;
     const listener = createTcpServer((s) => {
       connections++;
@@ -649,7 +654,7 @@ describe('the API under hostile clients', () => {
 
     // A device registered while its name pointed at a public address, now pointing inward (DNS rebinding):
     // the check at send time drops the notice instead of connecting.
-    server.services.notify.store.upsertPushDevice({
+    await server.services.notify.store.upsertPushDevice({
       id: 'pdev_rebound',
       personId: student.id,
       endpoint: `https://127.0.0.1:${port}/push/rebound`,
@@ -657,19 +662,21 @@ describe('the API under hostile clients', () => {
       label: 'Browser',
       createdAt: new Date(),
     });
-    const droppedBefore = server.services.notify.store.countByStatus('DROPPED');
-    server.services.notify.enqueue(server.services.db.orm, {
-      personId: student.id,
-      dedupeKey: 'hostile-push',
-      subject: 'Test',
-      body: 'Test',
-      timeZone: 'UTC',
-      urgent: true,
-    });
+    const droppedBefore = await server.services.notify.store.countByStatus('DROPPED');
+    await server.services.db.transaction((tx) =>
+      server.services.notify.enqueue(tx, {
+        personId: student.id,
+        dedupeKey: 'hostile-push',
+        subject: 'Test',
+        body: 'Test',
+        timeZone: 'UTC',
+        urgent: true,
+      }),
+    );
     server.services.notify.kick();
-    await eventually(() => server.services.notify.store.countByStatus('DROPPED') > droppedBefore);
+    await eventually(async () => (await server.services.notify.store.countByStatus('DROPPED')) > droppedBefore);
 
-    const { medianMs } = await legitLatencyDuring(legitimateClient(server), () =>
+    const { medianMs } = await legitLatencyDuring(await legitimateClient(server), () =>
       post(
         server,
         REGISTER,
@@ -685,7 +692,7 @@ describe('the API under hostile clients', () => {
     const server = await startTestServer({ NODE_ENV: 'development' });
     const OUTBOX = `{ devOutbox { subject } }`;
     expect(codes((await post(server, OUTBOX)).body)).toEqual(['UNAUTHENTICATED']);
-    expect(codes((await post(server, OUTBOX, {}, { token: person(server, 'STUDENT').token })).body)).toEqual([
+    expect(codes((await post(server, OUTBOX, {}, { token: (await person(server, 'STUDENT')).token })).body)).toEqual([
       'FORBIDDEN',
     ]);
     expect((await post(server, OUTBOX, {}, { token: server.adminToken })).body.data?.devOutbox).toEqual([]);
@@ -693,7 +700,7 @@ describe('the API under hostile clients', () => {
       startTestServer({ NODE_ENV: 'production', DEV_OUTBOX: 'true', SMTP_URL: 'smtp://127.0.0.1:1' }),
     ).rejects.toThrow(/DEV_OUTBOX/);
 
-    const { medianMs } = await legitLatencyDuring(legitimateClient(server), () =>
+    const { medianMs } = await legitLatencyDuring(await legitimateClient(server), () =>
       post(server, OUTBOX, {}, { from: '127.0.0.2' }),
     );
     expect(medianMs).toBeLessThan(starvationLimitMs);
@@ -705,7 +712,7 @@ describe('the API under hostile clients', () => {
       HTTP_HEADERS_TIMEOUT_MS: '1500',
       HTTP_REQUEST_TIMEOUT_MS: '3000',
     });
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     const { port } = server;
 
     /** A client that dribbles a request and never finishes; resolves with how long the server kept it. */
@@ -725,7 +732,7 @@ describe('the API under hostile clients', () => {
           resolve(performance.now() - started);
         });
       });
-    const legit = legitimateClient(server);
+    const legit = await legitimateClient(server);
     const limitMs = await measureStarvationLimit(legit);
     const [headersCut, bodyCut] = await Promise.all([
       slowloris('POST /graphql HTTP/1.1\r\nHost: x\r\n', 'X-A: b\r\n'),

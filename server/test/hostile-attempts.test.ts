@@ -45,8 +45,8 @@ function wrongCode(avoid: string[], i: number) {
   }
 }
 
-const outcomes = (server: TestServer, bankId: string) =>
-  server.services.attempts.recent({ bankId }, 10_000).reduce<Record<string, number>>((m, a) => {
+const outcomes = async (server: TestServer, bankId: string) =>
+  (await server.services.attempts.recent({ bankId }, 10_000)).reduce<Record<string, number>>((m, a) => {
     m[a.outcome] = (m[a.outcome] ?? 0) + 1;
     return m;
   }, {});
@@ -71,7 +71,7 @@ async function legitLatencyDuring(server: TestServer, token: string, during: Pro
 describe('pickup-code guessing', () => {
   it('a kiosk mixing its own valid code between wrong guesses gets no more wrong guesses than its budget, then a lockout and an alert', async () => {
     const { server, bank, clerk, student, parcelId } = await readyParcel({ TRUST_PROXY: 'true' });
-    const victim = person(server, 'STUDENT');
+    const victim = await person(server, 'STUDENT');
     const { parcelId: victimParcel } = await depositParcel(server, bank, clerk, victim);
     const own = await pickupCodeOf(server, student, parcelId);
     const theirs = await pickupCodeOf(server, victim, victimParcel);
@@ -93,15 +93,15 @@ describe('pickup-code guessing', () => {
     // Only the wrong codes the budget admitted were looked at; the filling one answered with its lockout.
     expect(wrongEvaluated).toBe(capacity - 1);
     expect(lockedAnswers).toBe(160 - wrongEvaluated);
-    expect(outcomes(server, bank.bankId).FAILURE).toBe(capacity);
-    expect(server.services.parcels.store.get(victimParcel)?.status).toBe('READY_FOR_PICKUP');
+    expect((await outcomes(server, bank.bankId)).FAILURE).toBe(capacity);
+    expect((await server.services.parcels.store.get(victimParcel))?.status).toBe('READY_FOR_PICKUP');
     const alerts = (await server.gql(`{ staffAlerts { kind message } }`, {}, clerk.token)).data.staffAlerts as {
       kind: string;
       message: string;
     }[];
     expect(alerts.some((a) => a.kind === 'LOCKOUT' && a.message.includes(`kiosk:${kiosk.id}`))).toBe(true);
     // Every attempt is in the log with the credential that made it and its network client.
-    const log = server.services.attempts.recent({ bankId: bank.bankId }, 1000);
+    const log = await server.services.attempts.recent({ bankId: bank.bankId }, 1000);
     expect(log.every((a) => a.credential === `kiosk:${kiosk.id}` && a.client === '10.0.0.1')).toBe(true);
   });
 
@@ -121,11 +121,11 @@ describe('pickup-code guessing', () => {
         execute(sockets[i % 3]!, REDEEM, { code: wrongCode([own], 100 + i) }).then((r) => r.data.redeemPickupCode),
       ),
     ]);
-    const legit = person(server, 'STUDENT');
+    const legit = await person(server, 'STUDENT');
     const median = await legitLatencyDuring(server, legit.token, flood);
     const answers = await flood;
     expect(answers.every((a: { __typename: string }) => a.__typename === 'PickupRefused')).toBe(true);
-    const counted = outcomes(server, bank.bankId);
+    const counted = await outcomes(server, bank.bankId);
     expect(counted.FAILURE).toBe(BUDGETS.PICKUP_CODE.credential!.capacity);
     expect(counted.LOCKED).toBe(60 - counted.FAILURE!);
     expect(median).toBeLessThan(100);
@@ -133,8 +133,8 @@ describe('pickup-code guessing', () => {
 
   it('every credential of a bank together meets the bank budget, and the flood stops neither QR nor app pickups', async () => {
     const { server, bank, clerk, student, parcelId } = await readyParcel({ TRUST_PROXY: 'true' });
-    const qrUser = person(server, 'STUDENT');
-    const appUser = person(server, 'STUDENT');
+    const qrUser = await person(server, 'STUDENT');
+    const appUser = await person(server, 'STUDENT');
     const { parcelId: qrParcel } = await depositParcel(server, bank, clerk, qrUser);
     const { parcelId: appParcel } = await depositParcel(server, bank, clerk, appUser);
     const codes = await Promise.all([
@@ -154,7 +154,7 @@ describe('pickup-code guessing', () => {
       if (!r.retryAfterSeconds) evaluated++;
     }
     const bankBudget = BUDGETS.PICKUP_CODE.bank!.capacity;
-    expect(outcomes(server, bank.bankId).FAILURE).toBe(bankBudget);
+    expect((await outcomes(server, bank.bankId)).FAILURE).toBe(bankBudget);
     expect(evaluated).toBeLessThanOrEqual(bankBudget);
     // Codes at this bank now wait, even the right one…
     const right = (await post(server, REDEEM, { code: codes[0] }, kiosks[0]!.token, '10.0.3.1')).data.redeemPickupCode;
@@ -186,32 +186,34 @@ describe('pickup-code guessing', () => {
   it('counts a wrong code against the bank whether or not it names a door, so hints change nothing', async () => {
     const { server, bank, student, parcelId, label } = await readyParcel();
     const code = await pickupCodeOf(server, student, parcelId);
-    const total = () =>
-      server.services.attempts.store.counter(
-        server.services.db.orm,
-        budgetKey('PICKUP_CODE', 'bank', bank.bankId),
-        new Date(),
+    const total = async () =>
+      (
+        await server.services.attempts.store.counter(
+          server.services.db.read,
+          budgetKey('PICKUP_CODE', 'bank', bank.bankId),
+          new Date(),
+        )
       ).total;
-    const before = total();
+    const before = await total();
     await bank.controller.redeemPickupCode(wrongCode([code], 1), label);
     await bank.controller.redeemPickupCode(wrongCode([code], 2));
     await bank.controller.redeemPickupCode(wrongCode([code], 3), 'Z99');
-    expect(total() - before).toBe(3);
+    expect((await total()) - before).toBe(3);
     // A right code is not a failure and clears nothing.
     expect((await bank.controller.redeemPickupCode(code)).__typename).toBe('PickupOpened');
-    expect(total() - before).toBe(3);
+    expect((await total()) - before).toBe(3);
   });
 
   it('refuses pickup secrets from people and anonymous clients before counting anything', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     expect((await server.gql(REDEEM, { code: '12345678' }, student.token)).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
     );
     expect((await server.gql(REDEEM, { code: '12345678' }, null)).errors?.[0]?.extensions?.code).toBe(
       'UNAUTHENTICATED',
     );
-    expect(server.services.attempts.recent({ bankId: bank.bankId }, 10)).toEqual([]);
+    expect(await server.services.attempts.recent({ bankId: bank.bankId }, 10)).toEqual([]);
   });
 });

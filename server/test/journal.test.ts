@@ -690,13 +690,15 @@ describe('the event log for staff', () => {
     }
     const page = await server.gql(LOG, { id: bankId, first: 1 });
     expect(page.data.lockerEventLog).toMatchObject({ hasNextPage: true, endCursor: expect.any(String) });
-    const physics = server.tokenFor('DEPARTMENT', { department: 'Physics' });
-    const chemistry = server.tokenFor('DEPARTMENT', { department: 'Chemistry' });
+    const physics = await server.tokenFor('DEPARTMENT', { department: 'Physics' });
+    const chemistry = await server.tokenFor('DEPARTMENT', { department: 'Chemistry' });
     expect((await server.gql(LOG, { id: bankId }, physics)).data.lockerEventLog.events).toHaveLength(2);
     expect((await server.gql(LOG, { id: bankId }, chemistry)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect((await server.gql(LOG, { id: bankId }, server.tokenFor('STUDENT'))).errors?.[0]?.extensions?.code).toBe(
-      'FORBIDDEN',
-    );
-    expect((await server.gql(LOG, { id: bankId }, server.tokenFor('IT'))).data.lockerEventLog.events).toHaveLength(2);
+    expect(
+      (await server.gql(LOG, { id: bankId }, await server.tokenFor('STUDENT'))).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await server.gql(LOG, { id: bankId }, await server.tokenFor('IT'))).data.lockerEventLog.events,
+    ).toHaveLength(2);
   });
 });

@@ -17,8 +17,8 @@ describe('kiosk', () => {
     const server = await startTestServer();
     const a = await onlineBank(server, { name: 'A' });
     const b = await onlineBank(server, { name: 'B' });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     expect((await server.gql(KIOSK, { b: a.bankId }, clerk.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const kioskA = (await server.gql(KIOSK, { b: a.bankId })).data.createKioskCredential.token as string;
     const kioskB = (await server.gql(KIOSK, { b: b.bankId })).data.createKioskCredential.token as string;
@@ -72,9 +72,9 @@ describe('kiosk', () => {
     const { id, token } = (await server.gql(KIOSK, { b: a.bankId })).data.createKioskCredential;
     expect((await server.gql(`{ kioskSession { kioskId } }`, {}, token)).data.kioskSession).toEqual({ kioskId: id });
     const REVOKE = `mutation ($id: ID!) { revokeKioskCredential(id: $id) }`;
-    expect((await server.gql(REVOKE, { id }, person(server, 'MAILROOM').token)).errors?.[0]?.extensions?.code).toBe(
-      'FORBIDDEN',
-    );
+    expect(
+      (await server.gql(REVOKE, { id }, (await person(server, 'MAILROOM')).token)).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
     expect((await server.gql(REVOKE, { id })).data.revokeKioskCredential).toBe(true);
     expect((await server.gql(`{ kioskSession { kioskId } }`, {}, token)).data.kioskSession).toBeNull();
     // A revoked credential is no one's: UNAUTHENTICATED.
@@ -138,9 +138,9 @@ describe('staff tools', () => {
   it('takes a compartment out of service (never chosen, refuses openings) and puts it back', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { count: 4 });
-    const it_ = person(server, 'IT');
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const it_ = await person(server, 'IT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const OOS = `mutation ($b: ID!, $l: String!, $o: Boolean!, $r: String!) { setCompartmentOutOfService(bankId: $b, label: $l, outOfService: $o, reason: $r) { label state } }`;
     expect(
       (await server.gql(OOS, { b: bank.bankId, l: 'B01', o: true, r: 'x' }, it_.token)).errors?.[0]?.extensions?.code,
@@ -167,7 +167,7 @@ describe('staff tools', () => {
 
   it('imports a people directory from CSV, answering each line, and finds recipients by name, e-mail or student id', async () => {
     const server = await startTestServer();
-    const clerk = person(server, 'MAILROOM');
+    const clerk = await person(server, 'MAILROOM');
     const csv = [
       'email,name,role,studentId,department',
       'ada@uni.test,"Lovelace, Ada",STUDENT,S1001,Maths',

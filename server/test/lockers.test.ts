@@ -41,7 +41,11 @@ describe('creating banks', () => {
 
   it('lets only admins create banks and sites', async () => {
     const server = await startTestServer();
-    const res = await server.gql(`mutation { createSite(input: { name: "X" }) { id } }`, {}, server.tokenFor('IT'));
+    const res = await server.gql(
+      `mutation { createSite(input: { name: "X" }) { id } }`,
+      {},
+      await server.tokenFor('IT'),
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anon = await server.gql(`mutation { createSite(input: { name: "X" }) { id } }`, {}, null);
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -59,7 +63,7 @@ describe('visibility by role', () => {
     const server = await startTestServer();
     const eng = await server.createBank({ name: 'Engineering', department: 'Engineering' });
     const lib = await server.createBank({ name: 'Library' });
-    const analyst = server.tokenFor('DEPARTMENT', { department: 'Engineering' });
+    const analyst = await server.tokenFor('DEPARTMENT', { department: 'Engineering' });
     const banks = await server.gql(`{ lockerBanks { name } sites { banks { name } } }`, {}, analyst);
     expect(banks.data.lockerBanks).toEqual([{ name: 'Engineering' }]);
     expect(banks.data.sites[0].banks).toEqual([{ name: 'Engineering' }]);
@@ -89,10 +93,10 @@ describe('visibility by role', () => {
     const server = await startTestServer();
     const { bankId } = await server.createBank();
     const q = `query ($id: ID!) { lockerEvents(bankId: $id) { kind } }`;
-    expect((await server.gql(q, { id: bankId }, server.tokenFor('STUDENT'))).errors?.[0]?.extensions?.code).toBe(
+    expect((await server.gql(q, { id: bankId }, await server.tokenFor('STUDENT'))).errors?.[0]?.extensions?.code).toBe(
       'FORBIDDEN',
     );
-    expect((await server.gql(q, { id: bankId }, server.tokenFor('IT'))).data.lockerEvents).toEqual([]);
+    expect((await server.gql(q, { id: bankId }, await server.tokenFor('IT'))).data.lockerEvents).toEqual([]);
   });
 });
 

@@ -38,8 +38,8 @@ describe('e-mail', () => {
     const smtp = await startSmtpServer();
     const server = await startTestServer({ SMTP_URL: smtp.url });
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     // Quiet all day except one minute that has just passed.
     const now = new Date();
     const hhmm = (d: Date) => d.toISOString().slice(11, 16);
@@ -52,7 +52,7 @@ describe('e-mail', () => {
     await depositParcel(server, bank, clerk, student);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(smtp.received).toEqual([]);
-    expect(server.services.notify.store.countByStatus('PENDING')).toBe(1);
+    expect(await server.services.notify.store.countByStatus('PENDING')).toBe(1);
   });
 });
 
@@ -61,8 +61,8 @@ describe('web push', () => {
     const push = await startPushService();
     const server = await startTestServer({ VAPID_SUBJECT: 'mailto:lockers@uni.test' }, { pushAgent: push.agent });
     const bank = await onlineBank(server, { name: 'Union' });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const browser = push.subscribe('student-phone');
     const reg = await server.gql(
       REGISTER,
@@ -86,8 +86,8 @@ describe('web push', () => {
     const push = await startPushService();
     const server = await startTestServer({}, { pushAgent: push.agent });
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
     const browser = push.subscribe('old-laptop');
     push.statusFor.set('/push/old-laptop', 410);
     await server.gql(
@@ -102,12 +102,12 @@ describe('web push', () => {
       return r.data.myNotificationSettings.devices.length === 0 ? r : null;
     });
     expect(settings.data.myNotificationSettings.devices).toEqual([]);
-    expect(server.services.notify.store.countByStatus('DROPPED')).toBe(1);
+    expect(await server.services.notify.store.countByStatus('DROPPED')).toBe(1);
   });
 
   it('refuses a subscription with a non-https endpoint or malformed keys', async () => {
     const server = await startTestServer();
-    const student = person(server, 'STUDENT');
+    const student = await person(server, 'STUDENT');
     const bad = await server.gql(
       REGISTER,
       { input: { endpoint: 'http://push.example/abc', p256dh: 'x', auth: 'y' } },

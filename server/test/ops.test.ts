@@ -275,7 +275,7 @@ describe('/metrics figures', () => {
     const { bankId, deviceToken } = await server.createBank({ count: 4 });
     const controller = server.wsClient({ deviceToken });
     await connected(controller);
-    const viewer = server.wsClient({ authorization: `Bearer ${server.tokenFor('ADMIN')}` });
+    const viewer = server.wsClient({ authorization: `Bearer ${await server.tokenFor('ADMIN')}` });
     await connected(viewer);
     return { bankId, controller, viewer };
   }
@@ -361,7 +361,7 @@ describe('/metrics figures', () => {
 
   it('reports the outbox depth as the store counts it', async () => {
     const server = await startTestServer();
-    const person = server.services.people.createPerson({
+    const person = await server.services.people.createPerson({
       email: 'outbox@test.baylight.dev',
       name: 'Outbox',
       role: 'STUDENT',
@@ -388,7 +388,7 @@ describe('/metrics figures', () => {
     const text = await scrape(server);
     expect(sample(text, 'baylight_outbox_notifications', { status: 'pending' })).toBe(3);
     expect(sample(text, 'baylight_outbox_notifications', { status: 'sending' })).toBe(0);
-    expect(server.services.notify.store.countByStatus('PENDING')).toBe(3);
+    expect(await server.services.notify.store.countByStatus('PENDING')).toBe(3);
   });
 
   it('keeps the figures of two instances in one process apart', async () => {

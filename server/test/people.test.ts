@@ -23,7 +23,7 @@ async function codeFor(server: Awaited<ReturnType<typeof startTestServer>>, emai
 describe('sign-in', () => {
   it('signs a person in with the code from the dev outbox; the token works over HTTP and WebSocket', async () => {
     const server = await startTestServer();
-    server.services.people.createPerson({ email: 'sam@uni.test', name: 'Sam', role: 'STUDENT' });
+    await server.services.people.createPerson({ email: 'sam@uni.test', name: 'Sam', role: 'STUDENT' });
     const req = await server.gql(REQUEST, { email: '  SAM@uni.test ' }, null);
     expect(req.data.requestSignInCode.ok).toBe(true);
     const code = await codeFor(server, 'sam@uni.test');
@@ -57,7 +57,7 @@ describe('sign-in', () => {
 
   it('locks the code after five wrong guesses, even for the right code', async () => {
     const server = await startTestServer();
-    server.services.people.createPerson({ email: 'kim@uni.test', name: 'Kim', role: 'STAFF' });
+    await server.services.people.createPerson({ email: 'kim@uni.test', name: 'Kim', role: 'STAFF' });
     await server.gql(REQUEST, { email: 'kim@uni.test' }, null);
     const code = (await codeFor(server, 'kim@uni.test'))!;
     const wrong = code === '000000' ? '111111' : '000000';
@@ -71,7 +71,7 @@ describe('sign-in', () => {
 
   it('answers a known and an unknown address identically, through wrong codes and the lockout', async () => {
     const server = await startTestServer();
-    server.services.people.createPerson({ email: 'real@uni.test', name: 'Real', role: 'STUDENT' });
+    await server.services.people.createPerson({ email: 'real@uni.test', name: 'Real', role: 'STUDENT' });
     const answers = async (email: string) => {
       const out: unknown[] = [
         await server.gql(REQUEST, { email }, null).then((r) => Object.keys(r.data.requestSignInCode)),
@@ -87,7 +87,7 @@ describe('sign-in', () => {
 
   it('lets the real person in with a newly requested code after someone else burnt theirs', async () => {
     const server = await startTestServer();
-    server.services.people.createPerson({ email: 'kim@uni.test', name: 'Kim', role: 'STAFF' });
+    await server.services.people.createPerson({ email: 'kim@uni.test', name: 'Kim', role: 'STAFF' });
     await server.gql(REQUEST, { email: 'kim@uni.test' }, null);
     for (let i = 0; i < 6; i++) await server.gql(SIGN_IN, { email: 'kim@uni.test', code: '000000' }, null);
     expect((await server.gql(SIGN_IN, { email: 'kim@uni.test', code: '000000' }, null)).data.signIn.reason).toBe(
@@ -101,7 +101,7 @@ describe('sign-in', () => {
 
   it('limits sign-in tries and code requests per network client, without holding up anyone else', async () => {
     const server = await startTestServer({ TRUST_PROXY: 'true' });
-    server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
+    await server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
     const from = async (ip: string, query: string, variables: Record<string, unknown>) => {
       const res = await fetch(server.url, {
         method: 'POST',
@@ -130,7 +130,7 @@ describe('sign-in', () => {
 
   it('signs out by revoking the token', async () => {
     const server = await startTestServer();
-    const token = server.tokenFor('MAILROOM');
+    const token = await server.tokenFor('MAILROOM');
     expect((await server.gql(`mutation { signOut }`, {}, token)).data.signOut).toBe(true);
     const after = await server.gql(`{ sites { id } }`, {}, token);
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -142,17 +142,17 @@ describe('sign-in', () => {
     expect((await off.gql(OUTBOX, {})).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const on = await startTestServer();
     expect((await on.gql(OUTBOX, {}, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await on.gql(OUTBOX, {}, on.tokenFor('MAILROOM'))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await on.gql(OUTBOX, {}, await on.tokenFor('MAILROOM'))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('shows the dev outbox (sign-in codes) to an admin only, even in development', async () => {
     const server = await startTestServer({ NODE_ENV: 'development' });
-    server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
+    await server.services.people.createPerson({ email: 'lee@uni.test', name: 'Lee', role: 'STUDENT' });
     await server.gql(REQUEST, { email: 'lee@uni.test' }, null);
     expect((await server.gql(OUTBOX, { to: 'lee@uni.test' }, null)).errors?.[0]?.extensions?.code).toBe(
       'UNAUTHENTICATED',
     );
-    const student = server.tokenFor('STUDENT');
+    const student = await server.tokenFor('STUDENT');
     expect((await server.gql(OUTBOX, { to: 'lee@uni.test' }, student)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await server.gql(OUTBOX, { to: 'lee@uni.test' })).data.devOutbox).toHaveLength(1);
   });

@@ -13,14 +13,14 @@ const SEARCH = `query ($s: String!, $l: Int) {
   people(search: $s, limit: $l) { id name email role department studentId needsAccessible preferredBank { id } }
 }`;
 
-const roleOf = (server: TestServer, email: string) => server.services.people.findByEmail(email)?.role;
+const roleOf = async (server: TestServer, email: string) => (await server.services.people.findByEmail(email))?.role;
 
 describe('role escalation through a people import', () => {
   it('refuses, line by line, a mailroom import that demotes an admin or promotes a student to IT; roles stay', async () => {
     const server = await startTestServer();
-    const clerk = person(server, 'MAILROOM');
-    member(server, { email: 'boss@uni.test', name: 'The Boss', role: 'ADMIN' });
-    member(server, { email: 'stu@uni.test', name: 'Stu Dent', role: 'STUDENT', department: 'Maths' });
+    const clerk = await person(server, 'MAILROOM');
+    await member(server, { email: 'boss@uni.test', name: 'The Boss', role: 'ADMIN' });
+    await member(server, { email: 'stu@uni.test', name: 'Stu Dent', role: 'STUDENT', department: 'Maths' });
     const csv = [
       'email,name,role,studentId,department',
       'boss@uni.test,The Boss,STUDENT,,', // demote an admin
@@ -41,12 +41,15 @@ describe('role escalation through a people import', () => {
         { line: 5, message: 'only an ADMIN assigns roles: STAFF refused (new people are added as STUDENT)' },
       ],
     });
-    expect(roleOf(server, 'boss@uni.test')).toBe('ADMIN');
-    expect(server.services.people.findByEmail('boss@uni.test')?.name).toBe('The Boss (Registry)');
-    expect(roleOf(server, 'stu@uni.test')).toBe('STUDENT');
-    expect(server.services.people.findByEmail('stu@uni.test')).toMatchObject({ department: 'Maths', studentId: null });
-    expect(server.services.people.findByEmail('new@uni.test')).toBeUndefined();
-    expect(server.services.people.findByEmail('fresh@uni.test')).toMatchObject({
+    expect(await roleOf(server, 'boss@uni.test')).toBe('ADMIN');
+    expect((await server.services.people.findByEmail('boss@uni.test'))?.name).toBe('The Boss (Registry)');
+    expect(await roleOf(server, 'stu@uni.test')).toBe('STUDENT');
+    expect(await server.services.people.findByEmail('stu@uni.test')).toMatchObject({
+      department: 'Maths',
+      studentId: null,
+    });
+    expect(await server.services.people.findByEmail('new@uni.test')).toBeUndefined();
+    expect(await server.services.people.findByEmail('fresh@uni.test')).toMatchObject({
       role: 'STUDENT',
       department: 'Maths',
     });
@@ -58,29 +61,29 @@ describe('role escalation through a people import', () => {
       server.adminToken,
     );
     expect(byAdmin.data.importPeople).toEqual({ created: 0, updated: 2, errors: [] });
-    expect(roleOf(server, 'stu@uni.test')).toBe('IT');
-    expect(roleOf(server, 'boss@uni.test')).toBe('ADMIN');
+    expect(await roleOf(server, 'stu@uni.test')).toBe('IT');
+    expect(await roleOf(server, 'boss@uni.test')).toBe('ADMIN');
   });
 });
 
 describe('a courier looking for a recipient', () => {
   it('finds someone only by exactly what a label shows, and sees their name and nothing else', async () => {
     const server = await startTestServer();
-    const courier = person(server, 'COURIER');
-    const clerk = person(server, 'MAILROOM');
-    const ada = member(server, {
+    const courier = await person(server, 'COURIER');
+    const clerk = await person(server, 'MAILROOM');
+    const ada = await member(server, {
       email: 'ada@uni.test',
       name: 'Ada Lovelace',
       role: 'STUDENT',
       department: 'Maths',
       studentId: 'S1001',
     });
-    server.services.people.updatePreferences(
+    await server.services.people.updatePreferences(
       { personId: ada.id, role: 'STUDENT', department: 'Maths', tokenId: 'seed' },
       { needsAccessible: true },
       () => true,
     );
-    member(server, { email: 'adam@uni.test', name: 'Adam Smith', role: 'IT' });
+    await member(server, { email: 'adam@uni.test', name: 'Adam Smith', role: 'IT' });
 
     // The directory is not browsable: partial names, domains and wildcards find no one.
     for (const term of ['Ada', 'uni.test', '%', 'S100', 'lovelace', '@uni.test']) {
@@ -107,7 +110,7 @@ describe('a courier looking for a recipient', () => {
       email: 'a•••@uni.test',
     });
     // Namesakes: a few at most.
-    for (let i = 0; i < 5; i++) member(server, { email: `jo${i}@uni.test`, name: 'Jo Bloggs', role: 'STUDENT' });
+    for (let i = 0; i < 5; i++) await member(server, { email: `jo${i}@uni.test`, name: 'Jo Bloggs', role: 'STUDENT' });
     expect((await server.gql(SEARCH, { s: 'jo bloggs', l: 50 }, courier.token)).data.people).toHaveLength(3);
 
     // The mailroom still searches the directory and sees everything.
@@ -121,9 +124,9 @@ describe('a courier looking for a recipient', () => {
   it('is told a tracking number is a duplicate without being shown someone else’s parcel', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server, { count: 8 });
-    const clerk = person(server, 'MAILROOM');
-    const courier = person(server, 'COURIER');
-    const student = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const courier = await person(server, 'COURIER');
+    const student = await person(server, 'STUDENT');
     await server.gql(`mutation ($p: ID!, $b: [ID!]!) { setCourierBanks(personId: $p, bankIds: $b) { id } }`, {
       p: courier.id,
       b: [bank.bankId],
@@ -177,9 +180,9 @@ describe('sharing pickup', () => {
   it('answers the same whether or not the address has an account, and the recipient sees only the address entered', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const admin = member(server, { email: 'root@uni.test', name: 'Root Admin', role: 'ADMIN' });
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
+    const admin = await member(server, { email: 'root@uni.test', name: 'Root Admin', role: 'ADMIN' });
     const { parcelId } = await depositParcel(server, bank, clerk, student);
 
     const shownAs = (address: string) => ({
@@ -198,12 +201,12 @@ describe('sharing pickup', () => {
     });
     const withAccount = await server.gql(SHARE, { p: parcelId, e: 'Root@Uni.test' }, student.token);
     expect(withAccount.data.shareParcelPickup).toEqual(shownAs('root@uni.test'));
-    expect(server.services.parcels.store.get(parcelId)?.proxyId).toBe(admin.id);
+    expect((await server.services.parcels.store.get(parcelId))?.proxyId).toBe(admin.id);
 
     const withoutAccount = await server.gql(SHARE, { p: parcelId, e: 'nobody@uni.test' }, student.token);
     expect(withoutAccount.data.shareParcelPickup).toEqual(shownAs('nobody@uni.test'));
     // Nothing was shared (and the admin shared with before may no longer collect it) …
-    expect(server.services.parcels.store.get(parcelId)?.proxyId).toBeNull();
+    expect((await server.services.parcels.store.get(parcelId))?.proxyId).toBeNull();
     expect((await server.gql(MY_PARCELS, {}, admin.token)).data.myParcels).toEqual([]);
     // … yet the recipient's card reads the same, now and later.
     const mine = await server.gql(`{ myParcels { id proxy { id name email } } }`, {}, student.token);
@@ -221,9 +224,9 @@ describe('sharing pickup', () => {
   it('sends a removed proxy nothing more about the parcel', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const friend = person(server, 'STUDENT');
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
+    const friend = await person(server, 'STUDENT');
     const { parcelId } = await depositParcel(server, bank, clerk, student);
     const socket = server.wsClient({ authorization: `Bearer ${friend.token}` });
     await connected(socket);
@@ -245,15 +248,20 @@ describe('sharing pickup', () => {
   it('shows the proxy the recipient by name only, and operators the real people', async () => {
     const server = await startTestServer();
     const bank = await onlineBank(server);
-    const clerk = person(server, 'MAILROOM');
-    const recipient = member(server, {
+    const clerk = await person(server, 'MAILROOM');
+    const recipient = await member(server, {
       email: 'rita@uni.test',
       name: 'Rita Recipient',
       role: 'STUDENT',
       studentId: 'S77',
       department: 'Law',
     });
-    const friend = member(server, { email: 'fred@uni.test', name: 'Fred Friend', role: 'STUDENT', studentId: 'S78' });
+    const friend = await member(server, {
+      email: 'fred@uni.test',
+      name: 'Fred Friend',
+      role: 'STUDENT',
+      studentId: 'S78',
+    });
     const { parcelId } = await depositParcel(server, bank, clerk, {
       id: recipient.id,
       email: recipient.email,

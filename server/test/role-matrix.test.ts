@@ -253,10 +253,13 @@ async function callers(server: TestServer, w: World & { kioskBankId: string; con
     if (kind === 'ANONYMOUS') return byToken(kind, null);
     if (kind === 'CONTROLLER') return controllerCaller;
     if (kind === 'KIOSK') return byToken(kind, await kioskToken());
-    const token = server.tokenFor(kind, kind === 'DEPARTMENT' ? { department: 'Matrix' } : {});
+    const token = await server.tokenFor(kind, kind === 'DEPARTMENT' ? { department: 'Matrix' } : {});
     // A courier's world: the bank it drops off at (its scope `own`).
     if (kind === 'COURIER')
-      server.services.parcels.store.setCourierBanks(server.services.people.authenticate(token)!.personId, [w.bankId]);
+      await server.services.parcels.store.setCourierBanks(
+        (await server.services.people.authenticate(token))!.personId,
+        [w.bankId],
+      );
     return byToken(kind, token);
   };
   const all = await Promise.all(PRINCIPALS.map(make));
@@ -274,8 +277,8 @@ describe('the role × operation matrix', () => {
     const bank = await onlineBank(server, { count: 16 });
     const controllerBank = await server.createBank({ count: 4 });
     const spareBank = await server.createBank({ count: 1 });
-    const clerk = person(server, 'MAILROOM');
-    const recipient = server.services.people.createPerson({
+    const clerk = await person(server, 'MAILROOM');
+    const recipient = await server.services.people.createPerson({
       email: 'recipient@uni.test',
       name: 'Rae Recipient',
       role: 'STUDENT',
@@ -285,15 +288,15 @@ describe('the role × operation matrix', () => {
       email: recipient.email,
       token: '',
     });
-    const courier = person(server, 'COURIER');
-    const target = person(server, 'STUDENT');
+    const courier = await person(server, 'COURIER');
+    const target = await person(server, 'STUDENT');
     const spareKiosk = async () =>
       (
         await server.gql(`mutation ($b: ID!) { createKioskCredential(bankId: $b, name: "Spare") { id } }`, {
           b: bank.bankId,
         })
       ).data.createKioskCredential.id as string;
-    const alert = server.services.audit.raise({
+    const alert = await server.services.audit.raise({
       kind: 'TAMPER',
       bankId: bank.bankId,
       compartmentLabel: 'A05',
@@ -354,10 +357,10 @@ describe('the role × operation matrix', () => {
     const server = await startTestServer();
     const alpha = await onlineBank(server, { name: 'Alpha bank', department: 'Alpha' });
     const bravo = await onlineBank(server, { name: 'Bravo bank', department: 'Bravo' });
-    const clerk = person(server, 'MAILROOM');
-    const student = person(server, 'STUDENT');
-    const other = person(server, 'STUDENT');
-    const analyst = server.tokenFor('DEPARTMENT', { department: 'Alpha' });
+    const clerk = await person(server, 'MAILROOM');
+    const student = await person(server, 'STUDENT');
+    const other = await person(server, 'STUDENT');
+    const analyst = await server.tokenFor('DEPARTMENT', { department: 'Alpha' });
     const kioskBravo = (
       await server.gql(`mutation ($b: ID!) { createKioskCredential(bankId: $b, name: "Bravo screen") { token } }`, {
         b: bravo.bankId,
@@ -388,7 +391,7 @@ describe('the role × operation matrix', () => {
     await Promise.all([alpha.controller.flush(), bravo.controller.flush()]);
     const mine = await depositParcel(server, alpha, clerk, student, { bankId: alpha.bankId });
     const theirs = await depositParcel(server, bravo, clerk, other, { bankId: bravo.bankId });
-    server.services.audit.raise({ kind: 'TAMPER', bankId: bravo.bankId, compartmentLabel: 'A04', message: 'x' });
+    await server.services.audit.raise({ kind: 'TAMPER', bankId: bravo.bankId, compartmentLabel: 'A04', message: 'x' });
     await bravo.controller.disconnect();
     await alpha.controller.disconnect();
 

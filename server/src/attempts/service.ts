@@ -81,7 +81,13 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
   }
 
   /** The attempt log's row, written in the transaction that counted the attempt. */
-  const log = (tx: Queryable, req: AttemptRequest, outcome: AttemptLogRow['outcome'], at: Date, parcelId: string | null = null) =>
+  const log = (
+    tx: Queryable,
+    req: AttemptRequest,
+    outcome: AttemptLogRow['outcome'],
+    at: Date,
+    parcelId: string | null = null,
+  ) =>
     store.log(tx, {
       id: newId('att'),
       at,

@@ -15,13 +15,7 @@ export function createAuditStore(db: Db) {
     insertAlert: (row: typeof staffAlerts.$inferInsert, q?: Queryable): Promise<StaffAlertRow> =>
       write(q, async (tx) => (await tx.insert(staffAlerts).values(row).returning())[0]!),
     getAlert: async (id: string, q?: Queryable): Promise<StaffAlertRow | undefined> =>
-      (
-        await (q ?? db.read)
-          .select()
-          .from(staffAlerts)
-          .where(eq(staffAlerts.id, id))
-          .limit(1)
-      )[0],
+      (await (q ?? db.read).select().from(staffAlerts).where(eq(staffAlerts.id, id)).limit(1))[0],
     /** An unresolved alert of this kind for this compartment, to avoid repeating one. */
     openAlertFor: async (
       kind: StaffAlertRow['kind'],
@@ -95,19 +89,17 @@ export function createAuditStore(db: Db) {
           .where(and(...cmdWhere))
           .orderBy(desc(lockerCommands.issuedAt))
           .limit(limit)
-      ).map(
-        (c): DoorOpeningView => ({
-          id: c.id,
-          bankId: c.bankId,
-          compartmentLabel: c.label,
-          via: c.via,
-          personId: c.requestedBy,
-          parcelId: c.parcelId,
-          reason: c.reason,
-          at: c.issuedAt,
-          status: c.status,
-        }),
-      );
+      ).map((c): DoorOpeningView => ({
+        id: c.id,
+        bankId: c.bankId,
+        compartmentLabel: c.label,
+        via: c.via,
+        personId: c.requestedBy,
+        parcelId: c.parcelId,
+        reason: c.reason,
+        at: c.issuedAt,
+        status: c.status,
+      }));
       const reported = (
         await db.read
           .select()
@@ -115,19 +107,17 @@ export function createAuditStore(db: Db) {
           .where(repWhere.length ? and(...repWhere) : undefined)
           .orderBy(desc(reportedOpenings.at))
           .limit(limit)
-      ).map(
-        (r): DoorOpeningView => ({
-          id: r.id,
-          bankId: r.bankId,
-          compartmentLabel: r.label,
-          via: r.via,
-          personId: null,
-          parcelId: r.parcelId,
-          reason: r.detail,
-          at: r.at,
-          status: null,
-        }),
-      );
+      ).map((r): DoorOpeningView => ({
+        id: r.id,
+        bankId: r.bankId,
+        compartmentLabel: r.label,
+        via: r.via,
+        personId: null,
+        parcelId: r.parcelId,
+        reason: r.detail,
+        at: r.at,
+        status: null,
+      }));
       return [...commands, ...reported].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
     },
   };

@@ -86,10 +86,10 @@ try {
         values.email ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@service.baylight.local`
       ).toLowerCase();
       const person =
-        services.people.findByEmail(email) ??
-        services.people.createPerson({ email, name, role, department: values.department ?? null });
+        (await services.people.findByEmail(email)) ??
+        (await services.people.createPerson({ email, name, role, department: values.department ?? null }));
       if (person.role !== role) fail(`${email} exists with role ${person.role}, not ${role}`);
-      const token = services.people.createApiToken(person.id, name, days);
+      const token = await services.people.createApiToken(person.id, name, days);
       const expires = new Date(Date.now() + days * 24 * 3_600_000).toISOString().slice(0, 10);
       console.error(
         `API token for ${person.name} <${person.email}> (${person.role}), valid for ${days} days (until ${expires}). It is shown once; store it now.`,
@@ -98,7 +98,7 @@ try {
       break;
     }
     case 'create-person': {
-      const person = services.people.createPerson({
+      const person = await services.people.createPerson({
         email: values.email ?? fail('--email is required'),
         name: values.name ?? fail('--name is required'),
         role: parseRole(values.role),

@@ -26,8 +26,8 @@ export async function openCliServices() {
     config,
     services,
     close: async () => {
-      await services.devices.dispose();
-      await services.audit.dispose();
+      services.devices.dispose();
+      services.audit.dispose();
       await db.close();
     },
   };

@@ -51,13 +51,6 @@ export interface Db {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Waits for the running and queued transactions, then closes. */
   close(): Promise<void>;
-  /**
-   * @deprecated The synchronous port, kept only while the stores move to the
-   * asynchronous one (SQLite only; PostgreSQL refuses it): the writer connection.
-   */
-  readonly orm: Database_;
-  /** @deprecated As `orm`: a synchronous transaction on the writer. */
-  withTx<T>(fn: (tx: Tx) => T): T;
   /** What /readyz asks the database (ops/readiness.ts). */
   readonly probe: DatabaseProbe;
   /** The migrations this engine applies (their journal says which the code expects). */
@@ -241,8 +234,6 @@ export function openSqliteDb(file: string): SqliteDb {
       return inside()?.tx ?? reader;
     },
     transaction,
-    orm: writer,
-    withTx: (fn) => writer.transaction(fn, { behavior: 'immediate' }),
     migrationsFolder,
     // better-sqlite3 is synchronous: a closed database throws here.
     probe: {
@@ -252,9 +243,9 @@ export function openSqliteDb(file: string): SqliteDb {
       },
       appliedMigrations: () =>
         Promise.resolve(
-          (readonly.prepare('select created_at from __drizzle_migrations').all() as { created_at: number | string }[]).map(
-            (r) => Number(r.created_at),
-          ),
+          (
+            readonly.prepare('select created_at from __drizzle_migrations').all() as { created_at: number | string }[]
+          ).map((r) => Number(r.created_at)),
         ),
     },
     async close() {

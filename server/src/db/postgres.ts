@@ -116,7 +116,7 @@ export async function openPostgresDb(url: string, options: PostgresOptions = {})
   }
 
   let closed = false;
-  return {
+  const db: PostgresDb = {
     dialect: 'postgres',
     where: redact(url),
     pool,
@@ -125,12 +125,6 @@ export async function openPostgresDb(url: string, options: PostgresOptions = {})
       return inside()?.tx ?? asPortable(orm);
     },
     transaction,
-    get orm(): never {
-      throw new Error('db.orm is the synchronous SQLite port: the stores not yet on db.read/db.transaction run on SQLite only');
-    },
-    withTx(): never {
-      throw new Error('db.withTx is the synchronous SQLite port: use db.transaction');
-    },
     migrationsFolder: pgMigrationsFolder,
     probe: {
       // The same words as better-sqlite3's on a closed database.
@@ -140,8 +134,8 @@ export async function openPostgresDb(url: string, options: PostgresOptions = {})
       },
       // drizzle's PostgreSQL migrator keeps its log in the `drizzle` schema.
       appliedMigrations: async () =>
-        (await pool.query<{ created_at: string }>('select created_at from drizzle.__drizzle_migrations')).rows.map((r) =>
-          Number(r.created_at),
+        (await pool.query<{ created_at: string }>('select created_at from drizzle.__drizzle_migrations')).rows.map(
+          (r) => Number(r.created_at),
         ),
     },
     async close() {
@@ -149,5 +143,6 @@ export async function openPostgresDb(url: string, options: PostgresOptions = {})
       closed = true;
       await pool.end();
     },
-  } as PostgresDb;
+  };
+  return db;
 }

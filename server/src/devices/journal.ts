@@ -136,7 +136,8 @@ export function createEventJournal(deps: JournalDeps) {
     });
     // Committed: now publish and run what the hooks left for after the commit.
     lockers.publishCompartments(outcome.changed);
-    for (const run of outcome.afterCommit) run();
+    // In order, each to its end (they never reject: see parcels afterCommitted).
+    for (const run of outcome.afterCommit) await run();
     await tellListeners(
       device.bankId,
       outcome.stored.map((s) => s.row),

@@ -139,6 +139,11 @@ export function attachWebSocketServer(opts: {
             socket.close(outcome.code, outcome.reason);
             return false;
           }
+          if (socket.readyState !== socket.OPEN) {
+            // It closed while the handshake ran: onClose found no identity to release, so release it here.
+            await services.devices.disconnect(found.bank.id, connection);
+            return false;
+          }
           extra.identity = { kind: 'device', device: outcome.identity, connection };
           guard.release(socket);
           services.sockets.register(socket, principalOfDevice(outcome.identity));
@@ -154,6 +159,7 @@ export function attachWebSocketServer(opts: {
         }
         const viewer = await services.authenticate(bearer(params.authorization));
         if (!viewer) return false; // 4403 Forbidden: no data without a valid token
+        if (extra.socket.readyState !== extra.socket.OPEN) return false; // closed while authenticating
         extra.identity = { kind: 'person', viewer };
         services.sockets.register(extra.socket, principalOfViewer(viewer));
         return true;
@@ -173,6 +179,16 @@ export function attachWebSocketServer(opts: {
        */
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const extra = ctx.extra;
+        // graphql-ws registers the operation before calling us, so this one is counted. Checked
+        // before anything is awaited, so operations arriving together are counted in arrival order.
+        if (Object.keys(ctx.subscriptions).length > config.WS_MAX_OPERATIONS_PER_SOCKET) {
+          return [
+            refusal(
+              'This connection carries as many operations as it may; complete some first.',
+              ErrorCode.TooManySubscriptions,
+            ),
+          ];
+        }
         // Every operation authenticates again (one indexed lookup), so a credential revoked
         // while the socket is open gets nothing more, even before the revocation closes it.
         const revoked = await reauthenticate(
@@ -182,15 +198,6 @@ export function attachWebSocketServer(opts: {
           ctx.connectionParams ?? {},
         );
         if (revoked) return revoked;
-        // graphql-ws registers the operation before calling us, so this one is counted.
-        if (Object.keys(ctx.subscriptions).length > config.WS_MAX_OPERATIONS_PER_SOCKET) {
-          return [
-            refusal(
-              'This connection carries as many operations as it may; complete some first.',
-              ErrorCode.TooManySubscriptions,
-            ),
-          ];
-        }
         const identity = extra.identity;
         const requester = {
           client: extra.client ?? null,

@@ -45,7 +45,7 @@ export type ControllerEventHook = (
   tx: Tx,
   event: LockerEventRow,
   compartment: CompartmentRow | undefined,
-) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void } | void>;
+) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void | Promise<void> } | void>;
 
 export interface RecordEventsOutcome<E extends ControllerEvent> {
   acceptedThroughSeq: number;
@@ -58,7 +58,7 @@ export interface RecordEventsOutcome<E extends ControllerEvent> {
   /** Compartments whose state changed, as they are after the commit (newest version). */
   changed: CompartmentRow[];
   /** Work the hooks asked for once the transaction has committed. */
-  afterCommit: (() => void)[];
+  afterCommit: (() => void | Promise<void>)[];
 }
 
 export type RecordLostRangeOutcome =
@@ -339,7 +339,7 @@ export function createLockerStore(db: Db) {
         const changed = new Map<string, CompartmentRow>();
         const stored: RecordEventsOutcome<E>['stored'] = [];
         const conflicts: RecordEventsOutcome<E>['conflicts'] = [];
-        const afterCommit: (() => void)[] = [];
+        const afterCommit: (() => void | Promise<void>)[] = [];
         let duplicates = 0;
         let resendFromSeq: number | null = null;
 

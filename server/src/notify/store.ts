@@ -86,13 +86,7 @@ export function createNotifyStore(db: Db) {
     },
 
     settings: async (tx: Queryable, personId: string): Promise<NotificationSettingsRow> =>
-      (
-        await tx
-          .select()
-          .from(notificationSettings)
-          .where(eq(notificationSettings.personId, personId))
-          .limit(1)
-      )[0] ?? {
+      (await tx.select().from(notificationSettings).where(eq(notificationSettings.personId, personId)).limit(1))[0] ?? {
         personId,
         emailEnabled: true,
         pushEnabled: true,
@@ -101,7 +95,10 @@ export function createNotifyStore(db: Db) {
       },
     saveSettings: async (row: NotificationSettingsRow, tx?: Queryable): Promise<void> => {
       const save = (q: Queryable) =>
-        q.insert(notificationSettings).values(row).onConflictDoUpdate({ target: notificationSettings.personId, set: row });
+        q
+          .insert(notificationSettings)
+          .values(row)
+          .onConflictDoUpdate({ target: notificationSettings.personId, set: row });
       if (tx) await save(tx);
       else await write(save);
     },

@@ -458,9 +458,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
       await noticeReady(tx, updated, 'ready', 'Your parcel is ready');
       return {
         compartment: inUse,
-        afterCommit: afterCommitted(async () => {
+        afterCommit: afterCommitted(() => {
           publish(updated);
-          await notify.kick();
+          notify.kick();
         }),
       };
     }
@@ -492,7 +492,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         afterCommit: afterCommitted(async () => {
           publish(updated);
           await revoked?.();
-          await notify.kick();
+          notify.kick();
         }),
       };
     }
@@ -678,7 +678,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         message: `${PICKUP_CODE_EXPOSURE_CAP} wrong codes were tried at this bank since parcel ${updated.tracking}'s code was issued: its code was replaced and the recipient sent the new one.`,
       });
     }
-    await notify.kick();
+    notify.kick();
   }
 
   /**
@@ -820,7 +820,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       });
       if (result) {
         publish(result.u);
-        await lockers.publishCompartments([result.c]);
+        lockers.publishCompartments([result.c]);
         await audit.raise({
           kind: 'DEPOSIT_FAILED',
           bankId: parcel.bankId,
@@ -829,7 +829,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         });
       }
     }
-    await notify.kick();
+    notify.kick();
   }
 
   return {
@@ -1076,7 +1076,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           return p;
         });
         publish(parcel);
-        await notify.kick();
+        notify.kick();
         return {
           __typename: 'ParcelTooBig',
           parcel,
@@ -1119,7 +1119,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           ),
         );
         publish(outcome.parcel);
-        await notify.kick();
+        notify.kick();
         return {
           __typename: 'ParcelSentToDesk',
           parcel: outcome.parcel,
@@ -1127,7 +1127,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
           message: `No fitting compartment is free on this site: keep it at the desk. ${recipient.name} has been told.`,
         };
       }
-      await lockers.publishCompartments([outcome.compartment]);
+      lockers.publishCompartments([outcome.compartment]);
       const open = await devices.requestOpen({
         bankId: outcome.compartment.bankId,
         label: outcome.compartment.label,
@@ -1140,7 +1140,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       if (open.__typename !== 'CommandIssued' && courierAt) {
         // The bank dropped off between the check and the command: the courier still has the parcel.
         const freed = await store.discardReservation(outcome.parcel.id, outcome.compartment.id, now);
-        if (freed) await lockers.publishCompartments([freed]);
+        if (freed) lockers.publishCompartments([freed]);
         return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
       }
       if (open.__typename !== 'CommandIssued') {
@@ -1151,9 +1151,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
           await noticeDesk(tx, p, 'desk', 'A parcel for you is waiting at the mailroom desk.');
           return { c, p };
         });
-        await lockers.publishCompartments([result.c]);
+        lockers.publishCompartments([result.c]);
         publish(result.p);
-        await notify.kick();
+        notify.kick();
         return {
           __typename: 'ParcelSentToDesk',
           parcel: result.p,
@@ -1292,7 +1292,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         const updated = await setProxy(parcel, null, now);
         publish(parcel);
         publish(updated);
-        await notify.kick();
+        notify.kick();
         return ok(updated);
       }
       if (!proxy) {
@@ -1300,13 +1300,13 @@ export function createParcelService(deps: ParcelServiceDeps) {
         const updated = await setProxy(parcel, null, now);
         publish(parcel);
         publish(updated);
-        await notify.kick();
+        notify.kick();
         return ok(updated);
       }
       const updated = await setProxy(parcel, proxy.id, now);
       if (parcel.proxyId && parcel.proxyId !== proxy.id) publish(parcel);
       publish(updated);
-      await notify.kick();
+      notify.kick();
       return ok(updated);
     },
 

@@ -19,13 +19,7 @@ export function createPeopleStore(db: Db) {
       return (await db.read.select().from(people).where(eq(people.id, id)).limit(1))[0];
     },
     async findByEmail(email: string, q?: Queryable): Promise<PersonRow | undefined> {
-      return (
-        await (q ?? db.read)
-          .select()
-          .from(people)
-          .where(eq(people.email, email))
-          .limit(1)
-      )[0];
+      return (await (q ?? db.read).select().from(people).where(eq(people.email, email)).limit(1))[0];
     },
     async findByIds(ids: readonly string[]): Promise<PersonRow[]> {
       if (ids.length === 0) return [];

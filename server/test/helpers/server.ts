@@ -26,7 +26,7 @@ export interface TestServer extends RunningServer {
   /** HTTP POST /graphql, as a person's token (or anonymous). */
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResponse<T>>;
   /** A token of a new person with the given role. */
-  tokenFor(role: Role, opts?: { department?: string | null; email?: string }): string;
+  tokenFor(role: Role, opts?: { department?: string | null; email?: string }): Promise<string>;
   adminToken: string;
   /** A site and a bank of `count` compartments; returns the device token. */
   createBank(opts?: {
@@ -106,8 +106,8 @@ export async function startTestServer(
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const tokenFor: TestServer['tokenFor'] = (role, opts = {}) => {
-    const person = server.services.people.createPerson({
+  const tokenFor: TestServer['tokenFor'] = async (role, opts = {}) => {
+    const person = await server.services.people.createPerson({
       email: opts.email ?? `${role.toLowerCase()}-${++counter}@test.baylight.dev`,
       name: `${role} ${counter}`,
       role,
@@ -115,7 +115,7 @@ export async function startTestServer(
     });
     return server.services.people.createApiToken(person.id, 'test');
   };
-  const adminToken = tokenFor('ADMIN');
+  const adminToken = await tokenFor('ADMIN');
 
   const gql: TestServer['gql'] = async (query, variables = {}, token = adminToken) => {
     const res = await fetch(server.url, {
