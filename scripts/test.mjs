@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every check and test suite, then one line `N passed, N failed`.
 //   1. codegen, formatting, typecheck and lint of every workspace (turbo)
-//   2. unit and integration tests (vitest: server, simulator, conformance kit, web; node --test: scripts/)
+//   2. unit and integration tests (vitest: server, simulator, conformance kit, web; node --test: scripts/),
+//      and the server's integration suite a second time on PostgreSQL
 //   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
 // A suite that crashes without reporting counts as one failure, so a run that
 // executed nothing can never look green.
@@ -47,22 +48,29 @@ for (const task of ['typecheck', 'lint']) {
 // tests start throwaway servers of their own: the programs must be installed (as root: done here).
 ensureTestServers();
 
-function vitest(workspace) {
-  const out = join(resultsDir, `${workspace}.json`);
-  const code = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
-    cwd: join(root, workspace),
-    env,
-  });
-  if (!existsSync(out)) return check(`vitest ${workspace} (no report)`, 1);
+function vitest(workspace, { name = workspace, args = [], extraEnv = {} } = {}) {
+  const out = join(resultsDir, `${name}.json`);
+  const code = run(
+    bin('vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args],
+    {
+      cwd: join(root, workspace),
+      env: { ...env, ...extraEnv },
+    },
+  );
+  if (!existsSync(out)) return check(`vitest ${name} (no report)`, 1);
   const report = JSON.parse(readFileSync(out, 'utf8'));
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
-  if (report.numFailedTests || report.numRuntimeErrorTestSuites || code !== 0) failures.push(`vitest ${workspace}`);
+  if (report.numFailedTests || report.numRuntimeErrorTestSuites || code !== 0) failures.push(`vitest ${name}`);
   if (code !== 0 && !report.numFailedTests && !report.numRuntimeErrorTestSuites) failed++;
 }
 for (const ws of ['server', 'simulator', 'conformance', 'web']) {
   if (existsSync(join(root, ws, 'vitest.config.ts'))) vitest(ws);
 }
+// The server's integration suite (test/) once more, on PostgreSQL: one throwaway cluster for the
+// run, a fresh database per test server (server/test/helpers/global-setup.ts).
+vitest('server', { name: 'server-postgres', args: ['test/'], extraEnv: { BAYLIGHT_TEST_ENGINE: 'postgres' } });
 
 // The launchers' own tests (plain Node, node:test): counted from the TAP summary.
 {

@@ -8,7 +8,7 @@
  * skips (`npm test` installs it when run as root).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, chownSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chownSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -114,9 +114,23 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGINT'); // fast shutdown
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+        // SIGINT is PostgreSQL's fast shutdown. Sent to the postmaster itself: as root the child
+        // is runuser, which does not pass it on (and killing runuser would orphan the server).
+        const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        try {
+          process.kill(postmaster > 0 ? postmaster : child.pid!, 'SIGINT');
+        } catch {
+          // already gone
+        }
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 8_000))]);
+        if (child.exitCode === null) {
+          try {
+            if (postmaster > 0) process.kill(postmaster, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          child.kill('SIGKILL');
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     },

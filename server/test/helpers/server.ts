@@ -69,15 +69,20 @@ export async function startTestServer(
     dir?: string;
     /**
      * On a PostgreSQL run (helpers/engine.ts): the database to share with other instances.
-     * Default: a fresh one. Ignored on SQLite (share `dir` instead).
+     * Default: a fresh one. Ignored on SQLite (share `dir` instead) and where `env` names
+     * DATABASE_FILE (a test of the SQLite file runs on SQLite on either run).
      */
     databaseUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const ownDir = !opts.dir;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'baylight-test-'));
-  // On a PostgreSQL run every server gets a database of its own (or the one it is told to share).
-  const databaseUrl = testEngine() === 'postgres' ? (opts.databaseUrl ?? (await freshPostgresDatabase())) : null;
+  // On a PostgreSQL run every server gets a database of its own (or the one it is told to share),
+  // except where the test is about the SQLite file itself (it names DATABASE_FILE).
+  const databaseUrl =
+    testEngine() === 'postgres' && !('DATABASE_FILE' in env)
+      ? (opts.databaseUrl ?? (await freshPostgresDatabase()))
+      : null;
   const config = parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',
