@@ -92,6 +92,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     config,
     clock: opts.clock ?? systemClock,
     logger,
+    leases: cluster.leases,
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
   }).catch(async (err: unknown) => {
     // E.g. a pickup key file others may read: refused before anything listens.
@@ -222,6 +223,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const parcelSweeper = every(config.PARCEL_SWEEP_MS, 'parcel sweep', async () => services.parcels.sweep());
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
   const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
+  // Cluster mode: a bank an instance held when it died (no close, so no grace period) goes
+  // OFFLINE once its lease has expired and its grace period has passed. Embedded, every bank
+  // without a connection already has its grace period running (connections.ts).
+  const presenceSweeper =
+    cluster.mode === 'redis'
+      ? every(Math.max(1_000, cluster.leases.ttlMs / 3), 'presence sweep', () => services.devices.sweepPresence())
+      : undefined;
   await services.devices.resumePresence();
   services.notify.start();
   services.sockets.start();
@@ -248,6 +256,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(sweeper);
         clearInterval(parcelSweeper);
         clearInterval(attemptPruner);
+        clearInterval(presenceSweeper);
         stopWatchingKeys();
         services.sockets.stop();
         services.devices.dispose();

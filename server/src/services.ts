@@ -32,6 +32,7 @@ import { createParcelStore } from './parcels/store.js';
 import { createPeopleStore } from './people/store.js';
 import type { Clock } from './shared/clock.js';
 import { instanceIdOf } from './shared/instance.js';
+import type { BankLeases } from './cluster/leases.js';
 import type { Logger } from './shared/logger.js';
 
 export interface ServiceDeps {
@@ -42,6 +43,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** HTTPS agent for web push requests (tests trust a local push service with it). */
   pushAgent?: HttpsAgent;
+  /** Bank leases (cluster/index.ts: in Redis in cluster mode). Default: in this process. */
+  leases?: BankLeases;
 }
 
 /** The configured secret, or one generated on first start and kept in the database. */
@@ -60,7 +63,7 @@ export async function serverSecret(db: Db, configured: string | undefined): Prom
   return (await read()) ?? value;
 }
 
-export async function createServices({ db, bus, config, clock, logger, pushAgent }: ServiceDeps) {
+export async function createServices({ db, bus, config, clock, logger, pushAgent, leases }: ServiceDeps) {
   const mailer: Mailer = config.SMTP_URL
     ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
     : createDevOutboxMailer(db, clock, logger.child({ domain: 'notify' }), {
@@ -110,6 +113,8 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     // `audit` is made below and only used once controllers connect.
     raiseAlert: (alert) => audit.raise(alert),
     onCommandAcknowledged: (command) => metrics.commandAcknowledged(command),
+    ...(leases ? { leases } : {}),
+    instanceId: instanceIdOf(config),
     personName: async (personId) => (await people.findById(personId))?.name ?? null,
     journal: {
       eventMaxBytes: config.DEVICE_EVENT_MAX_BYTES,

@@ -46,7 +46,7 @@ export async function createClusterAdapters(config: Config, logger: Logger): Pro
       instanceId,
       bus: createInProcessBus(),
       limiters: {},
-      leases: createInProcessBankLeases(),
+      leases: createInProcessBankLeases({ ttlMs: config.BANK_LEASE_TTL_MS }),
       ready: () => Promise.resolve({ ok: true }),
       close: () => Promise.resolve(),
     };
@@ -90,7 +90,7 @@ export async function createClusterAdapters(config: Config, logger: Logger): Pro
     instanceId,
     bus,
     limiters: { client: limiter('client'), token: limiter('token'), device: limiter('device') },
-    leases: createRedisBankLeases({ redis }),
+    leases: createRedisBankLeases({ redis, ttlMs: config.BANK_LEASE_TTL_MS }),
     async ready() {
       let timer: NodeJS.Timeout | undefined;
       try {

@@ -58,6 +58,13 @@ export const configSchema = z.object({
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
     .optional(),
   /**
+   * How long a bank's lease (which instance holds its controller) lives after
+   * its last refresh; refreshed every third of it. An instance that dies
+   * without closing its sockets holds its banks this long, then their grace
+   * period (DEVICE_OFFLINE_GRACE_MS) starts on the others.
+   */
+  BANK_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /**
    * This instance's name in a cluster (leases, logs, metrics labels). Default:
    * host name and process id.
    */

@@ -22,6 +22,8 @@
  * asked for (serial.ts), so a quick reconnect's ONLINE never lands before the
  * OFFLINE it follows.
  */
+import { createBankChannel, keepLease, type BankLeases, type LeaseHolder } from '../cluster/index.js';
+import type { Bus } from '../bus/index.js';
 import type { LockerService } from '../lockers/service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -29,15 +31,27 @@ import { DeviceCloseCode } from './protocol.js';
 import { createSerialQueues } from './serial.js';
 
 export interface DeviceConnection {
-  /** When the server accepted the socket, as a number that only grows: the later one wins. */
+  /** When this instance accepted the socket, as a number that only grows: the later one wins. */
   readonly acceptedOrder: number;
+  /** Unique in the cluster (`${instanceId}:${acceptedOrder}`): the bank lease's holder. */
+  readonly connectionId: string;
+  /** When the socket was accepted, wall-clock ms (cluster/leases.ts createAcceptanceClock): orders connections across instances. */
+  readonly acceptedAt: number;
   close(code: number, reason: string): void;
 }
 
-export type ClaimResult = { ok: true; replaced: DeviceConnection | null } | { ok: false; live: DeviceConnection };
+export type ClaimResult =
+  | { ok: true; replaced: DeviceConnection | null }
+  /** `live`: the connection that holds the bank here; null when it is held on another instance. */
+  | { ok: false; live: DeviceConnection | null };
 
 export interface ConnectionRegistryDeps {
   lockers: LockerService;
+  /** Which connection holds each bank, cluster-wide (in-process when embedded, Redis in cluster mode). */
+  leases: BankLeases;
+  /** Carries "replaced" to the instance holding the socket a newer connection unseats (bank-channel.ts). */
+  bus: Bus;
+  instanceId: string;
   clock: Clock;
   logger: Logger;
   offlineGraceMs: number;
@@ -50,6 +64,22 @@ export interface ConnectionRegistryDeps {
 export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
   const { lockers, clock, logger } = deps;
   const live = new Map<string, DeviceConnection>();
+  /** Per live connection: its lease claim and the timer keeping it. */
+  const held = new Map<DeviceConnection, { release(): Promise<void>; keeper: { abandon(): void } }>();
+  const channel = createBankChannel<never>({ bus: deps.bus, leases: deps.leases });
+  const holderOf = (connection: DeviceConnection): LeaseHolder => ({
+    instanceId: deps.instanceId,
+    connectionId: connection.connectionId,
+    acceptedAt: connection.acceptedAt,
+  });
+  /** Lets go of the connection's lease (in the background: a socket's close does not wait on Redis). */
+  function letGo(bankId: string, connection: DeviceConnection) {
+    const claim = held.get(connection);
+    if (!claim) return;
+    held.delete(connection);
+    claim.keeper.abandon();
+    void claim.release().catch((err: unknown) => logger.warn({ err, bankId }, 'bank lease release failed'));
+  }
   const offlineTimers = new Map<string, NodeJS.Timeout>();
   /** When `last_seen_at` was last written, per bank. */
   const lastSeenWritten = new Map<string, number>();
@@ -84,7 +114,12 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
       offlineTimers.delete(bankId);
       // Whether a connection came back is asked when the write's turn comes, not before.
       inBackground(bankId, 'status OFFLINE', async () => {
-        if (!live.has(bankId)) await setStatus(bankId, 'OFFLINE');
+        // Not if a connection came back here, nor if one holds the bank on another instance.
+        if (live.has(bankId) || (await deps.leases.holder(bankId))) return;
+        await setStatus(bankId, 'OFFLINE');
+        // A controller that connected elsewhere between that look and the write stored ONLINE
+        // before this OFFLINE, or will store it after: asked again, the last write is right.
+        if (!live.has(bankId) && (await deps.leases.holder(bankId))) await setStatus(bankId, 'ONLINE');
       });
     }, deps.offlineGraceMs);
     timer.unref();
@@ -109,7 +144,37 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
       clearTimeout(offlineTimers.get(bankId));
       offlineTimers.delete(bankId);
       const replaced = current && current !== connection ? current : null;
-      replaced?.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
+      if (replaced) {
+        letGo(bankId, replaced);
+        replaced.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
+      }
+      // The same rule across instances: the bank's lease. A holder on another instance that this
+      // one replaces is told (it closes its socket with 4000); one accepted later refuses this.
+      const lost = () => {
+        if (live.get(bankId) !== connection) return;
+        live.delete(bankId);
+        letGo(bankId, connection);
+        connection.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
+      };
+      const lease = await channel.claim(bankId, holderOf(connection), {
+        // Commands travel on their own topic (service.ts); revocations through the socket registry.
+        onMessage: () => {},
+        onReplaced: lost,
+      });
+      if (!lease.ok) {
+        if (live.get(bankId) === connection) live.delete(bankId);
+        return { ok: false, live: null };
+      }
+      if (live.get(bankId) !== connection) {
+        // Replaced or closed while the lease was asked for: let go of it at once.
+        void lease.release().catch(() => {});
+        return { ok: false, live: live.get(bankId) ?? null };
+      }
+      const keeper = keepLease(deps.leases, bankId, connection.connectionId, {
+        onLost: lost,
+        onError: (err) => logger.warn({ err, bankId }, 'bank lease refresh failed (retried)'),
+      });
+      held.set(connection, { release: () => lease.release(), keeper });
       await queues.run(bankId, () => setStatus(bankId, 'ONLINE'));
       return { ok: true, replaced };
     },
@@ -120,20 +185,38 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
      * connection comes back in time.
      */
     release(bankId: string, connection: DeviceConnection): boolean {
+      letGo(bankId, connection);
       if (live.get(bankId) !== connection) return false;
       live.delete(bankId);
       scheduleOffline(bankId);
       return true;
     },
 
-    /** Closes the bank's live connection (e.g. its token was rotated); the grace period starts. */
+    /**
+     * Closes the bank's live connection on this instance (e.g. its token was
+     * rotated; a socket on another instance is closed by the revocation the
+     * caller publishes); the grace period starts.
+     */
     drop(bankId: string, code: number, reason: string): boolean {
       const current = live.get(bankId);
       if (!current) return false;
       live.delete(bankId);
+      letGo(bankId, current);
       current.close(code, reason);
       scheduleOffline(bankId);
       return true;
+    },
+
+    /**
+     * Banks stored ONLINE that no connection holds on any instance (an instance
+     * died without closing its sockets, so nobody started their grace period):
+     * they get it now. Run periodically by every instance; harmless twice.
+     */
+    async sweepPresence(): Promise<void> {
+      for (const bank of await lockers.store.listBanks()) {
+        if (bank.status !== 'ONLINE' || live.has(bank.id) || offlineTimers.has(bank.id)) continue;
+        if (!(await deps.leases.holder(bank.id))) scheduleOffline(bank.id);
+      }
     },
 
     isLive: (bankId: string, connection: DeviceConnection) => live.get(bankId) === connection,
@@ -172,6 +255,12 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
       disposed = true;
       for (const t of offlineTimers.values()) clearTimeout(t);
       offlineTimers.clear();
+      // The sockets close with the server; their leases go with them (or expire, if Redis is away).
+      for (const [connection, claim] of held) {
+        claim.keeper.abandon();
+        void claim.release().catch(() => {});
+        held.delete(connection);
+      }
     },
   };
 }

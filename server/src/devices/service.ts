@@ -26,6 +26,7 @@ import {
   releasedWhenDone,
   type DeviceConnection,
 } from './connections.js';
+import { createInProcessBankLeases, type BankLeases } from '../cluster/leases.js';
 import { capabilitiesOf, healthOf, type ControllerRow, type ControllerStore } from './controllers.js';
 import {
   buildConnectionAck,
@@ -94,6 +95,10 @@ export interface DeviceServiceDeps {
   }): unknown;
   /** A command's first answer was stored (metrics: issued → acknowledged). */
   onCommandAcknowledged?(command: CommandRow): void;
+  /** Which connection holds each bank, cluster-wide (cluster/leases.ts). Default: in this process. */
+  leases?: BankLeases;
+  /** This instance, in lease holders (cluster/index.ts). Default: 'local'. */
+  instanceId?: string;
   /** A person's name, for alerts that say who asked. */
   personName(personId: string): string | null | Promise<string | null>;
   /** The event journal's limits and the banks' clocks (journal.ts). */
@@ -133,6 +138,9 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   const handshakes = createSerialQueues();
   const connections = createConnectionRegistry({
     lockers,
+    leases: deps.leases ?? createInProcessBankLeases(),
+    bus,
+    instanceId: deps.instanceId ?? 'local',
     clock,
     logger,
     offlineGraceMs: deps.offlineGraceMs,
@@ -316,6 +324,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
 
     /** After a restart, banks recorded ONLINE get the grace period to reconnect to this instance. */
     resumePresence: () => connections.resumePresence(),
+    /** Banks stored ONLINE that no instance holds (one died) get their grace period (run periodically). */
+    sweepPresence: () => connections.sweepPresence(),
 
     /** Called after the events' transaction commits (timers, logs). */
     onControllerEvents(listener: ControllerEventsListener) {

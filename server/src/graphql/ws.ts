@@ -26,7 +26,9 @@ import { publicError } from '../limits/http.js';
 import { operationPolicyError } from '../limits/operation-policy.js';
 import { guardSockets } from '../limits/sockets.js';
 import { ErrorCode, rateLimited } from '../shared/errors.js';
+import { createAcceptanceClock } from '../cluster/leases.js';
 import type { DeviceConnection } from '../devices/connections.js';
+import { instanceIdOf } from '../shared/instance.js';
 import type { DeviceIdentity } from '../devices/types.js';
 import type { Viewer } from '../people/types.js';
 import type { Services } from '../services.js';
@@ -65,6 +67,7 @@ export function attachWebSocketServer(opts: {
 }) {
   const { services, logger, limits, production } = opts;
   const config = services.config;
+  const instanceId = instanceIdOf(config);
   // maxPayload: ws closes a socket sending a larger frame with 1009.
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxPayloadBytes });
   // Before useServer: its connection listener must run after the guard has wrapped socket.send.
@@ -109,8 +112,9 @@ export function attachWebSocketServer(opts: {
     onDelivered: (count) => services.metrics.subscriptionMessagesDelivered(count),
   });
   let acceptedSockets = 0;
-  const acceptedOrder = new WeakMap<WebSocket, number>();
-  wss.on('connection', (socket) => acceptedOrder.set(socket, ++acceptedSockets));
+  const acceptedOrder = new WeakMap<WebSocket, { order: number; at: number }>();
+  const acceptanceClock = createAcceptanceClock();
+  wss.on('connection', (socket) => acceptedOrder.set(socket, { order: ++acceptedSockets, at: acceptanceClock() }));
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -128,8 +132,11 @@ export function attachWebSocketServer(opts: {
             return false; // 4403 Forbidden
           }
           const socket = extra.socket;
+          const accepted = acceptedOrder.get(socket) ?? { order: ++acceptedSockets, at: acceptanceClock() };
           const connection: DeviceConnection = {
-            acceptedOrder: acceptedOrder.get(socket) ?? ++acceptedSockets,
+            acceptedOrder: accepted.order,
+            connectionId: `${instanceId}:${accepted.order}`,
+            acceptedAt: accepted.at,
             close: (code, reason) => socket.close(code, reason),
           };
           const outcome = await services.devices.connect(found, params, connection);
