@@ -15,9 +15,9 @@ import { startBalancer } from './helpers/balancer.js';
 import { track } from './helpers/disposables.js';
 import { freshPostgresDatabase } from './helpers/engine.js';
 import { startChildInstance } from './helpers/instance.js';
-import { eventually } from './helpers/parcels.js';
+import { depositParcel, eventually, onlineBank, person } from './helpers/parcels.js';
 import { startRedis } from './helpers/redis.js';
-import { collect, startTestServer, type TestServer } from './helpers/server.js';
+import { collect, startTestServer, TestClock, type TestServer } from './helpers/server.js';
 
 const OPEN = `mutation ($input: OpenCompartmentInput!) {
   openCompartment(input: $input) {
@@ -33,15 +33,16 @@ const REDEEM = `mutation ($code: String!) {
 }`;
 const LEASE_TTL_MS = 3_000;
 
-async function cluster() {
+async function cluster(clock?: TestClock) {
   const redis = await startRedis();
   const dir = mkdtempSync(join(tmpdir(), 'baylight-three-'));
   track(null, () => rmSync(dir, { recursive: true, force: true }));
   const databaseUrl = (await freshPostgresDatabase()) ?? undefined;
   const env = { REDIS_URL: redis.url, BANK_LEASE_TTL_MS: String(LEASE_TTL_MS) };
   // One after the other: the first migrates, the others find the schema current.
-  const a = await startTestServer({ ...env, INSTANCE_ID: 'a' }, { dir, ...(databaseUrl ? { databaseUrl } : {}) });
-  const b = await startTestServer({ ...env, INSTANCE_ID: 'b' }, { dir, ...(databaseUrl ? { databaseUrl } : {}) });
+  const shared = { dir, ...(databaseUrl ? { databaseUrl } : {}), ...(clock ? { clock } : {}) };
+  const a = await startTestServer({ ...env, INSTANCE_ID: 'a', PARCEL_SWEEP_MS: '3600000' }, shared);
+  const b = await startTestServer({ ...env, INSTANCE_ID: 'b', PARCEL_SWEEP_MS: '3600000' }, shared);
   const childEnv = {
     ...env,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_FILE: join(dir, 'baylight.db') }),
@@ -137,5 +138,30 @@ describe('three instances behind one load balancer, one database, one Redis', ()
       const res = await server.gql(OPEN, { input: { bankId, label: 'A01', reason: 'check' } }, it);
       expect(res.data.openCompartment).toEqual({ __typename: 'OpenRefused', reason: 'BANK_OFFLINE' });
     }
+  });
+
+  it('runs a sweep’s work once across instances, however many sweep at the same moment', async () => {
+    const clock = new TestClock();
+    const { a, b } = await cluster(clock);
+    const bank = await onlineBank(a);
+    const clerk = await person(a, 'MAILROOM');
+    const student = await person(a, 'STUDENT');
+    const { parcelId } = await depositParcel(a, bank, clerk, student);
+    const before = (await a.services.parcels.store.get(parcelId))!;
+    const reminders = async () =>
+      (
+        (await a.gql(`query ($to: String) { devOutbox(to: $to, limit: 50) { subject } }`, { to: student.email })).data
+          .devOutbox as { subject: string }[]
+      ).filter((m) => m.subject.startsWith('Reminder')).length;
+
+    clock.advance(25 * 3_600_000);
+    // Four sweeps at once, two per instance: the reminder is one step, taken by one of them.
+    await Promise.all([a, b, a, b].map((s) => s.services.parcels.sweep()));
+    const after = (await b.services.parcels.store.get(parcelId))!;
+    expect(after.reminderSentAt).not.toBeNull();
+    expect(after.version).toBe(before.version + 1);
+    await eventually(async () => (await reminders()) === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await reminders()).toBe(1);
   });
 });

@@ -73,6 +73,9 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
  */
 const LEGACY_DEFAULT_DATABASE = resolve(dirname(fileURLToPath(import.meta.url)), '../../data/baylight.db');
 
+/** How long a write waits for another connection to the same file to let go of it. */
+const BUSY_WAIT_MS = 5_000;
+
 /** The SQLite adapter, with what the operator must be told about the file. */
 export interface SqliteDb extends Db {
   /** Absolute path of the file opened, or `:memory:`. */
@@ -157,7 +160,7 @@ export function openSqliteDb(file: string): SqliteDb {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   // Several processes (server, admin CLI) may touch the same file.
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
   const writer = drizzle(sqlite, { schema: tables });
   migrate(writer, { migrationsFolder });
   const readonly = new Database(opened, { readonly: true });
@@ -191,6 +194,30 @@ export function openSqliteDb(file: string): SqliteDb {
     }
   }
 
+  /**
+   * IMMEDIATE takes the write lock at BEGIN. When another connection to the
+   * file holds it (the admin CLI, another instance sharing the file), this
+   * waits for it asynchronously: SQLite's own busy wait would block this
+   * process's event loop, and with two instances in one process (tests) the
+   * holder could then never finish. The writer's busy_timeout is 0 for this
+   * one statement; up to BUSY_WAIT_MS in all, then SQLITE_BUSY is thrown.
+   */
+  async function beginImmediate() {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        sqlite.pragma('busy_timeout = 0');
+        sqlite.exec('PRAGMA query_only = OFF; BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      } finally {
+        sqlite.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
+      }
+      await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
+    }
+  }
+
   async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const outer = inside();
     if (outer) return savepoint(outer, fn);
@@ -205,8 +232,7 @@ export function openSqliteDb(file: string): SqliteDb {
       },
     });
     try {
-      // IMMEDIATE takes the write lock at BEGIN (other processes on the file wait for it).
-      sqlite.exec('PRAGMA query_only = OFF; BEGIN IMMEDIATE');
+      await beginImmediate();
       try {
         const result = await current.run(t, () => fn(t.tx));
         if (t.nested > 0) throw new Error('a nested transaction was still running when its outer one returned');

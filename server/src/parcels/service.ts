@@ -794,21 +794,27 @@ export function createParcelService(deps: ParcelServiceDeps) {
         logger.info({ parcelId: parcel.id }, 'pickup window over: recall task created');
       }
     }
+    // Every step checks again in its transaction what the list read before it: another
+    // instance's sweep may have done it meanwhile, and each is done once across the cluster.
     for (const parcel of await store.needingReminder(new Date(now.getTime() - REMINDER_AFTER_MS))) {
       const updated = await db.transaction(async (tx) => {
+        const fresh = await store.getIn(tx, parcel.id);
+        if (fresh?.status !== 'READY_FOR_PICKUP' || fresh.reminderSentAt) return null;
         const u = await store.update(tx, parcel.id, { reminderSentAt: now }, now);
         await noticeReady(tx, u, 'reminder', 'Reminder: your parcel is waiting');
         return u;
       });
-      publish(updated);
+      if (updated) publish(updated);
     }
     for (const parcel of await store.needingExpiryWarning(new Date(now.getTime() + EXPIRY_WARNING_BEFORE_MS))) {
       const updated = await db.transaction(async (tx) => {
+        const fresh = await store.getIn(tx, parcel.id);
+        if (fresh?.status !== 'READY_FOR_PICKUP' || fresh.expiryWarningSentAt) return null;
         const u = await store.update(tx, parcel.id, { expiryWarningSentAt: now }, now);
         await noticeReady(tx, u, 'expiring', 'Last call: your parcel goes back to the desk soon');
         return u;
       });
-      publish(updated);
+      if (updated) publish(updated);
     }
     for (const parcel of await store.staleDeposits(new Date(now.getTime() - DEPOSIT_ABANDON_MS))) {
       const result = await db.transaction(async (tx) => {
