@@ -21,6 +21,7 @@
  * warm-up that is not counted, then `--duration` seconds of load.
  *
  *   npm run bench -- [--only query,intake,fanout] [--duration 10] [--connections 16] [--profile DIR]
+ *                    [--engine sqlite|postgres|both]   (the query and intake rows; PostgreSQL in a throwaway cluster)
  *                    [--mode production|development]   (NODE_ENV of every server; production by default)
  *
  * `--profile DIR` takes a CPU profile of the Baylight server during each
@@ -38,6 +39,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { startTestPostgres } from '../test/helpers/postgres.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -48,6 +50,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     profile: { type: 'string' },
     mode: { type: 'string', default: 'production' },
+    engine: { type: 'string', default: 'sqlite' },
   },
 });
 const only = new Set(args.only.split(',').map((s) => s.trim()));
@@ -55,6 +58,8 @@ const duration = Number(args.duration);
 const warmup = Number(args.warmup);
 const connections = Number(args.connections);
 const mode = args.mode === 'development' ? 'development' : 'production';
+const engines = (args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine]) as ('sqlite' | 'postgres')[];
+if (engines.some((e) => e !== 'sqlite' && e !== 'postgres')) throw new Error('--engine sqlite|postgres|both');
 
 // ---- cores -------------------------------------------------------------------------------------
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -258,11 +263,15 @@ const INTAKE = `mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { __
   ... on ParcelReserved { parcel { id status } compartment { label } command { id } }
   ... on ParcelSentToDesk { parcel { id } reason } } }`;
 
-if (only.has('query') || only.has('intake')) {
+/** The board and intake rows on one engine; the baselines run again beside each, in the same run. */
+async function queryAndIntake(engine: 'sqlite' | 'postgres') {
+  const suffix = engine === 'postgres' ? ' (PostgreSQL)' : '';
   const profileDir = args.profile ? resolve(args.profile) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const profileAs = (name: string) => (profileDir ? join(profileDir, `${name}.cpuprofile`) : undefined);
-  const ours = await startTarget<BaylightInfo>('targets/baylight.ts', [], [mode]);
+  const profileAs = (name: string) => (profileDir ? join(profileDir, `${name}-${engine}.cpuprofile`) : undefined);
+  // PostgreSQL: a throwaway cluster on this machine (the tests' helper), fsync off like the tests'.
+  const cluster = engine === 'postgres' ? await startTestPostgres() : null;
+  const ours = await startTarget<BaylightInfo>('targets/baylight.ts', [], [mode, ...(cluster ? [cluster.url] : [])]);
   const { url, adminToken, mailroomToken, recipientId } = ours.info;
 
   if (only.has('query')) {
@@ -283,7 +292,7 @@ if (only.has('query') || only.has('intake')) {
     if (helloCheck.data?.hello !== 'world') throw new Error('the hello-world baseline did not answer');
     const base = await load(hello, post(hello.info.url, { query: '{ hello }' }));
     await hello.stop();
-    rows.push({ name: 'board query', ours: board, baseline: base, unit: 'req/s', goal: 0.5 });
+    rows.push({ name: `board query${suffix}`, ours: board, baseline: base, unit: 'req/s', goal: 0.5 });
   }
 
   if (only.has('intake')) {
@@ -368,7 +377,7 @@ if (only.has('query') || only.has('intake')) {
     const reserved = oursKinds.ParcelReserved ?? 0;
     const total = Object.values(oursKinds).reduce((a, b) => a + b, 0);
     rows.push({
-      name: 'intakeParcel',
+      name: `intakeParcel${suffix}`,
       ours: intake,
       baseline: rawHttp,
       unit: 'req/s',
@@ -381,6 +390,11 @@ if (only.has('query') || only.has('intake')) {
     });
   }
   await ours.stop();
+  await cluster?.stop();
+}
+
+if (only.has('query') || only.has('intake')) {
+  for (const engine of engines) await queryAndIntake(engine);
 }
 
 if (only.has('fanout')) {

@@ -1,6 +1,6 @@
 /**
- * Bench target: the real Baylight server (startServer, SQLite in a temporary
- * directory) with one site of 3 banks × 24 compartments, a mailroom token and
+ * Bench target: the real Baylight server (startServer; SQLite in a temporary
+ * directory, or the PostgreSQL database given as the second argument) with one site of 3 banks × 24 compartments, a mailroom token and
  * a recipient. Prints one JSON line with what the load generator needs, then
  * serves until stdin closes or says "stop".
  *
@@ -15,24 +15,22 @@
  * (node:inspector, the same as `node --cpu-prof`) of exactly the window
  * between them; `stop` ends the server.
  *
- *   tsx server/bench/targets/baylight.ts [production|development]   (started by server/bench/index.ts)
+ *   tsx server/bench/targets/baylight.ts [production|development] [postgres://…]   (started by server/bench/index.ts)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import Database from 'better-sqlite3';
+import { eq, sql } from 'drizzle-orm';
 import { startServer } from '../../src/app.js';
 import { parseConfig } from '../../src/config/index.js';
 import { demoLayout } from '../../src/demo/seed.js';
 
-/** Works on the stores as they are now (synchronous) and after the asynchronous Db port. */
-const settle = <T>(value: T | Promise<T>): Promise<T> => Promise.resolve(value);
-
 // `production` as deployed (NODE_ENV=production; graphql-js skips its development checks too); the
 // bench starts this process with NODE_ENV set to match, and `development` when asked.
 const production = process.argv[2] !== 'development';
+const databaseUrl = process.argv[3];
 const dir = mkdtempSync(join(tmpdir(), 'baylight-bench-'));
 const file = join(dir, 'bench.db');
 const lifted = '10000000';
@@ -41,6 +39,7 @@ const server = await startServer({
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_FILE: file,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     PICKUP_SIGNING_KEY_FILE: join(dir, 'keys.json'),
     LOG_LEVEL: 'silent',
     NODE_ENV: production ? 'production' : 'development',
@@ -57,39 +56,46 @@ const server = await startServer({
   }),
 });
 const { services } = server;
-const admin = await settle(services.people.createPerson({ email: 'bench@uni.test', name: 'Bench', role: 'ADMIN' }));
-const adminToken = await settle(services.people.createApiToken(admin.id, 'bench'));
-const desk = await settle(services.people.createPerson({ email: 'desk@uni.test', name: 'Desk', role: 'MAILROOM' }));
-const mailroomToken = await settle(services.people.createApiToken(desk.id, 'bench'));
-const recipient = await settle(
-  services.people.createPerson({ email: 'student@uni.test', name: 'Student', role: 'STUDENT' }),
-);
+const admin = await services.people.createPerson({ email: 'bench@uni.test', name: 'Bench', role: 'ADMIN' });
+const adminToken = await services.people.createApiToken(admin.id, 'bench');
+const desk = await services.people.createPerson({ email: 'desk@uni.test', name: 'Desk', role: 'MAILROOM' });
+const mailroomToken = await services.people.createApiToken(desk.id, 'bench');
+const recipient = await services.people.createPerson({ email: 'student@uni.test', name: 'Student', role: 'STUDENT' });
 const viewer = { personId: admin.id, role: 'ADMIN' as const, department: null, tokenId: 'bench' };
-const site = await settle(services.lockers.createSite(viewer, { name: 'Bench campus' }));
+const site = await services.lockers.createSite(viewer, { name: 'Bench campus' });
 const deviceTokens: string[] = [];
 for (const name of ['North', 'South', 'Library']) {
-  const { deviceToken } = await settle(
-    services.lockers.createLockerBank(viewer, { siteId: site.id, name, compartments: demoLayout(24) }),
-  );
+  const { deviceToken } = await services.lockers.createLockerBank(viewer, {
+    siteId: site.id,
+    name,
+    compartments: demoLayout(24),
+  });
   deviceTokens.push(deviceToken);
 }
 
-// The harness's own connection to the same file (WAL): frees reserved compartments between intakes.
-const side = new Database(file);
-side.pragma('busy_timeout = 5000');
-// The door commands stay as the controllers left them (delivered, unanswered): the bench is shorter
-// than their 90 s lifetime, and a controller's answers would be another mutation's work.
-const freeParcels = side.prepare(
-  `UPDATE parcels SET status = 'AT_DESK', desk_reason = 'DEPOSIT_FAILED', bank_id = NULL, compartment_id = NULL
-   WHERE status = 'AWAITING_DEPOSIT'`,
-);
-const freeCompartments = side.prepare(
-  `UPDATE compartments SET state = 'AVAILABLE', version = version + 1 WHERE state = 'RESERVED'`,
-);
-const free = side.transaction(() => {
-  freeParcels.run();
-  freeCompartments.run();
-});
+// Frees reserved compartments between intakes, in a transaction of the server's own Db (either
+// engine). The door commands stay as the controllers left them (delivered, unanswered): the bench
+// is shorter than their 90 s lifetime, and a controller's answers would be another mutation's work.
+const { parcels, compartments } = services.db.tables;
+let freeing = false;
+const free = async () => {
+  if (freeing) return;
+  freeing = true;
+  try {
+    await services.db.transaction(async (tx) => {
+      await tx
+        .update(parcels)
+        .set({ status: 'AT_DESK', deskReason: 'DEPOSIT_FAILED', bankId: null, compartmentId: null })
+        .where(eq(parcels.status, 'AWAITING_DEPOSIT'));
+      await tx
+        .update(compartments)
+        .set({ state: 'AVAILABLE', version: sql`${compartments.version} + 1` })
+        .where(eq(compartments.state, 'RESERVED'));
+    });
+  } finally {
+    freeing = false;
+  }
+};
 let ticker: ReturnType<typeof setInterval> | undefined;
 
 console.log(
@@ -110,7 +116,6 @@ const stop = async () => {
   stopping = true;
   clearInterval(ticker);
   await server.close();
-  side.close();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 };
@@ -118,7 +123,7 @@ let inspector: Session | null = null;
 const command = async (line: string) => {
   const [verb, arg, path] = line.trim().split(/\s+/);
   if (verb === 'stop') return stop();
-  if (verb === 'free' && arg === 'on') ticker ??= setInterval(() => free(), 20);
+  if (verb === 'free' && arg === 'on') ticker ??= setInterval(() => void free(), 20);
   if (verb === 'free' && arg === 'off') {
     clearInterval(ticker);
     ticker = undefined;
