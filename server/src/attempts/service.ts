@@ -21,6 +21,7 @@
  * one database share them; a Redis-backed implementation of this interface
  * can replace it.
  */
+import { createSerialQueues } from '../shared/serial.js';
 import { authorize } from '../access/authorize.js';
 import type { Db, Queryable } from '../db/index.js';
 import type { Viewer } from '../people/types.js';
@@ -69,6 +70,8 @@ export interface AttemptServiceDeps {
 
 export function createAttemptService({ db, clock, onLockout }: AttemptServiceDeps) {
   const store = createAttemptStore(db);
+  /** Each bank's attempt transactions, one after another (see begin). */
+  const turns = createSerialQueues();
 
   function scopesOf(req: AttemptRequest) {
     const out: { scope: AttemptScope; id: string; key: string; budget: Budget }[] = [];
@@ -111,21 +114,30 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
     async begin(req: AttemptRequest): Promise<BeganAttempt> {
       const scopes = scopesOf(req);
       const now = clock.now();
-      const refusal = await db.transaction(async (tx) => {
-        const states: BucketState[] = [];
-        for (const s of scopes) states.push(drained(await store.counter(tx, s.key, now), s.budget, now));
-        let worst: { until: Date; scope: AttemptScope } | null = null;
-        for (const [i, state] of states.entries()) {
-          const until = blockedUntil(state, scopes[i]!.budget, now);
-          if (until && (!worst || until > worst.until)) worst = { until, scope: scopes[i]!.scope };
-        }
-        if (worst) {
-          await log(tx, req, 'LOCKED', now);
-          return worst;
-        }
-        for (const [i, state] of states.entries()) await store.save(tx, scopes[i]!.key, charged(state));
-        return null;
-      });
+      // One at a time per bank on this instance (shared/serial.ts); across instances the
+      // transaction itself decides (a conflict runs it again).
+      const queue = req.bankId ?? req.credential ?? '';
+      const inTurn = <T>(fn: () => Promise<T>) => turns.run(queue, fn);
+      const refusal = await inTurn(() =>
+        db.transaction(async (tx) => {
+          const keys = scopes.map((s) => s.key);
+          const states = (await store.counters(tx, keys, now)).map((c, i) => drained(c, scopes[i]!.budget, now));
+          let worst: { until: Date; scope: AttemptScope } | null = null;
+          for (const [i, state] of states.entries()) {
+            const until = blockedUntil(state, scopes[i]!.budget, now);
+            if (until && (!worst || until > worst.until)) worst = { until, scope: scopes[i]!.scope };
+          }
+          if (worst) {
+            await log(tx, req, 'LOCKED', now);
+            return worst;
+          }
+          await store.saveAll(
+            tx,
+            states.map((state, i) => ({ key: keys[i]!, state: charged(state) })),
+          );
+          return null;
+        }),
+      );
       if (refusal) {
         return {
           ok: false,
@@ -140,38 +152,56 @@ export function createAttemptService({ db, clock, onLockout }: AttemptServiceDep
           if (settled) return;
           settled = true;
           const at = clock.now();
-          await db.transaction(async (tx) => {
-            for (const s of scopes)
-              await store.save(tx, s.key, refunded(drained(await store.counter(tx, s.key, at), s.budget, at)));
-            await log(tx, req, 'SUCCESS', at, parcelId);
-          });
+          await inTurn(() =>
+            db.transaction(async (tx) => {
+              const counters = await store.counters(
+                tx,
+                scopes.map((s) => s.key),
+                at,
+              );
+              await store.saveAll(
+                tx,
+                scopes.map((s, i) => ({ key: s.key, state: refunded(drained(counters[i]!, s.budget, at)) })),
+              );
+              await log(tx, req, 'SUCCESS', at, parcelId);
+            }),
+          );
         },
         async fail() {
           if (settled) return { retryAfterMs: null, bankTotal: null };
           settled = true;
           const at = clock.now();
-          const { lockouts, bankTotal } = await db.transaction(async (tx) => {
-            // Made afresh on each run (PostgreSQL may run this again after a serialization failure).
-            const locked: Lockout[] = [];
-            let total: number | null = null;
-            for (const s of scopes) {
-              const next = failed(drained(await store.counter(tx, s.key, at), s.budget, at), s.budget, at);
-              const { lockedNow, ...state } = next;
-              await store.save(tx, s.key, state satisfies BucketState);
-              if (s.scope === 'bank') total = state.total;
-              if (lockedNow && state.lockedUntil)
-                locked.push({
-                  secret: req.secret,
-                  scope: s.scope,
-                  id: s.id,
-                  until: state.lockedUntil,
-                  bankId: req.bankId ?? null,
-                  credential: req.credential,
-                });
-            }
-            await log(tx, req, 'FAILURE', at);
-            return { lockouts: locked, bankTotal: total };
-          });
+          const { lockouts, bankTotal } = await inTurn(() =>
+            db.transaction(async (tx) => {
+              // Made afresh on each run (PostgreSQL may run this again after a serialization failure).
+              const locked: Lockout[] = [];
+              let total: number | null = null;
+              const counters = await store.counters(
+                tx,
+                scopes.map((s) => s.key),
+                at,
+              );
+              const saved: { key: string; state: BucketState }[] = [];
+              for (const [i, s] of scopes.entries()) {
+                const next = failed(drained(counters[i]!, s.budget, at), s.budget, at);
+                const { lockedNow, ...state } = next;
+                saved.push({ key: s.key, state: state satisfies BucketState });
+                if (s.scope === 'bank') total = state.total;
+                if (lockedNow && state.lockedUntil)
+                  locked.push({
+                    secret: req.secret,
+                    scope: s.scope,
+                    id: s.id,
+                    until: state.lockedUntil,
+                    bankId: req.bankId ?? null,
+                    credential: req.credential,
+                  });
+              }
+              await store.saveAll(tx, saved);
+              await log(tx, req, 'FAILURE', at);
+              return { lockouts: locked, bankTotal: total };
+            }),
+          );
           // After the commit: the alert is a transaction (and a publish) of its own.
           for (const l of lockouts) await onLockout?.(l);
           const until = lockouts.reduce<Date | null>((m, l) => (!m || l.until > m ? l.until : m), null);

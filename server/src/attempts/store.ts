@@ -1,5 +1,5 @@
 /** The attempt counters and the attempt log: the only queries of the attempt mechanism. */
-import { and, desc, eq, like, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, lt, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/index.js';
 import { emptyBucket, type BucketState } from './bucket.js';
 import type { credentialAttempts } from '../../../drizzle/schema/index.js';
@@ -21,6 +21,55 @@ export function createAttemptStore(db: Db) {
             updatedAt: row.updatedAt,
           }
         : emptyBucket(now);
+    },
+    /** Several counters in one query (an attempt charges every scope it has). */
+    async counters(tx: Queryable, keys: readonly string[], now: Date): Promise<BucketState[]> {
+      const rows = keys.length
+        ? await tx
+            .select()
+            .from(attemptCounters)
+            .where(inArray(attemptCounters.key, [...keys]))
+        : [];
+      const byKey = new Map(rows.map((r) => [r.key, r]));
+      return keys.map((key) => {
+        const row = byKey.get(key);
+        return row
+          ? {
+              level: row.level,
+              lockouts: row.lockouts,
+              lockedUntil: row.lockedUntil,
+              total: row.total,
+              updatedAt: row.updatedAt,
+            }
+          : emptyBucket(now);
+      });
+    },
+    /** Several counters written in one statement (an upsert of every row). */
+    async saveAll(tx: Queryable, entries: readonly { key: string; state: BucketState }[]): Promise<void> {
+      if (!entries.length) return;
+      const excluded = (column: string) => sql.raw(`excluded.${column}`);
+      await tx
+        .insert(attemptCounters)
+        .values(
+          entries.map(({ key, state: s }) => ({
+            key,
+            level: s.level,
+            lockouts: s.lockouts,
+            lockedUntil: s.lockedUntil,
+            total: s.total,
+            updatedAt: s.updatedAt,
+          })),
+        )
+        .onConflictDoUpdate({
+          target: attemptCounters.key,
+          set: {
+            level: excluded('level'),
+            lockouts: excluded('lockouts'),
+            lockedUntil: excluded('locked_until'),
+            total: excluded('total'),
+            updatedAt: excluded('updated_at'),
+          },
+        });
     },
     async save(tx: Queryable, key: string, s: BucketState): Promise<void> {
       const values = {

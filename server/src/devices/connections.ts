@@ -28,7 +28,7 @@ import type { LockerService } from '../lockers/service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { DeviceCloseCode } from './protocol.js';
-import { createSerialQueues } from './serial.js';
+import { createSerialQueues } from '../shared/serial.js';
 
 export interface DeviceConnection {
   /** When this instance accepted the socket, as a number that only grows: the later one wins. */

@@ -32,7 +32,7 @@ import {
   type ReadEvent,
   type TimeWindow,
 } from './event-rules.js';
-import { createSerialQueues } from './serial.js';
+import { createSerialQueues } from '../shared/serial.js';
 
 /**
  * Called after a batch's transaction commits, with every event stored now in

@@ -44,7 +44,7 @@ import {
   type JournalSettings,
 } from './journal.js';
 import { DeviceCloseCode, type DeviceAckPayload, type DeviceLimits } from './protocol.js';
-import { createSerialQueues } from './serial.js';
+import { createSerialQueues } from '../shared/serial.js';
 import type { CommandStore } from './store.js';
 import { commandTopic, type CommandRow, type DeviceIdentity } from './types.js';
 

@@ -1,5 +1,5 @@
 /**
- * One queue per key (a bank): work handed in for the same key runs one piece
+ * One queue per key (a bank, a guess budget): work handed in for the same key runs one piece
  * after another, in the order it was handed in, each started only when the
  * one before it has settled (resolved or failed). Work for different keys
  * runs side by side.
@@ -9,6 +9,9 @@
  * two event batches, a status change and a sign of life) could interleave
  * their reads and writes and store a different result than one after the
  * other would. Queuing them per bank keeps the order they arrived in.
+ * The attempt budgets (attempts/service.ts) queue their transactions per bank
+ * too: concurrent guesses at one bank touch the same counters, and on
+ * PostgreSQL (SERIALIZABLE) they would otherwise abort and retry each other.
  *
  * Never hand in work that waits, inside a transaction, for other work of the
  * same queue: it would wait for ever.
