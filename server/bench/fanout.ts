@@ -3,7 +3,13 @@
  * against a bare `ws` server sending the same bytes (bench/fanout/), in one
  * run, the server pinned to CPU 0 and the clients (this process) to CPU 1.
  *
- *   cd server && npx tsx bench/fanout.ts [--sizes=1000,5000] [--controllers=1000] [--only=baylight] [--profile]
+ *   cd server && npx tsx bench/fanout.ts [--sizes=1000,5000] [--controllers=1000] [--only=bare,baylight,cluster] [--profile]
+ *
+ * `cluster`: the same figures across three Baylight instances on one Redis
+ * (a throwaway redis-server) and one SQLite file, all three on CPU 0:
+ * subscribers and controllers spread over them in turn, every event published
+ * on the first, so two thirds of the messages cross Redis. Its RSS row is the
+ * largest instance's.
  *
  * Per size N it prints:
  * - messages/s: events published back to back with at most `window` events in
@@ -22,8 +28,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { nowEpoch, SUBSCRIPTION, type FromServer, type ToServer } from './fanout/control.js';
@@ -46,7 +54,7 @@ async function main() {
   const sizes = opt('sizes', '1000,5000').split(',').map(Number);
   const controllers = Number(opt('controllers', '1000'));
   const window = opt('window', '');
-  const only = opt('only', 'bare,baylight').split(',');
+  const only = opt('only', 'bare,baylight,cluster').split(',');
   const profile = args.includes('--profile');
   const maxN = Math.max(...sizes);
   const bareCapacity = new Map<number, number>(
@@ -61,9 +69,10 @@ async function main() {
   const bareCpu = new Map<number, number>();
   console.log(`fan-out benchmark · loadavg at start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 
-  for (const kind of ['bare', 'baylight'] as const) {
+  for (const kind of ['bare', 'baylight', 'cluster'] as const) {
     if (!only.includes(kind)) continue;
-    const server = await startChild(kind, maxN, controllers, profile);
+    const server =
+      kind === 'cluster' ? await startCluster(maxN, controllers) : await startChild(kind, maxN, controllers, profile);
     const load0 = loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
@@ -75,7 +84,11 @@ async function main() {
     for (let i = 0; i < controllers; i += 100) {
       await Promise.all(
         Array.from({ length: Math.min(100, controllers - i) }, (_, j) =>
-          connectController(server.ready, server.ready.deviceTokens[i + j] ?? 'bare').then((w) => devices.push(w)),
+          connectController(
+            server.urls[(i + j) % server.urls.length]!,
+            server.ready,
+            server.ready.deviceTokens[i + j] ?? 'bare',
+          ).then((w) => devices.push(w)),
         ),
       );
     }
@@ -87,7 +100,9 @@ async function main() {
         const batch = Math.min(200, n - subs.length);
         const start = subs.length;
         const made = await Promise.all(
-          Array.from({ length: batch }, (_, j) => connectSubscriber(server.ready, start + j)),
+          Array.from({ length: batch }, (_, j) =>
+            connectSubscriber(server.urls[(start + j) % server.urls.length]!, server.ready, start + j),
+          ),
         );
         subs.push(...made);
       }
@@ -96,13 +111,13 @@ async function main() {
 
       // Throughput: closed loop with `windowEvents` events in flight.
       const events = Math.max(40, Math.round(300_000 / n));
-      const cpu0 = { client: process.cpuUsage(), server: serverTicks(server.child) };
+      const cpu0 = { client: process.cpuUsage(), server: serverTicks(server.all) };
       // Enough in flight that neither side waits on the round trip; a few KB per socket at most.
       const inFlight = window ? Number(window) : Math.max(8, Math.ceil(40_000 / n));
       const tp = await throughput(server, active, seq, events, inFlight);
       const wall = tp.seconds;
       const clientCpu = cpuShare(process.cpuUsage(cpu0.client), wall);
-      const serverCpu = (serverTicks(server.child) - cpu0.server) / 100 / wall;
+      const serverCpu = (serverTicks(server.all) - cpu0.server) / 100 / wall;
       seq += events + 10;
       const rate = Math.round(tp.messages / tp.seconds);
       // Server CPU time per message: what the figure would be on a core of its own (the machine is shared).
@@ -132,11 +147,18 @@ async function main() {
       const bareP99N = bareP99.get(n);
       if (kind !== 'bare' && bareRateN) {
         // Rows for `npm run bench`'s table (bench/index.ts): ratio = ours / baseline, judged ≥ goal.
-        benchRow({ name: `fan-out ${n} subscribers`, ours: rate, baseline: bareRateN, unit: 'msg/s', goal: 0.9 });
+        const label = kind === 'cluster' ? ' (3 instances, Redis)' : '';
+        benchRow({
+          name: `fan-out ${n} subscribers${label}`,
+          ours: rate,
+          baseline: bareRateN,
+          unit: 'msg/s',
+          goal: 0.9,
+        });
         if (bareP99N)
           // p99 at ½ bare's capacity, as a rate (1 / p99) so that higher is better: ≤ 1.2× bare's p99.
           benchRow({
-            name: `fan-out ${n} p99 at ½ bare (as 1/p99)`,
+            name: `fan-out ${n} p99 at ½ bare (as 1/p99)${label}`,
             ours: 1000 / lat.p99,
             baseline: 1000 / bareP99N,
             unit: '1/s',
@@ -144,16 +166,17 @@ async function main() {
           });
       }
     }
-    const rssConnected = await server.ask<{ rss: number; heapUsed: number }>({ type: 'rss' }, 'rss');
+    const rssAll = await server.rss();
+    const rssConnected = rssAll.reduce((a, b) => (b.rss > a.rss ? b : a));
     rows.push(
       `RSS ${kind}: ${Math.round(rssConnected.rss / 1e6)} MB (heap ${Math.round(rssConnected.heapUsed / 1e6)} MB) ` +
+        (rssAll.length > 1 ? `the largest of ${rssAll.map((r) => Math.round(r.rss / 1e6)).join(' / ')} MB, ` : '') +
         `with ${devices.length} controllers and ${subs.length} subscribers connected, after the runs`,
     );
     console.log(rows.at(-1));
     for (const s of subs) s.ws.terminate();
     for (const d of devices) d.terminate();
-    server.child.send({ type: 'stop' } satisfies ToServer);
-    await new Promise((r) => server.child.once('exit', r));
+    await server.stop();
   }
 
   console.log(
@@ -175,27 +198,59 @@ function benchRow(row: { name: string; ours: number; baseline: number; unit: str
 
 type Ready = Extract<FromServer, { type: 'ready' }>;
 interface Child {
+  /** The instance events are published on. */
   child: ChildProcess;
+  /** Every server process (one, or the cluster's three). */
+  all: ChildProcess[];
+  /** Where clients connect, in turn. */
+  urls: string[];
   ready: Ready;
   ask<T>(m: ToServer, answer: FromServer['type']): Promise<T>;
+  rss(): Promise<{ rss: number; heapUsed: number }[]>;
+  stop(): Promise<void>;
 }
 
 const children: ChildProcess[] = [];
 
-async function startChild(kind: 'bare' | 'baylight', maxN: number, controllers: number, profile: boolean) {
+async function startChild(
+  kind: 'bare' | 'baylight',
+  maxN: number,
+  controllers: number,
+  profile: boolean,
+  clusterArgs: string[] = [],
+): Promise<Child> {
   const script = fileURLToPath(new URL(`./fanout/${kind}-server.ts`, import.meta.url));
   const node = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=bench-profiles/${kind}`] : []), '--import', 'tsx'];
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...node, script, String(maxN), String(controllers)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, ...node, script, String(maxN), String(controllers), ...clusterArgs],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
   children.push(child);
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.on('message', (m: FromServer) => m.type === 'ready' && resolve(m));
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
+  const ask = <T>(m: ToServer, answer: FromServer['type']) =>
+    new Promise<T>((resolve) => {
+      const on = (r: FromServer) => {
+        if (r.type !== answer) return;
+        child.off('message', on);
+        resolve(r as T);
+      };
+      child.on('message', on);
+      child.send(m);
+    });
   const result: Child = {
     child,
+    all: [child],
+    urls: [ready.url],
     ready,
+    rss: async () => [await ask<{ rss: number; heapUsed: number }>({ type: 'rss' }, 'rss')],
+    stop: async () => {
+      child.send({ type: 'stop' } satisfies ToServer);
+      await new Promise((r) => child.once('exit', r));
+    },
     ask: <T>(m: ToServer, answer: FromServer['type']) =>
       new Promise<T>((resolve) => {
         const on = (r: FromServer) => {
@@ -223,8 +278,8 @@ function open(url: string, init: Record<string, unknown>): Promise<WebSocket> {
   });
 }
 
-async function connectController(ready: Ready, deviceToken: string) {
-  const ws = await open(ready.url, {
+async function connectController(url: string, ready: Ready, deviceToken: string) {
+  const ws = await open(url, {
     deviceToken,
     protocolVersion: 2,
     controller: {
@@ -253,9 +308,9 @@ let onEvent: (seq: number, at: number) => void = () => {};
 /** The running phase's events: [from, to). */
 const phase = { from: 0, to: Number.MAX_SAFE_INTEGER };
 
-async function connectSubscriber(ready: Ready, i: number): Promise<Sub> {
+async function connectSubscriber(url: string, ready: Ready, i: number): Promise<Sub> {
   const token = ready.subscriberTokens[i];
-  const ws = await open(ready.url, token ? { authorization: `Bearer ${token}` } : {});
+  const ws = await open(url, token ? { authorization: `Bearer ${token}` } : {});
   const sub: Sub = { ws, last: 0, got: 0, reordered: 0 };
   ws.once('close', (code) => (sub.closed = code));
   ws.on('message', (data: Buffer) => {
@@ -392,11 +447,63 @@ async function paced(server: Child, subs: Sub[], firstSeq: number, count: number
   };
 }
 
-function serverTicks(child: ChildProcess): number {
+function serverTicks(all: ChildProcess[]): number {
   // taskset execs node in place, so the child's pid is the server's.
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  let ticks = 0;
+  for (const child of all) {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+/** Three Baylight instances on one throwaway redis-server and one SQLite file (see the header). */
+async function startCluster(maxN: number, controllers: number): Promise<Child> {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const redis = spawn(
+    'taskset',
+    ['-c', '0', 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  children.push(redis);
+  const url = `redis://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 10_000; ;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1', () => {
+        c.end();
+        resolve(true);
+      }).once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('redis-server did not start (is it installed?)');
+    await sleep(50);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'baylight-fanout-cluster-'));
+  const file = join(dir, 'b.db');
+  // The first creates the people and banks in the file; the others find them there.
+  const instances: Child[] = [];
+  for (const id of ['a', 'b', 'c'])
+    instances.push(await startChild('baylight', maxN, controllers, false, [url, file, id]));
+  const [first] = instances as [Child, ...Child[]];
+  return {
+    ...first,
+    all: instances.map((i) => i.child),
+    urls: instances.map((i) => i.ready.url),
+    rss: async () => (await Promise.all(instances.map((i) => i.rss()))).flat(),
+    stop: async () => {
+      for (const i of instances) await i.stop();
+      redis.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function cpuShare(usage: NodeJS.CpuUsage, seconds: number) {

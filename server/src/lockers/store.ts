@@ -28,6 +28,9 @@ export interface ControllerEvent {
   detail: string | null;
 }
 
+/** Event rows per INSERT (14 columns each: well inside SQLite's and PostgreSQL's parameter limits). */
+const INSERT_CHUNK = 250;
+
 /**
  * Runs inside the event transaction, once per stored event that is applied
  * (not rejected), with the compartment as it is after that event (undefined
@@ -343,8 +346,44 @@ export function createLockerStore(db: Db) {
         let duplicates = 0;
         let resendFromSeq: number | null = null;
 
+        // First which events are new (in seq order, up to a gap), then their rows in a few
+        // multi-row inserts, then each in order: its compartment and the hooks.
+        const fresh: E[] = [];
+        const rowBySeq = new Map<number, LockerEventRow>();
+        let pending: E[] = [];
+        const flush = async () => {
+          for (let i = 0; i < pending.length; i += INSERT_CHUNK) {
+            const chunk = pending.slice(i, i + INSERT_CHUNK);
+            const rows = await tx
+              .insert(lockerEvents)
+              .values(
+                chunk.map((e) => ({
+                  bankId,
+                  compartmentId: (!e.bankLevel && e.label ? byLabel.get(e.label)?.id : undefined) ?? null,
+                  label: e.label,
+                  kind: e.kind,
+                  reportedKind: e.reportedKind,
+                  deviceGeneration: generation,
+                  seq: e.seq,
+                  occurredAt: e.occurredAt,
+                  receivedAt,
+                  reportedAt: e.reportedAt,
+                  rejection: e.rejection,
+                  flags: e.flags.map((f) => f.flag).join(','),
+                  code: e.code,
+                  detail: e.detail,
+                })),
+              )
+              .returning();
+            // RETURNING's order is not the VALUES' order on SQLite: matched by seq.
+            for (const row of rows) if (row.seq !== null) rowBySeq.set(row.seq, row);
+          }
+          pending = [];
+        };
         for (const e of inOrder) {
           if (e.seq <= last) {
+            // The same seq twice in one batch: the first must be stored before the second is compared.
+            if (pending.some((p) => p.seq === e.seq)) await flush();
             const existing = await eventAt(tx, bankId, generation, e.seq);
             if (!existing || existing.kind === 'EVENTS_LOST' || opts.isSameEvent(existing, e)) duplicates++;
             else conflicts.push({ event: e, stored: existing });
@@ -354,31 +393,17 @@ export function createLockerStore(db: Db) {
             resendFromSeq = last + 1;
             break;
           }
-          let compartment = !e.bankLevel && e.label ? byLabel.get(e.label) : undefined;
-          const row = (
-            await tx
-              .insert(lockerEvents)
-              .values({
-                bankId,
-                compartmentId: compartment?.id ?? null,
-                label: e.label,
-                kind: e.kind,
-                reportedKind: e.reportedKind,
-                deviceGeneration: generation,
-                seq: e.seq,
-                occurredAt: e.occurredAt,
-                receivedAt,
-                reportedAt: e.reportedAt,
-                rejection: e.rejection,
-                flags: e.flags.map((f) => f.flag).join(','),
-                code: e.code,
-                detail: e.detail,
-              })
-              .returning()
-          )[0];
-          if (!row) throw new Error('event insert returned nothing');
-          stored.push({ event: e, row });
+          fresh.push(e);
+          pending.push(e);
           last = e.seq;
+        }
+        await flush();
+
+        for (const e of fresh) {
+          const row = rowBySeq.get(e.seq);
+          if (!row) throw new Error('event insert returned nothing');
+          let compartment = !e.bankLevel && e.label ? byLabel.get(e.label) : undefined;
+          stored.push({ event: e, row });
           if (e.rejection) continue;
           if (compartment) {
             const patch = effectivePatch(compartment, patchForEvent(compartment, e.kind));
