@@ -92,7 +92,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     config,
     clock: opts.clock ?? systemClock,
     logger,
-    leases: cluster.leases,
+    // One instance needs no leases: which socket holds a bank is known in this process.
+    ...(cluster.mode === 'redis' ? { leases: cluster.leases } : {}),
     ...(opts.pushAgent ? { pushAgent: opts.pushAgent } : {}),
   }).catch(async (err: unknown) => {
     // E.g. a pickup key file others may read: refused before anything listens.

@@ -47,8 +47,12 @@ export type ClaimResult =
 
 export interface ConnectionRegistryDeps {
   lockers: LockerService;
-  /** Which connection holds each bank, cluster-wide (in-process when embedded, Redis in cluster mode). */
-  leases: BankLeases;
+  /**
+   * Which connection holds each bank across instances (cluster mode: Redis).
+   * Absent on one instance (the embedded default): the map below is then the
+   * whole truth, and no lease, timer or subscription per bank is kept.
+   */
+  leases?: BankLeases;
   /** Carries "replaced" to the instance holding the socket a newer connection unseats (bank-channel.ts). */
   bus: Bus;
   instanceId: string;
@@ -66,7 +70,10 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
   const live = new Map<string, DeviceConnection>();
   /** Per live connection: its lease claim and the timer keeping it. */
   const held = new Map<DeviceConnection, { release(): Promise<void>; keeper: { abandon(): void } }>();
-  const channel = createBankChannel<never>({ bus: deps.bus, leases: deps.leases });
+  const leases = deps.leases;
+  const channel = leases ? createBankChannel<never>({ bus: deps.bus, leases }) : null;
+  /** Who holds the bank on another instance (never, on one instance). */
+  const heldElsewhere = async (bankId: string) => (leases ? !!(await leases.holder(bankId)) : false);
   const holderOf = (connection: DeviceConnection): LeaseHolder => ({
     instanceId: deps.instanceId,
     connectionId: connection.connectionId,
@@ -115,11 +122,11 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
       // Whether a connection came back is asked when the write's turn comes, not before.
       inBackground(bankId, 'status OFFLINE', async () => {
         // Not if a connection came back here, nor if one holds the bank on another instance.
-        if (live.has(bankId) || (await deps.leases.holder(bankId))) return;
+        if (live.has(bankId) || (await heldElsewhere(bankId))) return;
         await setStatus(bankId, 'OFFLINE');
         // A controller that connected elsewhere between that look and the write stored ONLINE
         // before this OFFLINE, or will store it after: asked again, the last write is right.
-        if (!live.has(bankId) && (await deps.leases.holder(bankId))) await setStatus(bankId, 'ONLINE');
+        if (!live.has(bankId) && (await heldElsewhere(bankId))) await setStatus(bankId, 'ONLINE');
       });
     }, deps.offlineGraceMs);
     timer.unref();
@@ -156,6 +163,10 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
         letGo(bankId, connection);
         connection.close(DeviceCloseCode.Replaced, 'Replaced by a newer connection');
       };
+      if (!channel || !leases) {
+        await queues.run(bankId, () => setStatus(bankId, 'ONLINE'));
+        return { ok: true, replaced };
+      }
       const lease = await channel.claim(bankId, holderOf(connection), {
         // Commands travel on their own topic (service.ts); revocations through the socket registry.
         onMessage: () => {},
@@ -170,7 +181,7 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
         void lease.release().catch(() => {});
         return { ok: false, live: live.get(bankId) ?? null };
       }
-      const keeper = keepLease(deps.leases, bankId, connection.connectionId, {
+      const keeper = keepLease(leases, bankId, connection.connectionId, {
         onLost: lost,
         onError: (err) => logger.warn({ err, bankId }, 'bank lease refresh failed (retried)'),
       });
@@ -215,7 +226,7 @@ export function createConnectionRegistry(deps: ConnectionRegistryDeps) {
     async sweepPresence(): Promise<void> {
       for (const bank of await lockers.store.listBanks()) {
         if (bank.status !== 'ONLINE' || live.has(bank.id) || offlineTimers.has(bank.id)) continue;
-        if (!(await deps.leases.holder(bank.id))) scheduleOffline(bank.id);
+        if (!(await heldElsewhere(bank.id))) scheduleOffline(bank.id);
       }
     },
 

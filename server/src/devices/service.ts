@@ -26,7 +26,7 @@ import {
   releasedWhenDone,
   type DeviceConnection,
 } from './connections.js';
-import { createInProcessBankLeases, type BankLeases } from '../cluster/leases.js';
+import type { BankLeases } from '../cluster/leases.js';
 import { capabilitiesOf, healthOf, type ControllerRow, type ControllerStore } from './controllers.js';
 import {
   buildConnectionAck,
@@ -95,7 +95,7 @@ export interface DeviceServiceDeps {
   }): unknown;
   /** A command's first answer was stored (metrics: issued → acknowledged). */
   onCommandAcknowledged?(command: CommandRow): void;
-  /** Which connection holds each bank, cluster-wide (cluster/leases.ts). Default: in this process. */
+  /** Which connection holds each bank across instances (cluster/leases.ts); absent on one instance. */
   leases?: BankLeases;
   /** This instance, in lease holders (cluster/index.ts). Default: 'local'. */
   instanceId?: string;
@@ -138,7 +138,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
   const handshakes = createSerialQueues();
   const connections = createConnectionRegistry({
     lockers,
-    leases: deps.leases ?? createInProcessBankLeases(),
+    ...(deps.leases ? { leases: deps.leases } : {}),
     bus,
     instanceId: deps.instanceId ?? 'local',
     clock,
