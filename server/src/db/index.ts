@@ -287,4 +287,30 @@ export function openSqliteDb(file: string): SqliteDb {
   };
 }
 
+/**
+ * A hot read built once per connection and run again with new values
+ * (drizzle's `prepare`, portable: SQLite prepares the statement, PostgreSQL
+ * keeps the built SQL). `build` makes the query on the queryable given, with
+ * `sql.placeholder(name)` where the values go. Kept per queryable object: the
+ * reader outside transactions (reused, so built once), a transaction's own
+ * handle inside one (built again, as an unprepared query would be).
+ *
+ * Placeholders are bound as they are, without the column's encoding: use them
+ * for text and numbers, never for dates or booleans.
+ */
+export function preparedRead<V extends Record<string, unknown>, Q extends { execute(values: V): unknown }>(
+  build: (q: Queryable) => Q,
+): (q: Queryable, values: V) => Promise<Awaited<ReturnType<Q['execute']>>> {
+  const built = new WeakMap<object, Q>();
+  return (q, values) => {
+    let query = built.get(q);
+    if (!query) {
+      query = build(q);
+      built.set(q, query);
+    }
+    // SQLite's prepared queries answer at once, PostgreSQL's with a promise: always a promise here.
+    return Promise.resolve(query.execute(values)) as Promise<Awaited<ReturnType<Q['execute']>>>;
+  };
+}
+
 export { tables };

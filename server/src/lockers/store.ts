@@ -5,7 +5,7 @@
  * Tables come from `db.tables`, so the same queries serve SQLite and PostgreSQL.
  */
 import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { Db, Queryable, Tx } from '../db/index.js';
+import { preparedRead, type Db, type Queryable, type Tx } from '../db/index.js';
 import { effectivePatch, patchForEvent } from './compartment-state.js';
 import type { BankRow, CompartmentRow, LockerEventKind, LockerEventRow, SiteRow } from './types.js';
 
@@ -113,6 +113,33 @@ export function createLockerStore(db: Db) {
     return rows[0];
   }
 
+  // The board's reads (every client asks them, often): built once, run with new values.
+  const allBanks = preparedRead((q) => q.select().from(lockerBanks).orderBy(asc(lockerBanks.name)).prepare());
+  const banksOfSite = preparedRead((q) =>
+    q
+      .select()
+      .from(lockerBanks)
+      .where(eq(lockerBanks.siteId, sql.placeholder('siteId')))
+      .orderBy(asc(lockerBanks.name))
+      .prepare(),
+  );
+  /** Compartments of up to 16 banks, one prepared query per count of banks (the loader batches a request's banks). */
+  const compartmentsOf = Array.from({ length: 16 }, (_, i) =>
+    preparedRead((q) =>
+      q
+        .select()
+        .from(compartments)
+        .where(
+          inArray(
+            compartments.bankId,
+            Array.from({ length: i + 1 }, (_, k) => sql.placeholder(`b${k}`)),
+          ),
+        )
+        .orderBy(asc(compartments.label))
+        .prepare(),
+    ),
+  );
+
   async function bankIn(tx: Queryable, bankId: string) {
     return (await tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).limit(1))[0];
   }
@@ -136,11 +163,7 @@ export function createLockerStore(db: Db) {
       }),
 
     listBanks: async (siteId?: string | null): Promise<BankRow[]> =>
-      db.read
-        .select()
-        .from(lockerBanks)
-        .where(siteId ? eq(lockerBanks.siteId, siteId) : undefined)
-        .orderBy(asc(lockerBanks.name)),
+      siteId ? banksOfSite(db.read, { siteId }) : allBanks(db.read, {}),
     getBank: async (id: string): Promise<BankRow | undefined> => bankIn(db.read, id),
     banksByIds: async (ids: readonly string[]): Promise<BankRow[]> =>
       ids.length
@@ -160,14 +183,16 @@ export function createLockerStore(db: Db) {
     findBankByTokenHash: async (hash: string): Promise<BankRow | undefined> =>
       (await db.read.select().from(lockerBanks).where(eq(lockerBanks.deviceTokenHash, hash)).limit(1))[0],
 
-    compartmentsByBankIds: async (bankIds: readonly string[]): Promise<CompartmentRow[]> =>
-      bankIds.length
-        ? db.read
-            .select()
-            .from(compartments)
-            .where(inArray(compartments.bankId, [...bankIds]))
-            .orderBy(asc(compartments.label))
-        : [],
+    compartmentsByBankIds: async (bankIds: readonly string[]): Promise<CompartmentRow[]> => {
+      if (!bankIds.length) return [];
+      const prepared = compartmentsOf[bankIds.length - 1];
+      if (prepared) return prepared(db.read, Object.fromEntries(bankIds.map((id, k) => [`b${k}`, id])));
+      return db.read
+        .select()
+        .from(compartments)
+        .where(inArray(compartments.bankId, [...bankIds]))
+        .orderBy(asc(compartments.label));
+    },
     compartmentsByIds: async (ids: readonly string[]): Promise<CompartmentRow[]> =>
       ids.length
         ? db.read

@@ -1,4 +1,5 @@
 /** The only place with queries over parcels, pickup tokens, attempt throttles and courier banks. */
+import { createSerialQueues } from '../shared/serial.js';
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Queryable, Tables } from '../db/index.js';
 import type { CompartmentRow } from '../lockers/types.js';
@@ -34,6 +35,8 @@ const freeFitting = (
 
 export function createParcelStore(db: Db) {
   const { parcels, compartments, pickupTokens, courierBanks, people } = db.tables;
+  /** Reservations, one after another per set of banks (see takeIn). */
+  const turns = createSerialQueues();
 
   const bump = async (tx: Queryable, id: string, patch: Partial<ParcelRow>, at: Date): Promise<ParcelRow> =>
     (
@@ -127,6 +130,9 @@ export function createParcelStore(db: Db) {
      * order given (preferred first); within a bank, an accessible compartment
      * first for people who need one, then the smallest size that fits, then
      * non-accessible before accessible (leaving low ones free), then the label.
+     * Intakes for the same banks run one after another on this instance
+     * (shared/serial.ts): on PostgreSQL, concurrent ones would otherwise pick
+     * the same first candidate, and all but one would run again, and again.
      */
     takeIn(input: {
       parcel: Omit<ParcelRow, 'status' | 'deskReason' | 'bankId' | 'compartmentId' | 'version'>;
@@ -137,57 +143,60 @@ export function createParcelStore(db: Db) {
       /** What to do when nothing fits: record the parcel at the desk (the mailroom has it), or record nothing. */
       whenFull: 'desk' | 'none';
     }): Promise<ReserveOutcome> {
-      return db.transaction(async (tx): Promise<ReserveOutcome> => {
-        if (!input.force) {
-          const [existing] = await tx
-            .select()
-            .from(parcels)
-            .where(eq(parcels.trackingKey, input.parcel.trackingKey))
-            .limit(1);
-          if (existing) return { kind: 'duplicate', existing };
-        }
-        const sizes = fittingSizes(input.parcel.size);
-        for (const bankId of input.bankIds) {
-          const [candidate] = await tx
-            .select()
-            .from(compartments)
-            .where(freeFitting(compartments, [bankId], sizes))
-            .orderBy(
-              // Someone who needs a low compartment gets one even if it is larger;
-              // everyone else gets the smallest fit and leaves the low ones free.
-              ...(input.needsAccessible ? [desc(compartments.accessible)] : []),
-              sql`case ${compartments.size} when 'S' then 0 when 'M' then 1 when 'L' then 2 else 3 end`,
-              asc(compartments.accessible),
-              asc(compartments.label),
-            )
-            .limit(1);
-          if (!candidate) continue;
-          const [compartment] = await tx
-            .update(compartments)
-            .set({ state: 'RESERVED', version: sql`${compartments.version} + 1`, updatedAt: input.at })
-            .where(and(eq(compartments.id, candidate.id), eq(compartments.state, 'AVAILABLE')))
-            .returning();
-          if (!compartment) continue;
+      const turn = [...input.bankIds].sort().join(',');
+      return turns.run(turn, () =>
+        db.transaction(async (tx): Promise<ReserveOutcome> => {
+          if (!input.force) {
+            const [existing] = await tx
+              .select()
+              .from(parcels)
+              .where(eq(parcels.trackingKey, input.parcel.trackingKey))
+              .limit(1);
+            if (existing) return { kind: 'duplicate', existing };
+          }
+          const sizes = fittingSizes(input.parcel.size);
+          for (const bankId of input.bankIds) {
+            const [candidate] = await tx
+              .select()
+              .from(compartments)
+              .where(freeFitting(compartments, [bankId], sizes))
+              .orderBy(
+                // Someone who needs a low compartment gets one even if it is larger;
+                // everyone else gets the smallest fit and leaves the low ones free.
+                ...(input.needsAccessible ? [desc(compartments.accessible)] : []),
+                sql`case ${compartments.size} when 'S' then 0 when 'M' then 1 when 'L' then 2 else 3 end`,
+                asc(compartments.accessible),
+                asc(compartments.label),
+              )
+              .limit(1);
+            if (!candidate) continue;
+            const [compartment] = await tx
+              .update(compartments)
+              .set({ state: 'RESERVED', version: sql`${compartments.version} + 1`, updatedAt: input.at })
+              .where(and(eq(compartments.id, candidate.id), eq(compartments.state, 'AVAILABLE')))
+              .returning();
+            if (!compartment) continue;
+            const [parcel] = await tx
+              .insert(parcels)
+              .values({
+                ...input.parcel,
+                status: 'AWAITING_DEPOSIT',
+                bankId,
+                compartmentId: compartment.id,
+                operation: 'DEPOSIT',
+                operationAt: input.at,
+              })
+              .returning();
+            return { kind: 'reserved', parcel: parcel!, compartment };
+          }
+          if (input.whenFull === 'none') return { kind: 'none' };
           const [parcel] = await tx
             .insert(parcels)
-            .values({
-              ...input.parcel,
-              status: 'AWAITING_DEPOSIT',
-              bankId,
-              compartmentId: compartment.id,
-              operation: 'DEPOSIT',
-              operationAt: input.at,
-            })
+            .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
             .returning();
-          return { kind: 'reserved', parcel: parcel!, compartment };
-        }
-        if (input.whenFull === 'none') return { kind: 'none' };
-        const [parcel] = await tx
-          .insert(parcels)
-          .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
-          .returning();
-        return { kind: 'desk', parcel: parcel! };
-      });
+          return { kind: 'desk', parcel: parcel! };
+        }),
+      );
     },
 
     /** Of these banks, the ones with a compartment free now that a parcel of this size fits in. */

@@ -1,6 +1,6 @@
 /** The only place with queries over people, their tokens and sign-in codes. */
 import { and, desc, eq, gt, inArray, isNull, like, or, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '../db/index.js';
+import { preparedRead, type Db, type Queryable } from '../db/index.js';
 import type { PersonRow, Role } from './types.js';
 
 /**
@@ -10,6 +10,15 @@ import type { PersonRow, Role } from './types.js';
  */
 export function createPeopleStore(db: Db) {
   const { people, personTokens, signInCodes } = db.tables;
+  const tokenByHash = preparedRead((q) =>
+    q
+      .select({ token: personTokens, person: people })
+      .from(personTokens)
+      .innerJoin(people, eq(people.id, personTokens.personId))
+      .where(eq(personTokens.hash, sql.placeholder('hash')))
+      .limit(1)
+      .prepare(),
+  );
   /** A write: in `q` when given, else in a transaction (joining the caller's, if any). */
   const write = <T>(q: Queryable | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> =>
     q ? fn(q) : db.transaction(fn);
@@ -90,22 +99,12 @@ export function createPeopleStore(db: Db) {
       });
     },
     /** A token that is not revoked and not expired, with its person. */
+    /** The token with this hash and its person, if the token is live and the person enabled (every request asks). */
     async findActiveToken(hash: string, now: Date) {
-      return (
-        await db.read
-          .select({ token: personTokens, person: people })
-          .from(personTokens)
-          .innerJoin(people, eq(people.id, personTokens.personId))
-          .where(
-            and(
-              eq(personTokens.hash, hash),
-              isNull(personTokens.revokedAt),
-              or(isNull(personTokens.expiresAt), gt(personTokens.expiresAt, now)),
-              isNull(people.disabledAt),
-            ),
-          )
-          .limit(1)
-      )[0];
+      const [found] = await tokenByHash(db.read, { hash });
+      if (!found || found.token.revokedAt || found.person.disabledAt) return undefined;
+      if (found.token.expiresAt && found.token.expiresAt <= now) return undefined;
+      return found;
     },
     async touchToken(id: string, at: Date, q?: Queryable): Promise<void> {
       await write(q, async (tx) => {
