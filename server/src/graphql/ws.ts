@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import {
+  execute,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
@@ -29,6 +30,7 @@ import { ErrorCode, rateLimited } from '../shared/errors.js';
 import { createAcceptanceClock } from '../cluster/leases.js';
 import type { DeviceConnection } from '../devices/connections.js';
 import { instanceIdOf } from '../shared/instance.js';
+import { createSerialQueues } from '../shared/serial.js';
 import type { DeviceIdentity } from '../devices/types.js';
 import type { Viewer } from '../people/types.js';
 import type { Services } from '../services.js';
@@ -68,6 +70,17 @@ export function attachWebSocketServer(opts: {
   const { services, logger, limits, production } = opts;
   const config = services.config;
   const instanceId = instanceIdOf(config);
+  /**
+   * A socket's queries and mutations run one after another (its subscriptions
+   * are not held up). With the asynchronous Db, fifty heavy queries sent at
+   * once on one socket would otherwise interleave at every await, each taking
+   * as long as all of them together, so all would meet the execution budget
+   * and none answer; in turn, each gets its budget from when its turn comes.
+   */
+  const turns = createSerialQueues();
+  const socketIds = new WeakMap<WebSocket, string>();
+  let sockets = 0;
+  const turnOf = new WeakMap<object, string>();
   // maxPayload: ws closes a socket sending a larger frame with 1009.
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxPayloadBytes });
   // Before useServer: its connection listener must run after the guard has wrapped socket.send.
@@ -261,12 +274,24 @@ export function attachWebSocketServer(opts: {
           client: extra.client ?? null,
         };
         startExecutionClock(context);
+        let socketId = socketIds.get(extra.socket);
+        if (!socketId) socketIds.set(extra.socket, (socketId = String(++sockets)));
+        turnOf.set(context, socketId);
         if (identity?.kind === 'person')
           targets.set(context, { target: { socket: extra.socket, id, query: payload.query }, viewer: context.viewer });
         return context;
       },
       // Subscriptions that can share one execution per event do (fanout.ts); the rest run as before.
       subscribe: (args) => fanout.subscribe(args),
+      execute: (args) => {
+        const context = args.contextValue as object;
+        const turn = turnOf.get(context);
+        if (turn === undefined) return execute(args);
+        return turns.run(turn, async () => {
+          startExecutionClock(context);
+          return await execute(args);
+        });
+      },
       // Errors before execution (validation, variables) get a code like over HTTP.
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       // Metrics (metrics/index.ts): subscriptions running, messages delivered, query durations.
