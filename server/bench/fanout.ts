@@ -251,16 +251,7 @@ async function startChild(
       child.send({ type: 'stop' } satisfies ToServer);
       await new Promise((r) => child.once('exit', r));
     },
-    ask: <T>(m: ToServer, answer: FromServer['type']) =>
-      new Promise<T>((resolve) => {
-        const on = (r: FromServer) => {
-          if (r.type !== answer) return;
-          child.off('message', on);
-          resolve(r as T);
-        };
-        child.on('message', on);
-        child.send(m);
-      }),
+    ask,
   };
   return result;
 }

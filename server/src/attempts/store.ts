@@ -9,9 +9,17 @@ export type AttemptLogRow = typeof credentialAttempts.$inferSelect;
 /** Counters are read and written in the caller's transaction (`tx`): a check and its charge are one step. */
 export function createAttemptStore(db: Db) {
   const { attemptCounters, credentialAttempts } = db.tables;
-  return {
-    async counter(tx: Queryable, key: string, now: Date): Promise<BucketState> {
-      const row = (await tx.select().from(attemptCounters).where(eq(attemptCounters.key, key)).limit(1))[0];
+  /** Several counters in one query (an attempt charges every scope it has). */
+  async function counters(tx: Queryable, keys: readonly string[], now: Date): Promise<BucketState[]> {
+    const rows = keys.length
+      ? await tx
+          .select()
+          .from(attemptCounters)
+          .where(inArray(attemptCounters.key, [...keys]))
+      : [];
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    return keys.map((key) => {
+      const row = byKey.get(key);
       return row
         ? {
             level: row.level,
@@ -21,29 +29,14 @@ export function createAttemptStore(db: Db) {
             updatedAt: row.updatedAt,
           }
         : emptyBucket(now);
+    });
+  }
+
+  return {
+    async counter(tx: Queryable, key: string, now: Date): Promise<BucketState> {
+      return (await counters(tx, [key], now))[0]!;
     },
-    /** Several counters in one query (an attempt charges every scope it has). */
-    async counters(tx: Queryable, keys: readonly string[], now: Date): Promise<BucketState[]> {
-      const rows = keys.length
-        ? await tx
-            .select()
-            .from(attemptCounters)
-            .where(inArray(attemptCounters.key, [...keys]))
-        : [];
-      const byKey = new Map(rows.map((r) => [r.key, r]));
-      return keys.map((key) => {
-        const row = byKey.get(key);
-        return row
-          ? {
-              level: row.level,
-              lockouts: row.lockouts,
-              lockedUntil: row.lockedUntil,
-              total: row.total,
-              updatedAt: row.updatedAt,
-            }
-          : emptyBucket(now);
-      });
-    },
+    counters,
     /** Several counters written in one statement (an upsert of every row). */
     async saveAll(tx: Queryable, entries: readonly { key: string; state: BucketState }[]): Promise<void> {
       if (!entries.length) return;
