@@ -6,7 +6,7 @@
 //   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
 // A suite that crashes without reporting counts as one failure, so a run that
 // executed nothing can never look green.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, ensureChromium, ensureTestServers, root, run } from './lib.mjs';
@@ -48,17 +48,16 @@ for (const task of ['typecheck', 'lint']) {
 // tests start throwaway servers of their own: the programs must be installed (as root: done here).
 ensureTestServers();
 
-const vitestArgs = (name, args) => [
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${join(resultsDir, `${name}.json`)}`,
-  ...args,
-];
-
-/** Counts a finished vitest run from its JSON report (a run without one counts as a failure). */
-function countVitest(name, code) {
+function vitest(workspace, { name = workspace, args = [], extraEnv = {} } = {}) {
   const out = join(resultsDir, `${name}.json`);
+  const code = run(
+    bin('vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args],
+    {
+      cwd: join(root, workspace),
+      env: { ...env, ...extraEnv },
+    },
+  );
   if (!existsSync(out)) return check(`vitest ${name} (no report)`, 1);
   const report = JSON.parse(readFileSync(out, 'utf8'));
   passed += report.numPassedTests ?? 0;
@@ -66,44 +65,12 @@ function countVitest(name, code) {
   if (report.numFailedTests || report.numRuntimeErrorTestSuites || code !== 0) failures.push(`vitest ${name}`);
   if (code !== 0 && !report.numFailedTests && !report.numRuntimeErrorTestSuites) failed++;
 }
-
-function vitest(workspace, { name = workspace, args = [], extraEnv = {} } = {}) {
-  const code = run(bin('vitest'), vitestArgs(name, args), { cwd: join(root, workspace), env: { ...env, ...extraEnv } });
-  countVitest(name, code);
-}
-
-/**
- * A vitest run in the background. `quiet`: its output is kept and printed
- * when it ends, so two suites running side by side do not interleave.
- */
-function vitestAsync(workspace, { name = workspace, args = [], extraEnv = {}, quiet = false } = {}) {
-  const child = spawn(bin('vitest'), vitestArgs(name, args), {
-    cwd: join(root, workspace),
-    env: { ...process.env, ...env, ...extraEnv, ...(quiet ? { FORCE_COLOR: '1' } : {}) },
-    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-  });
-  const output = [];
-  child.stdout?.on('data', (d) => output.push(d));
-  child.stderr?.on('data', (d) => output.push(d));
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      if (output.length) process.stdout.write(Buffer.concat(output));
-      countVitest(name, code ?? 1);
-      resolve();
-    });
-  });
-}
-
-for (const ws of ['server', 'simulator', 'web']) {
+for (const ws of ['server', 'simulator', 'conformance', 'web']) {
   if (existsSync(join(root, ws, 'vitest.config.ts'))) vitest(ws);
 }
 // The server's integration suite (test/) once more, on PostgreSQL: one throwaway cluster for the
-// run, a fresh database per test server (server/test/helpers/global-setup.ts). Beside it, the
-// conformance kit, which mostly waits (its controllers' reconnect and back-off timings).
-await Promise.all([
-  vitestAsync('server', { name: 'server-postgres', args: ['test/'], extraEnv: { BAYLIGHT_TEST_ENGINE: 'postgres' } }),
-  existsSync(join(root, 'conformance', 'vitest.config.ts')) ? vitestAsync('conformance', { quiet: true }) : null,
-]);
+// run, a fresh database per test server (server/test/helpers/global-setup.ts).
+vitest('server', { name: 'server-postgres', args: ['test/'], extraEnv: { BAYLIGHT_TEST_ENGINE: 'postgres' } });
 
 // The launchers' own tests (plain Node, node:test): counted from the TAP summary.
 {
