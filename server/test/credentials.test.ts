@@ -298,9 +298,12 @@ describe('a QR is bound to the deposit in its compartment', () => {
     expect(decodeProtectedHeader(aliceQr)).toMatchObject({ alg: 'EdDSA', typ: 'baylight-pickup+jwt' });
     expect(typeof claimsOf(aliceQr).exp).toBe('number');
 
+    // The door opens when the controller handles the command, which may come after the answer.
+    const opened = bank.controller.nextCommand(10_000, (h) => h.command.kind === 'OPEN_COMPARTMENT');
     expect((await bank.controller.redeemPickupCode(await pickupCodeOf(server, alice, first.parcelId))).__typename).toBe(
       'PickupOpened',
     );
+    expect((await opened).outcome).toBe('OPENED');
     bank.controller.record('A01', 'EMPTY');
     bank.controller.closeDoor('A01');
     await bank.controller.flush();

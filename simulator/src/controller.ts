@@ -921,16 +921,17 @@ export class SimulatedController {
   }
 
   /**
-   * Waits for the next command this controller handles (after it acted on it).
-   * Handy in tests: `const { command } = await sim.nextCommand()`.
+   * Waits for the next command this controller handles (after it acted on it), or the next
+   * one `match` accepts. Handy in tests: `const { command } = await sim.nextCommand()`.
    */
-  nextCommand(timeoutMs = 10_000): Promise<CommandHandled> {
+  nextCommand(timeoutMs = 10_000, match?: (handled: CommandHandled) => boolean): Promise<CommandHandled> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`${this.name}: no command within ${timeoutMs} ms`));
+        reject(new Error(`${this.name}: no ${match ? 'matching ' : ''}command within ${timeoutMs} ms`));
       }, timeoutMs);
       const off = this.onCommand((handled) => {
+        if (match && !match(handled)) return;
         clearTimeout(timer);
         off();
         resolve(handled);

@@ -14,11 +14,18 @@ export function testEngine(): TestEngine {
   return inject('baylightPostgresAdmin') ? 'postgres' : 'sqlite';
 }
 
-/** On PostgreSQL: a new, empty database in the run's cluster (its URL); on SQLite: null (a file is used). */
+/**
+ * On PostgreSQL: a new database in the run's cluster (its URL), already migrated (a copy of the
+ * run's template, helpers/global-setup.ts); on SQLite: null (a file is used).
+ */
 export async function freshPostgresDatabase(): Promise<string | null> {
   const admin = inject('baylightPostgresAdmin');
   if (!admin) return null;
-  return createDatabaseAt(admin, `t_${process.pid}_${randomBytes(6).toString('hex')}`);
+  return createDatabaseAt(
+    admin,
+    `t_${process.pid}_${randomBytes(6).toString('hex')}`,
+    inject('baylightPostgresTemplate') || undefined,
+  );
 }
 
 /** drizzle's record of applied migrations, where each engine keeps it. */

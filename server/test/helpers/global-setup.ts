@@ -5,12 +5,17 @@
  * of its own in it (helpers/engine.ts). `npm test` runs the suite both ways.
  */
 import type { TestProject } from 'vitest/node';
+import { openPostgresDb } from '../../src/db/postgres.js';
 import { startTestPostgres } from './postgres.js';
+
+const TEMPLATE = 'baylight_migrated';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The throwaway cluster's maintenance database, when the run is on PostgreSQL; '' on SQLite. */
     baylightPostgresAdmin: string;
+    /** A database migrated once for the run, which each test server's database copies; '' on SQLite. */
+    baylightPostgresTemplate: string;
   }
 }
 
@@ -21,9 +26,15 @@ export default async function setup(project: TestProject) {
   }
   if (engine === 'sqlite') {
     project.provide('baylightPostgresAdmin', '');
+    project.provide('baylightPostgresTemplate', '');
     return;
   }
   const cluster = await startTestPostgres();
+  // Migrated once here; a test server's database starts as a copy, and its own migration run
+  // finds nothing to do (tests about migrating an empty database open one with createDatabase).
+  const template = await cluster.createDatabase(TEMPLATE);
+  await (await openPostgresDb(template)).close();
   project.provide('baylightPostgresAdmin', cluster.admin);
+  project.provide('baylightPostgresTemplate', TEMPLATE);
   return () => cluster.stop();
 }

@@ -142,7 +142,8 @@ export async function depositParcel(
   recipient: Person,
   extra: Record<string, unknown> = {},
 ) {
-  const command = bank.controller.nextCommand();
+  // The deposit's opening, not another command for the bank (a revocation after an earlier pickup).
+  const command = bank.controller.nextCommand(10_000, (h) => h.command.kind === 'OPEN_COMPARTMENT');
   const result = await intake(server, clerk, recipient, extra);
   if (result.__typename !== 'ParcelReserved') throw new Error(`not reserved: ${JSON.stringify(result)}`);
   const label: string = result.compartment.label;

@@ -137,12 +137,19 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   };
 }
 
-/** Creates an empty database in the cluster whose maintenance database is `admin`; returns its URL. */
-export async function createDatabaseAt(admin: string, name: string): Promise<string> {
+/**
+ * Creates a database in the cluster whose maintenance database is `admin`; returns its URL.
+ * Empty, or a copy of `template` (a database nobody is connected to). The copy is made file
+ * by file (STRATEGY FILE_COPY: ~25 ms here, against ~70 ms through the WAL and ~250 ms for an
+ * empty database migrated from scratch).
+ */
+export async function createDatabaseAt(admin: string, name: string, template?: string): Promise<string> {
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
   try {
-    await client.query(`create database "${name}"`);
+    await client.query(
+      template ? `create database "${name}" template "${template}" strategy file_copy` : `create database "${name}"`,
+    );
   } finally {
     await client.end();
   }
