@@ -180,6 +180,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     DEV_OUTBOX: 'true',
     WEB_ORIGINS: webUrl,
     DEVICE_OFFLINE_GRACE_MS: '1000',
+    // Half the default: the jammed-lock test waits for an opening to run out (every other opening
+    // here is answered within a second).
+    OPEN_COMMAND_TTL_MS: '15000',
     LOG_LEVEL: 'warn',
     LOG_PRETTY: 'false',
     PUBLIC_WEB_URL: webUrl,

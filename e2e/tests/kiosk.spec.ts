@@ -270,8 +270,8 @@ test.describe('pickup at the kiosk', () => {
     controller,
     parcels,
   }, testInfo) => {
-    // The command lives 30 s (OPEN_COMMAND_TTL_MS); the kiosk gives up a few seconds after.
-    test.setTimeout(75_000);
+    // The command lives 15 s here (OPEN_COMMAND_TTL_MS in global-setup.ts); the kiosk gives up a few seconds after.
+    test.setTimeout(60_000);
     const library = await controller('Library', { simulatePeople: true, closeAfterMs: 300 });
     const parcel = await parcels.deposit('Library');
     library.jam(parcel.label);
@@ -285,7 +285,7 @@ test.describe('pickup at the kiosk', () => {
     await screenshot(kiosk, testInfo, 'kiosk-step-waiting');
     // Nobody touches the screen: it does not go back to the keypad while the door may still open.
     await expectAnnounced(kiosk, `Door ${parcel.label} has not opened yet`, 12_000);
-    await expect(result).toHaveAttribute('data-phase', 'not-opened', { timeout: 40_000 });
+    await expect(result).toHaveAttribute('data-phase', 'not-opened', { timeout: 25_000 });
     await expectAnnounced(kiosk, `Door ${parcel.label} did not open`);
     await expect(kiosk.getByTestId('kiosk-result-detail')).toContainText('Your parcel is still waiting');
     await screenshot(kiosk, testInfo, 'kiosk-step-not-opened');
