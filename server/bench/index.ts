@@ -263,6 +263,34 @@ const INTAKE = `mutation ($i: IntakeParcelInput!) { intakeParcel(input: $i) { __
   ... on ParcelReserved { parcel { id status } compartment { label } command { id } }
   ... on ParcelSentToDesk { parcel { id } reason } } }`;
 
+/** One connected controller per device token, each receiving its door commands (so its bank is ONLINE). */
+function controllersFor(wsUrl: string, deviceTokens: string[]): Promise<Client[]> {
+  return Promise.all(
+    deviceTokens.map(
+      (deviceToken) =>
+        new Promise<Client>((resolveClient, reject) => {
+          const client = createClient({
+            url: wsUrl,
+            webSocketImpl: WebSocket,
+            connectionParams: { deviceToken },
+            lazy: false,
+            retryAttempts: 0,
+            onNonLazyError: reject,
+            on: { connected: () => resolveClient(client) },
+          });
+          client.subscribe(
+            { query: 'subscription { lockerCommands { id } }' },
+            {
+              next: () => {},
+              error: () => {},
+              complete: () => {},
+            },
+          );
+        }),
+    ),
+  );
+}
+
 /** The board and intake rows on one engine; the baselines run again beside each, in the same run. */
 async function queryAndIntake(engine: 'sqlite' | 'postgres') {
   const suffix = engine === 'postgres' ? ' (PostgreSQL)' : '';
@@ -280,7 +308,6 @@ async function queryAndIntake(engine: 'sqlite' | 'postgres') {
     if (check.errors || banks.length !== 3 || banks.some((b) => b.compartments.length !== 24)) {
       throw new Error(`the board query did not answer 3 banks × 24 compartments: ${JSON.stringify(check)}`);
     }
-    const board = await load(ours, post(url, { query: BOARD }, adminToken), undefined, profileAs('query'));
     const hello = await startTarget<{ url: string }>('targets/hello.ts');
     const helloCheck = (await (
       await fetch(hello.info.url, {
@@ -292,35 +319,65 @@ async function queryAndIntake(engine: 'sqlite' | 'postgres') {
     if (helloCheck.data?.hello !== 'world') throw new Error('the hello-world baseline did not answer');
     const base = await load(hello, post(hello.info.url, { query: '{ hello }' }));
     await hello.stop();
+
+    // 1. The board as deployed: answered from its last execution until a bank or compartment changes
+    // (graphql/board-cache.ts); nothing changes during this row.
+    const board = await load(ours, post(url, { query: BOARD }, adminToken), undefined, profileAs('query'));
     rows.push({ name: `board query${suffix}`, ours: board, baseline: base, unit: 'req/s', goal: 0.5 });
+
+    // 2. The same while a controller reports a door opening or closing every 50 ms (20 changes a
+    // second, each dropping the cache): its reports run on the server's core too.
+    const [churner] = await controllersFor(ours.info.wsUrl, ours.info.deviceTokens.slice(0, 1));
+    let seq = 0;
+    const churn = setInterval(() => {
+      seq++;
+      churner!.subscribe(
+        {
+          query: `mutation ($e: [LockerEventInput!]!) { reportLockerEvents(events: $e) { acceptedThroughSeq } }`,
+          variables: {
+            e: [{ seq, label: 'A01', kind: seq % 2 ? 'DOOR_OPENED' : 'DOOR_CLOSED', at: new Date().toISOString() }],
+          },
+        },
+        { next: () => {}, error: () => {}, complete: () => {} },
+      );
+    }, 50);
+    const churned = await load(ours, post(url, { query: BOARD }, adminToken));
+    clearInterval(churn);
+    await churner!.dispose();
+    rows.push({
+      name: `board query, a door changing 20×/s${suffix}`,
+      ours: churned,
+      baseline: base,
+      unit: 'req/s',
+      goal: 0.5,
+      note: `${seq} door events reported during the row`,
+    });
+
+    // 3. Every request executed (BOARD_CACHE_MAX_AGE_MS=0): what a board the cache cannot answer costs.
+    const uncachedServer = await startTarget<BaylightInfo>(
+      'targets/baylight.ts',
+      [],
+      [mode, cluster ? await cluster.createDatabase() : '-', '0'],
+    );
+    const uncached = await load(
+      uncachedServer,
+      post(uncachedServer.info.url, { query: BOARD }, uncachedServer.info.adminToken),
+      undefined,
+      profileAs('query-uncached'),
+    );
+    await uncachedServer.stop();
+    rows.push({
+      name: `board query, uncached${suffix}`,
+      ours: uncached,
+      baseline: base,
+      unit: 'req/s',
+      goal: 0.5,
+    });
   }
 
   if (only.has('intake')) {
     // One controller per bank, receiving its door commands, so the banks are ONLINE and intake reserves.
-    const controllers: Client[] = await Promise.all(
-      ours.info.deviceTokens.map(
-        (deviceToken) =>
-          new Promise<Client>((resolveClient, reject) => {
-            const client = createClient({
-              url: ours.info.wsUrl,
-              webSocketImpl: WebSocket,
-              connectionParams: { deviceToken },
-              lazy: false,
-              retryAttempts: 0,
-              onNonLazyError: reject,
-              on: { connected: () => resolveClient(client) },
-            });
-            client.subscribe(
-              { query: 'subscription { lockerCommands { id } }' },
-              {
-                next: () => {},
-                error: () => {},
-                complete: () => {},
-              },
-            );
-          }),
-      ),
-    );
+    const controllers = await controllersFor(ours.info.wsUrl, ours.info.deviceTokens);
     await new Promise((r) => setTimeout(r, 300));
     let n = 0;
     const run = `${Date.now().toString(36)}`;

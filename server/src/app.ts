@@ -24,6 +24,7 @@ import type { Config } from './config/index.js';
 import type { Db } from './db/index.js';
 import { openConfiguredDb } from './db/open.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { createBoardCache } from './graphql/board-cache.js';
 import type { Fanout } from './graphql/fanout.js';
 import { createLoaders } from './graphql/loaders.js';
 import { maskUnexpected } from './graphql/errors.js';
@@ -131,6 +132,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     production,
   });
 
+  // The board, executed once per state and audience (graphql/board-cache.ts).
+  const boardCache = createBoardCache({
+    bus,
+    metrics: services.metrics,
+    logger: logger.child({ domain: 'board-cache' }),
+    maxAgeMs: config.BOARD_CACHE_MAX_AGE_MS,
+  });
+
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
@@ -141,8 +150,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     validationRules: documentRules(limits.document),
     includeStacktraceInErrorResponses: false,
     // Apollo pretty-prints every answer (JSON.stringify with two-space indents): a third more bytes
-    // to build and send for the board. Clients parse JSON; nobody reads it raw.
-    stringifyResult: (result) => JSON.stringify(result),
+    // to build and send for the board. Clients parse JSON; nobody reads it raw. The board cache's
+    // kept answers are serialised once (graphql/board-cache.ts).
+    stringifyResult: (result) => boardCache.stringify(result),
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
       publicError(maskUnexpected(formatted, unwrapResolverError(error), logger), production),
     plugins: [
@@ -150,6 +160,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
       operationChecksPlugin(limits),
       graphqlDurationPlugin(services.metrics),
+      boardCache.plugin,
       // No field has a cache hint and no response is cached (every answer depends on who asks), but
       // the default cache-control plugin hooks willResolveField, which wraps every resolver of every
       // request in Apollo's instrumentation.
@@ -260,6 +271,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(presenceSweeper);
         stopWatchingKeys();
         services.sockets.stop();
+        boardCache.close();
         services.devices.dispose();
         services.audit.dispose();
         await services.notify.stop();

@@ -89,6 +89,26 @@ describe('two instances sharing one database and one Redis', () => {
     expect(onA.items).toHaveLength(2);
   });
 
+  it('answers a board cached on A with the door a controller opened on B', async () => {
+    const redis = await startRedis();
+    // Entries may live a minute: only the event from B can make A's answer change.
+    const { a, b } = await twoInstances(redis, { BOARD_CACHE_MAX_AGE_MS: '60000' });
+    const { bankId, deviceToken } = await a.createBank({ count: 2 });
+    const report = await controllerOn(b, deviceToken);
+    await subscribedInstances(redis, topics.compartmentAll, 2);
+    const board = `{ lockerBank(id: "${bankId}") { compartments { label door } } }`;
+    const doorOnA = async () =>
+      (await a.gql(board)).data.lockerBank.compartments.find((c: { label: string }) => c.label === 'A01').door;
+    expect(await doorOnA()).toBe('CLOSED');
+    expect(await doorOnA()).toBe('CLOSED');
+    await report([ev(1, 'A01', 'DOOR_OPENED')]);
+    const deadline = Date.now() + 5_000;
+    while ((await doorOnA()) !== 'OPEN') {
+      if (Date.now() > deadline) throw new Error('A still answers the board from before the door opened on B');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+
   it('spends on B a request budget spent on A (per token, over HTTP)', async () => {
     const redis = await startRedis();
     const { a, b } = await twoInstances(redis, {

@@ -15,7 +15,8 @@
  * (node:inspector, the same as `node --cpu-prof`) of exactly the window
  * between them; `stop` ends the server.
  *
- *   tsx server/bench/targets/baylight.ts [production|development] [postgres://…]   (started by server/bench/index.ts)
+ *   tsx server/bench/targets/baylight.ts [production|development] [postgres://…|-] [BOARD_CACHE_MAX_AGE_MS]
+ *   (started by server/bench/index.ts)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -30,7 +31,9 @@ import { demoLayout } from '../../src/demo/seed.js';
 // `production` as deployed (NODE_ENV=production; graphql-js skips its development checks too); the
 // bench starts this process with NODE_ENV set to match, and `development` when asked.
 const production = process.argv[2] !== 'development';
-const databaseUrl = process.argv[3];
+// Then `postgres://…` (or `-` for SQLite) and BOARD_CACHE_MAX_AGE_MS (the server's default when absent).
+const databaseUrl = process.argv[3] && process.argv[3] !== '-' ? process.argv[3] : undefined;
+const boardCacheMs = process.argv[4];
 const dir = mkdtempSync(join(tmpdir(), 'baylight-bench-'));
 const file = join(dir, 'bench.db');
 const lifted = '10000000';
@@ -53,6 +56,7 @@ const server = await startServer({
     RATE_LIMIT_DEVICE_BURST: lifted,
     RATE_LIMIT_DEVICE_PER_SECOND: '1000000',
     WS_MAX_SOCKETS_PER_CLIENT: '1000',
+    ...(boardCacheMs ? { BOARD_CACHE_MAX_AGE_MS: boardCacheMs } : {}),
   }),
 });
 const { services } = server;

@@ -194,6 +194,12 @@ export const configSchema = z.object({
   GRAPHQL_MAX_COST: count(1, 1_000_000_000).default(50_000),
   /** An execution (request, or one subscription event) that has run this long starts no further resolver. */
   GRAPHQL_EXECUTION_BUDGET_MS: count(1, 600_000).default(1_000),
+  /**
+   * Board queries over HTTP are answered from the result of the last identical one (same
+   * document, variables and audience) until a bank or compartment changes, and for at most
+   * this long (graphql/board-cache.ts); `LockerBank.lastSeenAt` lags by up to this. 0: off.
+   */
+  BOARD_CACHE_MAX_AGE_MS: count(0, 60_000).default(2_000),
   /** Longest string, inline or in variables, of any argument but the named exceptions. */
   MAX_STRING_LENGTH: count(100, 10_000_000).default(10_000),
   /** Longest CSV `importPeople` takes (characters); the service refuses more too. */

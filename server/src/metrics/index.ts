@@ -175,6 +175,14 @@ export function createMetrics({ instanceId }: { instanceId: string }) {
     return type;
   }
 
+  const boardCache = new Counter({
+    name: 'baylight_board_cache_total',
+    help: 'Board queries over HTTP (graphql/board-cache.ts), by outcome: hit (answered from the state it last executed for), miss (executed and kept), stale (executed, not kept: the state changed meanwhile), full (executed, not kept: the cache holds its most).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  for (const outcome of ['hit', 'miss', 'stale', 'full']) boardCache.inc({ outcome }, 0);
+
   return {
     instanceId,
     registry,
@@ -204,6 +212,9 @@ export function createMetrics({ instanceId }: { instanceId: string }) {
     },
 
     /** One GraphQL operation answered (seconds from request to response). */
+    boardCache(outcome: 'hit' | 'miss' | 'stale' | 'full') {
+      boardCache.inc({ outcome });
+    },
     graphqlDuration(operation: OperationType, transport: 'http' | 'ws', seconds: number) {
       graphqlDurations.observe({ operation, transport }, seconds);
     },
