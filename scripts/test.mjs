@@ -2,13 +2,12 @@
 // `npm test`: every check and test suite, then one line `N passed, N failed`.
 //   1. codegen, formatting, typecheck and lint of every workspace (turbo)
 //   2. unit and integration tests (vitest: server, simulator, conformance kit, web; node --test: scripts/),
-//      and the server's integration suite a second time on PostgreSQL; the conformance kit's suite
-//      runs beside the static checks (it mostly waits on timers), its output printed when it ends
+//      and the server's integration suite a second time on PostgreSQL
 //   3. end-to-end tests in Chromium (Playwright: server + web app + simulator)
 // A suite that crashes without reporting counts as one failure, so a run that
 // executed nothing can never look green.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, ensureChromium, ensureTestServers, root, run } from './lib.mjs';
 
@@ -51,10 +50,6 @@ const workspaces = [
 ];
 step('static checks (codegen, format, typecheck, lint)');
 check('codegen', run(bin('turbo'), ['run', 'codegen', '--output-logs=errors-only'], { env }));
-// The conformance kit's suite runs beside the rest of the static checks: it waits on a
-// controller's back-off and the protocol's timers most of its ~2.5 minutes, while type-checking
-// and linting wait on nothing, and neither is timed. Its output is printed when it ends.
-const conformance = vitestInBackground('conformance');
 check('format (prettier --check)', run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], { env }));
 {
   const runsDir = join(root, '.turbo', 'runs');
@@ -90,12 +85,16 @@ check('format (prettier --check)', run(bin('prettier'), ['--check', '--log-level
 step('install test servers (PostgreSQL, Redis) if missing');
 ensureTestServers();
 
-function vitestArgs(out, args) {
-  return ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args];
-}
-
-/** Counts one vitest suite from its JSON report (a suite that wrote none counts as one failure). */
-function tally(name, out, code) {
+function vitest(workspace, { name = workspace, args = [], extraEnv = {} } = {}) {
+  const out = join(resultsDir, `${name}.json`);
+  const code = run(
+    bin('vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args],
+    {
+      cwd: join(root, workspace),
+      env: { ...env, ...extraEnv },
+    },
+  );
   if (!existsSync(out)) return check(`vitest ${name} (no report)`, 1);
   const report = JSON.parse(readFileSync(out, 'utf8'));
   passed += report.numPassedTests ?? 0;
@@ -103,46 +102,7 @@ function tally(name, out, code) {
   if (report.numFailedTests || report.numRuntimeErrorTestSuites || code !== 0) failures.push(`vitest ${name}`);
   if (code !== 0 && !report.numFailedTests && !report.numRuntimeErrorTestSuites) failed++;
 }
-
-function vitest(workspace, { name = workspace, args = [], extraEnv = {} } = {}) {
-  const out = join(resultsDir, `${name}.json`);
-  const code = run(bin('vitest'), vitestArgs(out, args), {
-    cwd: join(root, workspace),
-    env: { ...env, ...extraEnv },
-  });
-  tally(name, out, code);
-}
-
-/** Starts a workspace's vitest suite without waiting; resolves with its exit code, output kept in a log. */
-function vitestInBackground(workspace) {
-  const out = join(resultsDir, `${workspace}.json`);
-  const log = join(resultsDir, `${workspace}.log`);
-  const started = Date.now();
-  if (!existsSync(join(root, workspace, 'vitest.config.ts'))) return null;
-  const fd = openSync(log, 'w');
-  const child = spawn(bin('vitest'), vitestArgs(out, []), {
-    cwd: join(root, workspace),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', fd, fd],
-  });
-  return new Promise((resolveRun) => {
-    const done = (code) => {
-      closeSync(fd);
-      resolveRun({ workspace, out, log, code: code ?? 1, ms: Date.now() - started });
-    };
-    child.once('error', () => done(1));
-    child.once('close', done);
-  });
-}
-
-if (conformance) {
-  step('vitest conformance (the rest of its run, after the static checks)');
-  const r = await conformance;
-  process.stdout.write(readFileSync(r.log, 'utf8'));
-  tally(r.workspace, r.out, r.code);
-  console.log(`[test] the conformance suite took ${(r.ms / 1000).toFixed(0)} s in all, beside the static checks`);
-}
-for (const ws of ['server', 'simulator', 'web']) {
+for (const ws of ['server', 'simulator', 'conformance', 'web']) {
   if (!existsSync(join(root, ws, 'vitest.config.ts'))) continue;
   step(`vitest ${ws}`);
   vitest(ws);
