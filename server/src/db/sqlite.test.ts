@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteDb, tables, type Queryable, type SqliteDb } from './index.js';
+import Database from 'better-sqlite3';
+import { openSqliteDb, reuseStatements, tables, type Queryable, type SqliteDb } from './index.js';
 
 const { serverSettings } = tables;
 const opened: SqliteDb[] = [];
@@ -230,4 +231,37 @@ it('keeps an in-memory database in a private temporary file that close removes',
   expect(await value(db.read, 'k')).toBe('v');
   await db.close();
   expect(existsSync(db.opened)).toBe(false);
+});
+
+describe('statements kept by SQL text (reuseStatements)', () => {
+  it('hands out one compiled statement per text, in the mode a plain query expects, and keeps at most its bound', () => {
+    const sqlite = new Database(':memory:');
+    reuseStatements(sqlite, 3);
+    sqlite.exec(`create table t (a integer, b text); insert into t values (1, 'x')`);
+    const first = sqlite.prepare('select a, b from t');
+    expect(sqlite.prepare('select a, b from t')).toBe(first);
+    // drizzle asks for arrays with raw(); the next one to get the statement gets rows as objects.
+    expect(first.raw().all()).toEqual([[1, 'x']]);
+    expect(sqlite.prepare('select a, b from t').all()).toEqual([{ a: 1, b: 'x' }]);
+    // Statements that return nothing have no mode to reset.
+    const insert = sqlite.prepare(`insert into t values (2, 'y')`);
+    expect(sqlite.prepare(`insert into t values (2, 'y')`)).toBe(insert);
+    // Three kept: the least recently used one is compiled again.
+    sqlite.prepare('select 1');
+    sqlite.prepare('select 2');
+    expect(sqlite.prepare('select a, b from t')).not.toBe(first);
+    sqlite.close();
+  });
+
+  it('runs drizzle queries that share a text, with and without field mapping, on the same statement', async () => {
+    const db = open();
+    await db.transaction(async (tx) => {
+      await tx.insert(serverSettings).values({ key: 'k', value: 'v' });
+    });
+    for (let i = 0; i < 3; i++) {
+      // A select with fields (drizzle reads it in raw mode and maps) and the all-columns form.
+      expect(await db.read.select({ value: serverSettings.value }).from(serverSettings)).toEqual([{ value: 'v' }]);
+      expect(await db.read.select().from(serverSettings)).toEqual([expect.objectContaining({ key: 'k', value: 'v' })]);
+    }
+  });
 });

@@ -193,6 +193,16 @@ export function createLockerStore(db: Db) {
         .where(inArray(compartments.bankId, [...bankIds]))
         .orderBy(asc(compartments.label));
     },
+    /** The compartment sizes these banks have (each once). */
+    sizesIn: async (bankIds: readonly string[]): Promise<CompartmentRow['size'][]> =>
+      bankIds.length
+        ? (
+            await db.read
+              .selectDistinct({ size: compartments.size })
+              .from(compartments)
+              .where(inArray(compartments.bankId, [...bankIds]))
+          ).map((r) => r.size)
+        : [],
     compartmentsByIds: async (ids: readonly string[]): Promise<CompartmentRow[]> =>
       ids.length
         ? db.read

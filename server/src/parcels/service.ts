@@ -1017,6 +1017,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
       const size: Size = input.size ?? 'M';
 
       let bankIds: string[];
+      // The banks' rows as read here: their status says which are online (one read per intake).
+      let banks: BankRow[];
       // The bank a courier stands at. A courier's parcel never goes "to the desk" from here: the
       // courier still holds it, so nothing is recorded and nobody is told until it is really
       // in a locker or really handed in at the desk (CourierBankFull says where to take it).
@@ -1028,12 +1030,14 @@ export function createParcelService(deps: ParcelServiceDeps) {
         courierAt = await lockers.store.getBank(input.bankId);
         if (!courierAt) throw notFound('Locker bank');
         bankIds = [input.bankId];
+        banks = [courierAt];
       } else {
         const first = input.bankId ?? recipient.preferredBankId;
         const firstBank = first ? await lockers.store.getBank(first) : undefined;
         const siteId = firstBank?.siteId ?? (await lockers.store.listSites())[0]?.id;
-        const onSite = siteId ? (await lockers.store.listBanks(siteId)).map((b) => b.id) : [];
-        bankIds = [...(firstBank ? [firstBank.id] : []), ...onSite.filter((id) => id !== firstBank?.id)];
+        const onSite = siteId ? (await lockers.store.listBanks(siteId)).filter((b) => b.id !== firstBank?.id) : [];
+        banks = [...(firstBank ? [firstBank] : []), ...onSite];
+        bankIds = banks.map((b) => b.id);
       }
       const now = clock.now();
       const row = {
@@ -1065,10 +1069,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         updatedAt: now,
       };
 
-      const largest = Math.max(
-        -1,
-        ...(await lockers.store.compartmentsByBankIds(bankIds)).map((c) => SIZE_ORDER.indexOf(c.size)),
-      );
+      const largest = Math.max(-1, ...(await lockers.store.sizesIn(bankIds)).map((size) => SIZE_ORDER.indexOf(size)));
       if (SIZE_ORDER.indexOf(size) > largest) {
         if (courierAt) return courierBankFull(v.personId, courierAt, 'TOO_BIG', size);
         const parcel = await db.transaction(async (tx) => {
@@ -1090,8 +1091,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         };
       }
 
-      const online: string[] = [];
-      for (const id of bankIds) if (await devices.isOnline(id)) online.push(id);
+      const online = banks.filter((b) => b.status === 'ONLINE').map((b) => b.id);
       if (courierAt && online.length === 0) return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
       const outcome = await store.takeIn({
         parcel: row,
