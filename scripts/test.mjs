@@ -108,9 +108,16 @@ for (const ws of ['server', 'simulator', 'conformance', 'web']) {
   vitest(ws);
 }
 // The server's integration suite (test/) once more, on PostgreSQL: one throwaway cluster for the
-// run, a fresh database per test server (server/test/helpers/global-setup.ts).
+// run, a fresh database per test server (server/test/helpers/global-setup.ts). Not the files that
+// choose their engines themselves and so run the same in both passes: the SQLite file's own test,
+// and those that start PostgreSQL clusters of their own (the adapter, SQLite → PostgreSQL transfer).
+const sameOnBothPasses = ['test/database-file.test.ts', 'test/postgres-db.test.ts', 'test/transfer.test.ts'];
 step('vitest server on PostgreSQL');
-vitest('server', { name: 'server-postgres', args: ['test/'], extraEnv: { BAYLIGHT_TEST_ENGINE: 'postgres' } });
+vitest('server', {
+  name: 'server-postgres',
+  args: ['test/', ...sameOnBothPasses.flatMap((f) => ['--exclude', f])],
+  extraEnv: { BAYLIGHT_TEST_ENGINE: 'postgres' },
+});
 
 // The launchers' own tests (plain Node, node:test): counted from the TAP summary.
 step('node --test scripts');
