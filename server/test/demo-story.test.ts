@@ -72,8 +72,15 @@ async function settled(server: TestServer): Promise<Board> {
 
 describe('the demo story', () => {
   it('keeps the board, the desk and the alerts consistent while parcels come and go', async () => {
-    // The test reads the whole board after every step, far more often than anyone would.
-    const server = await startTestServer({ RATE_LIMIT_TOKEN_BURST: '100000', RATE_LIMIT_TOKEN_PER_SECOND: '10000' });
+    // The test reads the whole board after every step, far more often than anyone would: its token's
+    // budget and its address's (every request here comes from 127.0.0.1, and a read of 500 parcels
+    // is charged for its estimated cost, RATE_LIMIT_COST_PER_TOKEN) are raised to match.
+    const server = await startTestServer({
+      RATE_LIMIT_TOKEN_BURST: '100000',
+      RATE_LIMIT_TOKEN_PER_SECOND: '10000',
+      RATE_LIMIT_CLIENT_BURST: '100000',
+      RATE_LIMIT_CLIENT_PER_SECOND: '10000',
+    });
     const seeded = await seedDemo(server.services, 8, { storyPeople: true });
     const controllers = seeded.devices.map((d) => {
       const c = new SimulatedController({
