@@ -180,7 +180,7 @@ export function createBoardCache({ bus, metrics, logger, maxAgeMs, maxEntries = 
 
   const plugin: ApolloServerPlugin<GraphQLContext> = {
     requestDidStart() {
-      let pending: { key: string; epoch: number } | null = null;
+      let pending: { key: string; epoch: number; startedAt: number } | null = null;
       return Promise.resolve({
         responseForOperation(rc): Promise<GraphQLResponse | null> {
           if (maxAgeMs <= 0 || !isBoard(rc.schema, rc.document, rc.operationName)) return Promise.resolve(null);
@@ -198,7 +198,7 @@ export function createBoardCache({ bus, metrics, logger, maxAgeMs, maxEntries = 
               body: { kind: 'single', singleResult: entry.result },
             });
           }
-          pending = { key, epoch };
+          pending = { key, epoch, startedAt: performance.now() };
           return Promise.resolve(null);
         },
         willSendResponse(rc) {
@@ -211,7 +211,8 @@ export function createBoardCache({ bus, metrics, logger, maxAgeMs, maxEntries = 
           if (pending.epoch !== epoch) metrics.boardCache('stale');
           else if (entries.size >= maxEntries && !entries.has(pending.key)) metrics.boardCache('full');
           else {
-            entries.set(pending.key, { epoch, at: performance.now(), result: body.singleResult });
+            // Aged from when it started executing: what it read is at most that old.
+            entries.set(pending.key, { epoch, at: pending.startedAt, result: body.singleResult });
             if (body.singleResult.data)
               jsonOf.set(body.singleResult.data, JSON.stringify({ data: body.singleResult.data }));
             metrics.boardCache('miss');
