@@ -9,7 +9,7 @@ import type { Bus } from '../bus/index.js';
 import { deviceCredentialId, publishRevocation, RevocationCloseCode } from '../bus/revocations.js';
 import type { LockerService } from '../lockers/service.js';
 import type { ControllerEventHook } from '../lockers/store.js';
-import type { BankRow } from '../lockers/types.js';
+import { isBankOnline, type BankRow } from '../lockers/types.js';
 import { authorize, authorizeController, type Principal } from '../access/authorize.js';
 import { bankScopeOf, inScope } from '../access/scope.js';
 import type { Viewer } from '../people/types.js';
@@ -162,9 +162,10 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     prepare: (events) => prepare(events),
   });
 
-  /** ONLINE (connected, or away for less than the grace period): a command sent now reaches it if it comes back. */
-  const isOnline = async (bankId: string): Promise<boolean> =>
-    (await lockers.store.getBank(bankId))?.status === 'ONLINE';
+  const isOnline = async (bankId: string): Promise<boolean> => {
+    const bank = await lockers.store.getBank(bankId);
+    return !!bank && isBankOnline(bank);
+  };
 
   async function expireIfDue(cmd: CommandRow, now: Date): Promise<boolean> {
     if (cmd.expiresAt > now) return false;

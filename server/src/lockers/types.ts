@@ -15,3 +15,6 @@ export const topics = {
   compartmentAll: 'compartment:*',
   bankAll: 'bank:*',
 } as const;
+
+/** ONLINE (connected, or away for less than the grace period): a command sent now reaches it if it comes back. */
+export const isBankOnline = (bank: Pick<BankRow, 'status'>): boolean => bank.status === 'ONLINE';

@@ -17,13 +17,12 @@ import { PICKUP_QR_CLOCK_SKEW_SECONDS, type DeviceAckPayload } from '../devices/
 import type { DeviceService } from '../devices/service.js';
 import type { CommandRow, DeviceIdentity } from '../devices/types.js';
 import type { LockerService } from '../lockers/service.js';
-import type { CompartmentRow, LockerEventRow } from '../lockers/types.js';
+import { isBankOnline, type BankRow, type CompartmentRow, type LockerEventRow } from '../lockers/types.js';
 import { SECRET_PLACEHOLDER, type NotifyService } from '../notify/service.js';
 import { authorize, grantOf, type Principal } from '../access/authorize.js';
 import { viewAs, personView } from '../access/person-view.js';
 import { bankScope, bankScopeOf, grantBeyondScope, inScope, isOperator } from '../access/scope.js';
 import type { DoorOpeningView } from '../audit/types.js';
-import type { BankRow } from '../lockers/types.js';
 import type { PeopleService } from '../people/service.js';
 import type { PersonRow, Viewer } from '../people/types.js';
 import { transformIterator } from '../shared/async-iter.js';
@@ -1016,8 +1015,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       if (!recipient) throw notFound('Recipient');
       const size: Size = input.size ?? 'M';
 
-      let bankIds: string[];
-      // The banks' rows as read here: their status says which are online (one read per intake).
+      // The banks to try, in order, as read here: their status says which are online (one read per intake).
       let banks: BankRow[];
       // The bank a courier stands at. A courier's parcel never goes "to the desk" from here: the
       // courier still holds it, so nothing is recorded and nobody is told until it is really
@@ -1029,7 +1027,6 @@ export function createParcelService(deps: ParcelServiceDeps) {
           throw forbidden('You may not drop off at this bank.');
         courierAt = await lockers.store.getBank(input.bankId);
         if (!courierAt) throw notFound('Locker bank');
-        bankIds = [input.bankId];
         banks = [courierAt];
       } else {
         const first = input.bankId ?? recipient.preferredBankId;
@@ -1037,7 +1034,6 @@ export function createParcelService(deps: ParcelServiceDeps) {
         const siteId = firstBank?.siteId ?? (await lockers.store.listSites())[0]?.id;
         const onSite = siteId ? (await lockers.store.listBanks(siteId)).filter((b) => b.id !== firstBank?.id) : [];
         banks = [...(firstBank ? [firstBank] : []), ...onSite];
-        bankIds = banks.map((b) => b.id);
       }
       const now = clock.now();
       const row = {
@@ -1069,7 +1065,8 @@ export function createParcelService(deps: ParcelServiceDeps) {
         updatedAt: now,
       };
 
-      const largest = Math.max(-1, ...(await lockers.store.sizesIn(bankIds)).map((size) => SIZE_ORDER.indexOf(size)));
+      const sizes = await lockers.store.sizesIn(banks.map((b) => b.id));
+      const largest = Math.max(-1, ...sizes.map((s) => SIZE_ORDER.indexOf(s)));
       if (SIZE_ORDER.indexOf(size) > largest) {
         if (courierAt) return courierBankFull(v.personId, courierAt, 'TOO_BIG', size);
         const parcel = await db.transaction(async (tx) => {
@@ -1091,7 +1088,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         };
       }
 
-      const online = banks.filter((b) => b.status === 'ONLINE').map((b) => b.id);
+      const online = banks.filter(isBankOnline).map((b) => b.id);
       if (courierAt && online.length === 0) return courierBankFull(v.personId, courierAt, 'BANK_OFFLINE', size);
       const outcome = await store.takeIn({
         parcel: row,
