@@ -27,8 +27,10 @@ export interface LiveStatus {
   setSocket: (state: SocketState) => void;
   markDataReceived: (at?: Date) => void;
   markNetworkError: () => void;
-  /** Writes the pending time now (on dispose). */
+  /** Writes the pending time now (also on `pagehide`, so a reload starts from the latest time). */
   flush: () => void;
+  /** Flushes and stops listening for `pagehide`. */
+  dispose: () => void;
 }
 
 export function lastDataKey(personId: string): string {
@@ -74,6 +76,17 @@ export function createLiveStatus(personId: string): LiveStatus {
     }
   };
 
+  const flush = () => {
+    if (persistTimer) {
+      clearTimeout(persistTimer);
+      persist();
+    }
+  };
+  // A reload or tab close inside the throttle window would otherwise lose the
+  // newest time, and the next offline start would show an older "as of".
+  const onPageHide = () => flush();
+  if (typeof window !== 'undefined') window.addEventListener('pagehide', onPageHide);
+
   return {
     getSnapshot: () => snapshot,
     subscribe: (listener) => {
@@ -92,11 +105,10 @@ export function createLiveStatus(personId: string): LiveStatus {
     markNetworkError() {
       update({ serverReachable: false });
     },
-    flush() {
-      if (persistTimer) {
-        clearTimeout(persistTimer);
-        persist();
-      }
+    flush,
+    dispose() {
+      flush();
+      if (typeof window !== 'undefined') window.removeEventListener('pagehide', onPageHide);
     },
   };
 }

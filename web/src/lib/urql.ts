@@ -218,7 +218,7 @@ export function createAuthedClient(session: Session, hooks: AuthedClientHooks): 
       if (disposed) return;
       disposed = true;
       gate.dispose();
-      live.flush();
+      live.dispose();
       // dispose() rejects with the CloseEvent when the socket is mid-connect or retrying: nothing to do then.
       Promise.resolve(ws.dispose()).catch(() => undefined);
     },
@@ -316,6 +316,7 @@ export function createMemoryClient(
     dispose() {
       if (disposed) return;
       disposed = true;
+      live?.dispose();
       if (ws) Promise.resolve(ws.dispose()).catch(() => undefined);
     },
   };
