@@ -140,12 +140,22 @@ export function createLockerStore(db: Db) {
     ),
   );
 
+  const bankById = preparedRead((q) =>
+    q
+      .select()
+      .from(lockerBanks)
+      .where(eq(lockerBanks.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare(),
+  );
+  const allSites = preparedRead((q) => q.select().from(sites).orderBy(asc(sites.name)).prepare());
+
   async function bankIn(tx: Queryable, bankId: string) {
     return (await tx.select().from(lockerBanks).where(eq(lockerBanks.id, bankId)).limit(1))[0];
   }
 
   return {
-    listSites: async (): Promise<SiteRow[]> => db.read.select().from(sites).orderBy(asc(sites.name)),
+    listSites: async (): Promise<SiteRow[]> => allSites(db.read, {}),
     getSite: async (id: string): Promise<SiteRow | undefined> =>
       (await db.read.select().from(sites).where(eq(sites.id, id)).limit(1))[0],
     sitesByIds: async (ids: readonly string[]): Promise<SiteRow[]> =>
@@ -164,7 +174,7 @@ export function createLockerStore(db: Db) {
 
     listBanks: async (siteId?: string | null): Promise<BankRow[]> =>
       siteId ? banksOfSite(db.read, { siteId }) : allBanks(db.read, {}),
-    getBank: async (id: string): Promise<BankRow | undefined> => bankIn(db.read, id),
+    getBank: async (id: string): Promise<BankRow | undefined> => (await bankById(db.read, { id }))[0],
     banksByIds: async (ids: readonly string[]): Promise<BankRow[]> =>
       ids.length
         ? db.read

@@ -10,6 +10,14 @@ import type { PersonRow, Role } from './types.js';
  */
 export function createPeopleStore(db: Db) {
   const { people, personTokens, signInCodes } = db.tables;
+  const personById = preparedRead((q) =>
+    q
+      .select()
+      .from(people)
+      .where(eq(people.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare(),
+  );
   const tokenByHash = preparedRead((q) =>
     q
       .select({ token: personTokens, person: people })
@@ -25,7 +33,7 @@ export function createPeopleStore(db: Db) {
 
   return {
     async findById(id: string): Promise<PersonRow | undefined> {
-      return (await db.read.select().from(people).where(eq(people.id, id)).limit(1))[0];
+      return (await personById(db.read, { id }))[0];
     },
     async findByEmail(email: string, q?: Queryable): Promise<PersonRow | undefined> {
       return (await (q ?? db.read).select().from(people).where(eq(people.email, email)).limit(1))[0];
