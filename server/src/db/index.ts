@@ -26,6 +26,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { eq, sql, type InferSelectModel } from 'drizzle-orm';
+import type { AnySQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as tables from '../../../drizzle/schema/index.js';
@@ -343,6 +345,24 @@ export function preparedRead<V extends Record<string, unknown>, Q extends { exec
     // SQLite's prepared queries answer at once, PostgreSQL's with a promise: always a promise here.
     return Promise.resolve(query.execute(values)) as Promise<Awaited<ReturnType<Q['execute']>>>;
   };
+}
+
+/**
+ * The row of `table` with a given id, read through a query prepared once
+ * (preparedRead): `byId(q, id)`. For tables whose key is a text `id`.
+ */
+export function preparedById<T extends SQLiteTable & { id: AnySQLiteColumn }>(
+  table: T,
+): (q: Queryable, id: string) => Promise<InferSelectModel<T> | undefined> {
+  const read = preparedRead((q) =>
+    q
+      .select()
+      .from(table as SQLiteTable)
+      .where(eq(table.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare(),
+  );
+  return async (q, id) => (await read(q, { id }))[0] as InferSelectModel<T> | undefined;
 }
 
 export { tables };

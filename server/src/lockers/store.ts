@@ -5,7 +5,7 @@
  * Tables come from `db.tables`, so the same queries serve SQLite and PostgreSQL.
  */
 import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import { preparedRead, type Db, type Queryable, type Tx } from '../db/index.js';
+import { preparedById, preparedRead, type Db, type Queryable, type Tx } from '../db/index.js';
 import { effectivePatch, patchForEvent } from './compartment-state.js';
 import type { BankRow, CompartmentRow, LockerEventKind, LockerEventRow, SiteRow } from './types.js';
 
@@ -140,14 +140,7 @@ export function createLockerStore(db: Db) {
     ),
   );
 
-  const bankById = preparedRead((q) =>
-    q
-      .select()
-      .from(lockerBanks)
-      .where(eq(lockerBanks.id, sql.placeholder('id')))
-      .limit(1)
-      .prepare(),
-  );
+  const bankById = preparedById(lockerBanks);
   const allSites = preparedRead((q) => q.select().from(sites).orderBy(asc(sites.name)).prepare());
 
   async function bankIn(tx: Queryable, bankId: string) {
@@ -174,7 +167,7 @@ export function createLockerStore(db: Db) {
 
     listBanks: async (siteId?: string | null): Promise<BankRow[]> =>
       siteId ? banksOfSite(db.read, { siteId }) : allBanks(db.read, {}),
-    getBank: async (id: string): Promise<BankRow | undefined> => (await bankById(db.read, { id }))[0],
+    getBank: async (id: string): Promise<BankRow | undefined> => bankById(db.read, id),
     banksByIds: async (ids: readonly string[]): Promise<BankRow[]> =>
       ids.length
         ? db.read

@@ -1,6 +1,6 @@
 /** The only place with queries over people, their tokens and sign-in codes. */
 import { and, desc, eq, gt, inArray, isNull, like, or, sql } from 'drizzle-orm';
-import { preparedRead, type Db, type Queryable } from '../db/index.js';
+import { preparedById, preparedRead, type Db, type Queryable } from '../db/index.js';
 import type { PersonRow, Role } from './types.js';
 
 /**
@@ -10,14 +10,7 @@ import type { PersonRow, Role } from './types.js';
  */
 export function createPeopleStore(db: Db) {
   const { people, personTokens, signInCodes } = db.tables;
-  const personById = preparedRead((q) =>
-    q
-      .select()
-      .from(people)
-      .where(eq(people.id, sql.placeholder('id')))
-      .limit(1)
-      .prepare(),
-  );
+  const personById = preparedById(people);
   const tokenByHash = preparedRead((q) =>
     q
       .select({ token: personTokens, person: people })
@@ -33,7 +26,7 @@ export function createPeopleStore(db: Db) {
 
   return {
     async findById(id: string): Promise<PersonRow | undefined> {
-      return (await personById(db.read, { id }))[0];
+      return personById(db.read, id);
     },
     async findByEmail(email: string, q?: Queryable): Promise<PersonRow | undefined> {
       return (await (q ?? db.read).select().from(people).where(eq(people.email, email)).limit(1))[0];
