@@ -196,11 +196,16 @@ export function openSqliteDb(file: string): SqliteDb {
   reuseStatements(sqlite);
   const writer = drizzle(sqlite, { schema: tables });
   migrate(writer, { migrationsFolder });
+  // From here on the writer runs only inside transaction(), which waits for the write lock
+  // itself (beginImmediate); once held, nothing else it runs can meet SQLITE_BUSY.
+  sqlite.pragma('busy_timeout = 0');
   const readonly = new Database(opened, { readonly: true });
   readonly.pragma('busy_timeout = 5000');
   reuseStatements(readonly);
   const reader = drizzle(readonly, { schema: tables });
 
+  const begin = sqlite.prepare('BEGIN IMMEDIATE');
+  const commit = sqlite.prepare('COMMIT');
   const lock = createLock();
   const current = new AsyncLocalStorage<OpenTransaction>();
   const inside = () => {
@@ -233,20 +238,19 @@ export function openSqliteDb(file: string): SqliteDb {
    * file holds it (the admin CLI, another instance sharing the file), this
    * waits for it asynchronously: SQLite's own busy wait would block this
    * process's event loop, and with two instances in one process (tests) the
-   * holder could then never finish. The writer's busy_timeout is 0 for this
-   * one statement; up to BUSY_WAIT_MS in all, then SQLITE_BUSY is thrown.
+   * holder could then never finish. The writer's busy_timeout is 0 (set once
+   * after the migrations); up to BUSY_WAIT_MS in all, then SQLITE_BUSY is thrown.
+   * BEGIN and COMMIT are statements prepared once (an exec would compile them
+   * on every transaction).
    */
   async function beginImmediate() {
     const deadline = Date.now() + BUSY_WAIT_MS;
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
       try {
-        sqlite.pragma('busy_timeout = 0');
-        sqlite.exec('PRAGMA query_only = OFF; BEGIN IMMEDIATE');
+        begin.run();
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
-      } finally {
-        sqlite.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
       }
       await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
     }
@@ -270,7 +274,7 @@ export function openSqliteDb(file: string): SqliteDb {
       try {
         const result = await current.run(t, () => fn(t.tx));
         if (t.nested > 0) throw new Error('a nested transaction was still running when its outer one returned');
-        sqlite.exec('COMMIT');
+        commit.run();
         return result;
       } catch (err) {
         // SQLite may have rolled back already (e.g. a full disk); then there is nothing to undo.

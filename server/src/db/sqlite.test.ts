@@ -220,6 +220,41 @@ describe.each([['a file'], [':memory:']])('the SQLite Db on %s', (kind) => {
   });
 });
 
+it('waits, without blocking the event loop, for another connection holding the write lock on the same file', async () => {
+  // Two Dbs on one file: what the admin CLI beside a running server, or two instances in one
+  // process (the tests), do. A's transaction holds SQLite's write lock across an await; B's
+  // BEGIN IMMEDIATE meets SQLITE_BUSY and retries on timers, so A can finish and commit.
+  const a = open();
+  const b = open(a.file);
+  const held = gate();
+  const inA = a.transaction(async (tx) => {
+    await tx.insert(serverSettings).values({ key: 'from-a', value: '1' });
+    await held.opened;
+    await tx.insert(serverSettings).values({ key: 'from-a-later', value: '2' });
+  });
+  await tick();
+  let bDone = false;
+  const inB = b
+    .transaction(async (tx) => {
+      // B sees A's writes: it began only after A committed.
+      const seen = await value(tx, 'from-a-later');
+      await tx.insert(serverSettings).values({ key: 'from-b', value: String(seen) });
+    })
+    .then(() => (bDone = true));
+  // Timers still run while B waits (SQLite's own busy wait would block this thread, and A with it).
+  let ticks = 0;
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    ticks++;
+  }
+  expect(ticks).toBe(5);
+  expect(bDone).toBe(false);
+  held.open();
+  await Promise.all([inA, inB]);
+  expect(await value(a.read, 'from-b')).toBe('2');
+  expect(await value(b.read, 'from-a')).toBe('1');
+});
+
 it('keeps an in-memory database in a private temporary file that close removes', async () => {
   const db = openSqliteDb(':memory:');
   expect(db.file).toBe(':memory:');
