@@ -29,6 +29,7 @@ import { createPickupSigner } from './parcels/credentials.js';
 import { openPickupKeyStore } from './parcels/signing-keys.js';
 import { createParcelService } from './parcels/service.js';
 import { createParcelStore } from './parcels/store.js';
+import { createHandoverStore } from './handover/store.js';
 import { createPeopleStore } from './people/store.js';
 import type { Clock } from './shared/clock.js';
 import { instanceIdOf } from './shared/instance.js';
@@ -156,7 +157,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   const signer = createPickupSigner(pickupKeys, clock);
   const parcels = createParcelService({
     db,
-    store: createParcelStore(db),
+    store: createParcelStore(db, createHandoverStore(db)),
     bus,
     clock,
     logger: logger.child({ domain: 'parcels' }),

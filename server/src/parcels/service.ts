@@ -35,6 +35,7 @@ import { PICKUP_CODE_EXPOSURE_CAP } from '../attempts/budgets.js';
 import type { AttemptService, BeganAttempt } from '../attempts/service.js';
 import type { ParcelStore } from './store.js';
 import { detectCarrier, normaliseTracking } from './tracking.js';
+import { doorOutcome } from '../handover/types.js';
 import { parcelTopics, SIZE_ORDER, type ParcelRow, type Size } from './types.js';
 
 /** The one answer to every refused code or QR, so an answer never tells whether a code exists. */
@@ -407,17 +408,19 @@ export function createParcelService(deps: ParcelServiceDeps) {
     }
     if (event.kind !== 'DOOR_OPENED' && event.kind !== 'DOOR_CLOSED') return;
     const parcel = await store.activeInCompartment(tx, compartment.id);
-    if (!parcel?.operation) return;
+    if (!parcel) return;
+    // What the door did to the operation under way is the handover core's to say.
+    const outcome = doorOutcome(parcel, event.kind, compartment.occupancy);
+    if (!outcome) return;
     const at = event.receivedAt;
 
-    if (event.kind === 'DOOR_OPENED') {
+    if (outcome.kind === 'OPENED') {
       const updated = await store.update(tx, parcel.id, { doorOpenedAt: event.occurredAt }, at);
       return { afterCommit: () => publish(updated) };
     }
-    if (!parcel.doorOpenedAt) return;
 
-    if (parcel.operation === 'DEPOSIT') {
-      if (compartment.occupancy === 'EMPTY') {
+    if (outcome.kind === 'DEPOSITED' || outcome.kind === 'DEPOSIT_EMPTY') {
+      if (outcome.kind === 'DEPOSIT_EMPTY') {
         // The bank senses occupancy and saw nothing go in.
         const updated = await store.update(tx, parcel.id, atDesk('DEPOSIT_FAILED'), at);
         const freed = await lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
@@ -465,7 +468,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
     }
 
     // PICKUP or RECALL: the door closed after opening.
-    if (compartment.occupancy === 'OCCUPIED') {
+    if (outcome.kind === 'NOT_TAKEN') {
       // Opened but not taken: the parcel is still there and can be collected again.
       const updated = await store.update(
         tx,
@@ -478,7 +481,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
     const freed = await lockers.store.updateCompartmentIn(tx, compartment.id, { state: 'AVAILABLE' }, at);
     // However the parcel left (code, QR, remote, recall), its QR dies at the controller now.
     const revoked = await revokeQr(tx, parcel, at, at);
-    if (parcel.operation === 'RECALL') {
+    if (outcome.operation === 'RECALL') {
       const updated = await store.update(tx, parcel.id, atDesk('RECALLED'), at);
       await noticeDesk(
         tx,

@@ -1,9 +1,9 @@
 /** The only place with queries over parcels, pickup tokens, attempt throttles and courier banks. */
-import { createSerialQueues } from '../shared/serial.js';
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { Db, Queryable, Tables } from '../db/index.js';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, like, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db, Queryable } from '../db/index.js';
+import type { HandoverStore } from '../handover/store.js';
 import type { CompartmentRow } from '../lockers/types.js';
-import { fittingSizes, type ParcelRow } from './types.js';
+import type { ParcelRow } from './types.js';
 
 /**
  * The address a recipient shared pickup with when it has no account (nothing
@@ -19,24 +19,8 @@ export type ReserveOutcome =
   | { kind: 'none' }
   | { kind: 'duplicate'; existing: ParcelRow };
 
-/** A compartment a parcel of these sizes may be put in right now (one rule for reserving and for offering banks). */
-const freeFitting = (
-  compartments: Tables['compartments'],
-  bankIds: readonly string[],
-  sizes: readonly ParcelRow['size'][],
-) =>
-  and(
-    inArray(compartments.bankId, [...bankIds]),
-    eq(compartments.state, 'AVAILABLE'),
-    eq(compartments.door, 'CLOSED'),
-    ne(compartments.occupancy, 'OCCUPIED'),
-    inArray(compartments.size, [...sizes]),
-  );
-
-export function createParcelStore(db: Db) {
-  const { parcels, compartments, pickupTokens, courierBanks, people } = db.tables;
-  /** Reservations, one after another per set of banks (see takeIn). */
-  const turns = createSerialQueues();
+export function createParcelStore(db: Db, handover: HandoverStore) {
+  const { parcels, pickupTokens, courierBanks, people } = db.tables;
 
   const bump = async (tx: Queryable, id: string, patch: Partial<ParcelRow>, at: Date): Promise<ParcelRow> =>
     (
@@ -126,13 +110,10 @@ export function createParcelStore(db: Db) {
      * compartment: SQLite's adapter runs one transaction at a time (BEGIN
      * IMMEDIATE), PostgreSQL's is SERIALIZABLE and runs this again from the
      * start when another transaction took the compartment first (so nothing
-     * here may have an effect outside the database). Banks are tried in the
-     * order given (preferred first); within a bank, an accessible compartment
-     * first for people who need one, then the smallest size that fits, then
-     * non-accessible before accessible (leaving low ones free), then the label.
-     * Intakes for the same banks run one after another on this instance
-     * (shared/serial.ts): on PostgreSQL, concurrent ones would otherwise pick
-     * the same first candidate, and all but one would run again, and again.
+     * here may have an effect outside the database). The compartment is the
+     * handover core's choice (handover/store.ts reserveFitting), and intakes
+     * for the same banks take their turn with every other reservation there
+     * (inTurn).
      */
     takeIn(input: {
       parcel: Omit<ParcelRow, 'status' | 'deskReason' | 'bankId' | 'compartmentId' | 'version'>;
@@ -143,71 +124,47 @@ export function createParcelStore(db: Db) {
       /** What to do when nothing fits: record the parcel at the desk (the mailroom has it), or record nothing. */
       whenFull: 'desk' | 'none';
     }): Promise<ReserveOutcome> {
-      const turn = [...input.bankIds].sort().join(',');
-      return turns.run(turn, () =>
-        db.transaction(async (tx): Promise<ReserveOutcome> => {
-          if (!input.force) {
-            const [existing] = await tx
-              .select()
-              .from(parcels)
-              .where(eq(parcels.trackingKey, input.parcel.trackingKey))
-              .limit(1);
-            if (existing) return { kind: 'duplicate', existing };
-          }
-          const sizes = fittingSizes(input.parcel.size);
-          for (const bankId of input.bankIds) {
-            const [candidate] = await tx
-              .select()
-              .from(compartments)
-              .where(freeFitting(compartments, [bankId], sizes))
-              .orderBy(
-                // Someone who needs a low compartment gets one even if it is larger;
-                // everyone else gets the smallest fit and leaves the low ones free.
-                ...(input.needsAccessible ? [desc(compartments.accessible)] : []),
-                sql`case ${compartments.size} when 'S' then 0 when 'M' then 1 when 'L' then 2 else 3 end`,
-                asc(compartments.accessible),
-                asc(compartments.label),
-              )
-              .limit(1);
-            if (!candidate) continue;
-            const [compartment] = await tx
-              .update(compartments)
-              .set({ state: 'RESERVED', version: sql`${compartments.version} + 1`, updatedAt: input.at })
-              .where(and(eq(compartments.id, candidate.id), eq(compartments.state, 'AVAILABLE')))
-              .returning();
-            if (!compartment) continue;
-            const [parcel] = await tx
-              .insert(parcels)
-              .values({
-                ...input.parcel,
-                status: 'AWAITING_DEPOSIT',
-                bankId,
-                compartmentId: compartment.id,
-                operation: 'DEPOSIT',
-                operationAt: input.at,
-              })
-              .returning();
-            return { kind: 'reserved', parcel: parcel!, compartment };
-          }
-          if (input.whenFull === 'none') return { kind: 'none' };
+      return handover.inTurn(input.bankIds, async (tx): Promise<ReserveOutcome> => {
+        if (!input.force) {
+          const [existing] = await tx
+            .select()
+            .from(parcels)
+            .where(eq(parcels.trackingKey, input.parcel.trackingKey))
+            .limit(1);
+          if (existing) return { kind: 'duplicate', existing };
+        }
+        const reserved = await handover.reserveFitting(
+          tx,
+          input.bankIds,
+          { size: input.parcel.size, needsAccessible: input.needsAccessible },
+          input.at,
+        );
+        if (reserved) {
           const [parcel] = await tx
             .insert(parcels)
-            .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
+            .values({
+              ...input.parcel,
+              status: 'AWAITING_DEPOSIT',
+              bankId: reserved.bankId,
+              compartmentId: reserved.compartment.id,
+              operation: 'DEPOSIT',
+              operationAt: input.at,
+            })
             .returning();
-          return { kind: 'desk', parcel: parcel! };
-        }),
-      );
+          return { kind: 'reserved', parcel: parcel!, compartment: reserved.compartment };
+        }
+        if (input.whenFull === 'none') return { kind: 'none' };
+        const [parcel] = await tx
+          .insert(parcels)
+          .values({ ...input.parcel, status: 'AT_DESK', deskReason: 'LOCKERS_FULL' })
+          .returning();
+        return { kind: 'desk', parcel: parcel! };
+      });
     },
 
     /** Of these banks, the ones with a compartment free now that a parcel of this size fits in. */
-    async banksWithFreeFitting(bankIds: readonly string[], size: ParcelRow['size']): Promise<Set<string>> {
-      if (bankIds.length === 0) return new Set();
-      const rows = await db.read
-        .selectDistinct({ bankId: compartments.bankId })
-        .from(compartments)
-        .where(freeFitting(compartments, bankIds, fittingSizes(size)));
-      return new Set(rows.map((r) => r.bankId));
-    },
+    banksWithFreeFitting: (bankIds: readonly string[], size: ParcelRow['size']): Promise<Set<string>> =>
+      handover.banksWithFreeFitting(bankIds, { size, needsAccessible: false }),
 
     /**
      * Undoes a reservation whose door command could not be sent (the bank
@@ -218,13 +175,7 @@ export function createParcelStore(db: Db) {
     discardReservation(parcelId: string, compartmentId: string, at: Date): Promise<CompartmentRow | undefined> {
       return db.transaction(async (tx) => {
         await tx.delete(parcels).where(and(eq(parcels.id, parcelId), eq(parcels.status, 'AWAITING_DEPOSIT')));
-        return (
-          await tx
-            .update(compartments)
-            .set({ state: 'AVAILABLE', version: sql`${compartments.version} + 1`, updatedAt: at })
-            .where(and(eq(compartments.id, compartmentId), eq(compartments.state, 'RESERVED')))
-            .returning()
-        )[0];
+        return handover.releaseReservation(tx, compartmentId, at);
       });
     },
 
