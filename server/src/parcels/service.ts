@@ -19,9 +19,9 @@ import type { CommandRow, DeviceIdentity } from '../devices/types.js';
 import type { LockerService } from '../lockers/service.js';
 import { isBankOnline, type BankRow, type CompartmentRow, type LockerEventRow } from '../lockers/types.js';
 import { SECRET_PLACEHOLDER, type NotifyService } from '../notify/service.js';
-import { authorize, grantOf, type Principal } from '../access/authorize.js';
+import { authorize, grantOf } from '../access/authorize.js';
 import { viewAs, personView } from '../access/person-view.js';
-import { bankScope, bankScopeOf, grantBeyondScope, inScope, isOperator } from '../access/scope.js';
+import { bankScope, grantBeyondScope, inScope, isOperator } from '../access/scope.js';
 import type { DoorOpeningView } from '../audit/types.js';
 import type { PeopleService } from '../people/service.js';
 import type { PersonRow, Viewer } from '../people/types.js';
@@ -30,16 +30,20 @@ import type { Clock } from '../shared/clock.js';
 import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { codeLookup, CODE_DIGITS, deriveCode, type PickupSigner } from './credentials.js';
+import { codeLookup, CODE_DIGITS, deriveCode, type PickupSigner } from '../handover/credentials.js';
 import { PICKUP_CODE_EXPOSURE_CAP } from '../attempts/budgets.js';
-import type { AttemptService, BeganAttempt } from '../attempts/service.js';
+import type { AttemptService } from '../attempts/service.js';
+import {
+  createPickupGate,
+  type PickupAttempt,
+  type PickupRefused,
+  type PickupSecret,
+} from '../handover/pickup-gate.js';
 import type { ParcelStore } from './store.js';
 import { detectCarrier, normaliseTracking } from './tracking.js';
 import { doorOutcome } from '../handover/types.js';
 import { parcelTopics, SIZE_ORDER, type ParcelRow, type Size } from './types.js';
 
-/** The one answer to every refused code or QR, so an answer never tells whether a code exists. */
-export const NOT_VALID = 'That code is not valid here. Check it and try again, or contact the mailroom.';
 const DEPOSIT_COMMAND_TTL_MS = 90_000;
 const RECALL_COMMAND_TTL_MS = 60_000;
 /** A deposit whose door never opened is released after this. */
@@ -80,8 +84,7 @@ export type ParcelEventHook = (
 ) => Promise<{ compartment?: CompartmentRow; afterCommit?: () => void | Promise<void> } | void>;
 
 export type PickupResult =
-  | { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow }
-  | { __typename: 'PickupRefused'; message: string; retryAfterSeconds: number | null };
+  { __typename: 'PickupOpened'; compartmentLabel: string; command: CommandRow } | PickupRefused;
 
 export type ActionRefusal = 'ALREADY_EXTENDED' | 'NOT_IN_LOCKER' | 'UNKNOWN_PERSON' | 'NOT_ALLOWED' | 'BANK_OFFLINE';
 export type ActionResult =
@@ -150,6 +153,7 @@ const ok = (parcel: ParcelRow, command: CommandRow | null = null): ActionResult 
 
 export function createParcelService(deps: ParcelServiceDeps) {
   const { db, store, bus, clock, logger, lockers, devices, notify, audit, people, attempts, signer, secret } = deps;
+  const gate = createPickupGate({ attempts, devices });
 
   // --- helpers ----------------------------------------------------------------
 
@@ -596,66 +600,11 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
   // --- pickup at the locker ---------------------------------------------------
 
-  /** Who is trying a pickup secret: a kiosk or a controller for its own bank (the matrix grants no one else). */
-  function pickupCredential(principal: Principal, op: 'Mutation.redeemPickupCode' | 'Mutation.redeemPickupQr') {
-    const p = authorize(principal, op);
-    const scope = bankScopeOf(p, op);
-    if (scope.kind !== 'bank') throw forbidden('Only a locker controller or a kiosk may redeem pickup codes.');
-    const credential = 'role' in p ? `kiosk:${p.tokenId}` : `device:${scope.bankId}`;
-    return { credential, bankId: scope.bankId };
-  }
-
-  function refuse(retryAfterMs: number | null = null): PickupResult {
-    return {
-      __typename: 'PickupRefused',
-      message: retryAfterMs ? 'Too many attempts at this locker. Please wait and try again.' : NOT_VALID,
-      retryAfterSeconds: retryAfterMs ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : null,
-    };
-  }
-
-  /**
-   * Every code and QR try passes the attempt mechanism: counted against the
-   * credential, the bank and the network client before it is looked at.
-   */
-  async function beginPickupAttempt(
-    secret: 'PICKUP_CODE' | 'PICKUP_QR',
-    viewer: Viewer | null,
-    device: DeviceIdentity | null,
-    client: string | null,
-  ) {
-    const op = secret === 'PICKUP_CODE' ? 'Mutation.redeemPickupCode' : 'Mutation.redeemPickupQr';
-    const { credential, bankId } = pickupCredential(device ?? viewer, op);
-    if (!(await devices.isOnline(bankId))) {
-      // Said before looking at the code, so it reveals nothing about it.
-      return {
-        ok: false as const,
-        result: {
-          __typename: 'PickupRefused' as const,
-          message: 'This locker is not connected right now. Try again in a minute or contact the mailroom.',
-          retryAfterSeconds: 30,
-        },
-      };
-    }
-    const attempt = await attempts.begin({
-      secret,
-      scopes: { credential, bank: bankId, ...(client ? { client } : {}) },
-      credential,
-      client,
-      bankId,
-    });
-    if (!attempt.ok) return { ok: false as const, result: refuse(attempt.retryAfterMs) };
-    return { ok: true as const, bankId, attempt };
-  }
-
   /** A wrong code or QR: counted; codes at the bank that have been exposed to too many guesses are re-issued. */
-  async function pickupFailed(
-    attempt: Extract<BeganAttempt, { ok: true }>,
-    bankId: string,
-    secret: string,
-  ): Promise<PickupResult> {
-    const { retryAfterMs, bankTotal } = await attempt.fail();
+  async function pickupFailed(attempt: PickupAttempt, bankId: string, secret: PickupSecret): Promise<PickupResult> {
+    const { refusal, bankTotal } = await gate.fail(attempt);
     if (secret === 'PICKUP_CODE' && bankTotal !== null) await reissueOverexposedCodes(bankId, bankTotal);
-    return refuse(retryAfterMs);
+    return refusal;
   }
 
   /**
@@ -1182,7 +1131,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       rawCode: string,
       client: string | null,
     ): Promise<PickupResult> {
-      const begun = await beginPickupAttempt('PICKUP_CODE', viewer, device, client);
+      const begun = await gate.begin('PICKUP_CODE', viewer, device, client);
       if (!begun.ok) return begun.result;
       const { bankId, attempt } = begun;
       const code = rawCode.replace(/[\s-]/g, '');
@@ -1193,7 +1142,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       const opened = await openForPickup(parcel, 'CODE', null, deps.openCommandTtlMs);
       // A right code whose door would not take the command was still right: not a failure.
       await attempt.succeed(parcel.id);
-      return opened ?? refuse();
+      return opened ?? gate.refuse();
     },
 
     async redeemQr(
@@ -1202,7 +1151,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       token: string,
       client: string | null,
     ): Promise<PickupResult> {
-      const begun = await beginPickupAttempt('PICKUP_QR', viewer, device, client);
+      const begun = await gate.begin('PICKUP_QR', viewer, device, client);
       if (!begun.ok) return begun.result;
       const { bankId, attempt } = begun;
       const claims = token.length < 2000 ? await signer.verify(token) : null;
@@ -1220,7 +1169,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
       }
       const opened = await openForPickup(parcel, 'QR', null, deps.openCommandTtlMs);
       await attempt.succeed(parcel.id);
-      if (!opened) return refuse();
+      if (!opened) return gate.refuse();
       // A QR is accepted once: a screenshot passed around opens nothing more.
       await db.transaction((tx) =>
         store.upsertToken(tx, {
