@@ -21,6 +21,8 @@ const config: CodegenConfig = {
           LockerCommand: '../devices/types.js#CommandRow',
           DevOutboxMessage: '../notify/types.js#DevOutboxRow',
           Parcel: '../parcels/types.js#ParcelRow',
+          Asset: '../assets/types.js#AssetRow',
+          AssetHistoryEntry: '../assets/types.js#AssetHistoryRow',
           DoorOpening: '../audit/types.js#DoorOpeningView',
           StaffAlert: '../audit/types.js#StaffAlertRow',
           PushDevice: '../notify/types.js#PushDeviceRow',

@@ -7,3 +7,4 @@ export * from './system.js';
 export * from './parcels.js';
 export * from './audit.js';
 export * from './attempts.js';
+export * from './assets.js';

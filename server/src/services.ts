@@ -30,6 +30,8 @@ import { openPickupKeyStore } from './handover/signing-keys.js';
 import { createParcelService } from './parcels/service.js';
 import { createParcelStore } from './parcels/store.js';
 import { createHandoverStore } from './handover/store.js';
+import { createAssetService } from './assets/service.js';
+import { createAssetStore } from './assets/store.js';
 import { createPeopleStore } from './people/store.js';
 import type { Clock } from './shared/clock.js';
 import { instanceIdOf } from './shared/instance.js';
@@ -210,6 +212,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     audit,
     notify,
     parcels,
+    assets: createAssetService({ db, store: createAssetStore(db), clock }),
     attempts,
     pickupKeys,
     signer,

@@ -85,6 +85,9 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Query.pickupKeys': () => ({}),
   'Query.kioskCredentials': () => ({}),
   'Query.credentialAttempts': () => ({}),
+  'Query.assets': () => ({}),
+  'Query.asset': () => ({ tag: 'MATRIX-NONE' }),
+  'Query.assetsCsv': () => ({}),
 
   'Mutation.requestSignInCode': () => ({ email: 'recipient@uni.test' }),
   'Mutation.signIn': () => ({ email: 'recipient@uni.test', code: '000000' }),
@@ -124,6 +127,10 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Mutation.rotateKioskCredential': (w) => ({ id: w.spareKioskIds[1] }),
   'Mutation.setPersonRole': (w) => ({ personId: w.targetId, role: 'STUDENT' }),
   'Mutation.setPersonDisabled': (w) => ({ personId: w.targetId, disabled: false }),
+  'Mutation.createAsset': () => ({ input: { tag: `MATRIX-${++seq}`, model: 'ThinkPad T14', category: 'laptop' } }),
+  'Mutation.updateAsset': () => ({ id: 'ast_missing', version: 1, input: { notes: 'matrix' } }),
+  'Mutation.setAssetStatus': () => ({ id: 'ast_missing', version: 1, status: 'IN_REPAIR', reason: 'matrix' }),
+  'Mutation.importAssets': () => ({ csv: 'tag,model,category\n', dryRun: true }),
   'Mutation.setCourierBanks': (w) => ({ personId: w.courierId, bankIds: [w.bankId] }),
   'Mutation.reportLockerEvents': () => ({
     events: [{ seq: 1, label: 'A03', kind: 'DOOR_CLOSED', at: new Date().toISOString() }],

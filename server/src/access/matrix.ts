@@ -53,6 +53,9 @@ export type Operation =
 const OPERATORS = { ADMIN: 'all', IT: 'all', STAFF: 'all', MAILROOM: 'all' } as const satisfies Row;
 const ADMIN = { ADMIN: 'all' } as const satisfies Row;
 const DESK = { ADMIN: 'all', MAILROOM: 'all' } as const satisfies Row;
+/** University IT's asset register and handouts. */
+const IT_DESK = { ADMIN: 'all', IT: 'all' } as const satisfies Row;
+const ASSET_READERS = { ...IT_DESK, DEPARTMENT: 'department' } as const satisfies Row;
 
 /** Any signed-in person, for their own things. */
 const PERSON_OWN = {
@@ -114,6 +117,10 @@ export const MATRIX = {
   'Query.pickupKeys': PUBLIC,
   'Query.kioskCredentials': ADMIN,
   'Query.credentialAttempts': OPERATORS,
+  /** IT's register: IT and admins every asset, a department the assets it owns. */
+  'Query.assets': ASSET_READERS,
+  'Query.asset': ASSET_READERS,
+  'Query.assetsCsv': ASSET_READERS,
 
   // Mutations
   'Mutation.requestSignInCode': PUBLIC,
@@ -146,6 +153,10 @@ export const MATRIX = {
   /** The one way a role changes. */
   'Mutation.setPersonRole': ADMIN,
   'Mutation.setPersonDisabled': ADMIN,
+  'Mutation.createAsset': IT_DESK,
+  'Mutation.updateAsset': IT_DESK,
+  'Mutation.setAssetStatus': IT_DESK,
+  'Mutation.importAssets': IT_DESK,
   'Mutation.setCourierBanks': ADMIN,
   'Mutation.reportLockerEvents': CONTROLLER,
   'Mutation.acknowledgeCommand': CONTROLLER,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { assetResolvers } from '../assets/resolvers.js';
 import { attemptResolvers } from '../attempts/resolvers.js';
 import { auditResolvers } from '../audit/resolvers.js';
 import { deviceResolvers } from '../devices/resolvers.js';
@@ -21,6 +22,7 @@ const unions: Resolvers = {
   IntakeParcelResult: { __resolveType: (r) => r.__typename },
   PickupResult: { __resolveType: (r) => r.__typename },
   ParcelActionResult: { __resolveType: (r) => r.__typename },
+  AssetResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {
@@ -36,6 +38,7 @@ export function buildSchema() {
       notifyResolvers,
       auditResolvers,
       attemptResolvers,
+      assetResolvers,
     ] as never,
   });
 }

@@ -14,7 +14,7 @@ import { badInput, conflict, notFound } from '../shared/errors.js';
 import { newId, randomToken } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { authorize, checkAccess, grantOf } from '../access/authorize.js';
-import { parseCsv } from './csv.js';
+import { parseCsv } from '../shared/csv.js';
 import { createPeopleStore } from './store.js';
 import { ROLES } from '../../../drizzle/schema/people.js';
 import type { PersonRow, Role, Viewer } from './types.js';
