@@ -59,6 +59,19 @@ export function demoLayout(count: number) {
   });
 }
 
+/** The demo's asset register: central IT's loaners and the Engineering department's own laptops. */
+export const demoAssetsCsv = [
+  'tag,serial,model,category,department,condition,notes',
+  'LT-0001,PF3X9Z01,ThinkPad T14 Gen 4,laptop,,GOOD,Loaner pool',
+  'LT-0002,PF3X9Z02,ThinkPad T14 Gen 4,laptop,,GOOD,Loaner pool',
+  'LT-0003,PF3X9Z03,ThinkPad T14 Gen 4,laptop,,FAIR,Loaner pool; scuffed lid',
+  'LT-0004,C02FK1AB,MacBook Air 13 M3,laptop,,NEW,Loaner pool',
+  'EN-0101,5CG3301X,HP EliteBook 840 G10,laptop,Engineering,GOOD,CAD lab',
+  'EN-0102,5CG3302X,HP EliteBook 840 G10,laptop,Engineering,GOOD,CAD lab',
+  'CH-0001,,USB-C 65 W charger,charger,,GOOD,',
+  'CH-0002,,USB-C 65 W charger,charger,,GOOD,',
+].join('\n');
+
 export async function seedDemo(services: Services, compartmentsPerBank = 24, opts: { storyPeople?: boolean } = {}) {
   const admin =
     (await services.people.findByEmail(`admin@${DEMO_DOMAIN}`)) ??
@@ -94,6 +107,8 @@ export async function seedDemo(services: Services, compartmentsPerBank = 24, opt
     const { token } = await services.kiosks.createCredential(viewer, d.bankId, `${d.name} kiosk`);
     kiosks.push({ bankId: d.bankId, name: d.name, token });
   }
+  // IT's register: a few laptops and chargers (the same file again changes nothing).
+  await services.assets.importCsv(viewer, demoAssetsCsv, false);
   const student = (await services.people.findByEmail(`student@${DEMO_DOMAIN}`))!;
   const mailroom = (await services.people.findByEmail(`mailroom@${DEMO_DOMAIN}`))!;
   await services.people.updatePreferences(

@@ -25,6 +25,11 @@ export const cacheKeys: KeyingConfig = {
   OpenRefused: () => null,
   ImportPeopleResult: () => null,
   ImportPeopleError: () => null,
+  AssetSaved: () => null,
+  AssetRefused: () => null,
+  AssetImportResult: () => null,
+  AssetImportError: () => null,
+  AssetHistoryEntry: () => null,
   // A bank's controller and its health belong to the bank; a log page to its query.
   ControllerInfo: () => null,
   ControllerHealth: () => null,

@@ -20,10 +20,10 @@ describe('navigation by role', () => {
       '/lockers',
       '/people',
     ]);
-    expect(navFor('IT').map((i) => i.label)).toEqual(['Lockers', 'Alerts', 'Parcels']);
+    expect(navFor('IT').map((i) => i.label)).toEqual(['Lockers', 'Assets', 'Alerts', 'Parcels']);
     expect(navFor('STAFF').map((i) => i.label)).toEqual(['Lockers', 'Alerts', 'Parcels']);
     expect(navFor('COURIER').map((i) => i.label)).toEqual(['Drop-off']);
-    expect(navFor('DEPARTMENT').map((i) => i.label)).toEqual(['Parcels', 'Lockers']);
+    expect(navFor('DEPARTMENT').map((i) => i.label)).toEqual(['Parcels', 'Lockers', 'Assets']);
     for (const role of ROLES) expect(navFor(role)[0]?.href, role).toBe(homeFor(role));
   });
   it('lists all parcels in every staff menu that may see them', () => {

@@ -22,17 +22,28 @@ export const NAV = {
   allParcels: { href: '/parcels/all', label: 'Parcels' },
   kiosks: { href: '/admin/kiosks', label: 'Kiosks' },
   access: { href: '/admin/people', label: 'Roles' },
+  assets: { href: '/assets', label: 'Assets' },
 } as const satisfies Record<string, NavItem>;
 
 /** Each role's pages, its start page (homeFor) first. */
 const NAV_BY_ROLE: Record<Role, readonly NavItem[]> = {
   STUDENT: [NAV.parcels, NAV.settings],
   MAILROOM: [NAV.desk, NAV.recall, NAV.allParcels, NAV.alerts, NAV.lockers, NAV.people],
-  ADMIN: [NAV.lockers, NAV.desk, NAV.recall, NAV.allParcels, NAV.alerts, NAV.people, NAV.access, NAV.kiosks],
-  IT: [NAV.lockers, NAV.alerts, NAV.allParcels],
+  ADMIN: [
+    NAV.lockers,
+    NAV.desk,
+    NAV.recall,
+    NAV.allParcels,
+    NAV.alerts,
+    NAV.people,
+    NAV.assets,
+    NAV.access,
+    NAV.kiosks,
+  ],
+  IT: [NAV.lockers, NAV.assets, NAV.alerts, NAV.allParcels],
   STAFF: [NAV.lockers, NAV.alerts, NAV.allParcels],
   COURIER: [NAV.dropoff],
-  DEPARTMENT: [NAV.allParcels, NAV.lockers],
+  DEPARTMENT: [NAV.allParcels, NAV.lockers, NAV.assets],
 };
 
 export function navFor(role: Role): readonly NavItem[] {
@@ -51,6 +62,10 @@ export const PAGE_ROLES = {
   bankDetails: ['ADMIN', 'IT', 'STAFF', 'MAILROOM', 'DEPARTMENT'],
   kiosks: ['ADMIN'],
   access: ['ADMIN'],
+  /** IT's asset register (Query.assets): IT and admins, and a department for the assets it owns. */
+  assets: ['IT', 'ADMIN', 'DEPARTMENT'],
+  /** Adding, importing (Mutation.createAsset, importAssets). */
+  assetsManage: ['IT', 'ADMIN'],
   /** The board's staff menu: overrides (openCompartment). */
   openOverride: ['ADMIN', 'IT', 'MAILROOM'],
   /** The board's staff menu: out of service / back in service. */

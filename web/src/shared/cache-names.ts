@@ -35,6 +35,7 @@ export const SHELL_PAGES = [
   '/desk/recall',
   '/alerts',
   '/people',
+  '/assets',
   '/admin/kiosks',
   '/admin/people',
   '/dropoff',
