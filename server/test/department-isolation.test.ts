@@ -131,8 +131,25 @@ async function twoDepartments() {
     p: courier.id,
     b: [alpha.bankId, bravo.bankId],
   });
+  // IT's register: an asset each, changed by an IT technician (whose name only IT sees).
+  const it = await person(server, 'IT');
+  const assets: Record<'alpha' | 'bravo', { id: string; tag: string }> = {
+    alpha: { id: '', tag: 'AL-LT-1' },
+    bravo: { id: '', tag: 'BRAVO-LT-1' },
+  };
+  for (const [key, department] of [
+    ['alpha', 'Alpha'],
+    ['bravo', 'Bravo'],
+  ] as const) {
+    const made = await server.gql<{ createAsset: { asset: { id: string } } }>(
+      `mutation ($i: CreateAssetInput!) { createAsset(input: $i) { ... on AssetSaved { asset { id } } } }`,
+      { i: { tag: assets[key].tag, model: `${department} laptop`, category: 'laptop', department } },
+      it.token,
+    );
+    assets[key].id = made.data!.createAsset.asset.id;
+  }
   await Promise.all([alpha.controller.flush(), bravo.controller.flush()]);
-  return { server, alpha, bravo, clerk, viewer, alice, bob, bea, parcels };
+  return { server, alpha, bravo, clerk, viewer, alice, bob, bea, parcels, assets };
 }
 
 /** Every id, name and address of Bravo's world, read as an admin would. */
@@ -156,6 +173,8 @@ async function bravoSecrets(w: Awaited<ReturnType<typeof twoDepartments>>): Prom
     ...(await s.audit.store.doorOpenings({ bankId: bravo.bankId }, 500)).map((o) => o.id),
     ...(await s.audit.store.listAlerts(true, 500)).filter((a) => a.bankId === bravo.bankId).map((a) => a.id),
     ...kiosks.map((k) => k.id),
+    w.assets.bravo.id,
+    w.assets.bravo.tag,
   ];
 }
 
@@ -247,6 +266,9 @@ describe('department isolation', () => {
       ],
       kioskCredentials: [{}, { bankId: bravo.bankId }],
       credentialAttempts: [{}, { bankId: bravo.bankId }],
+      assets: [{}, { search: 'laptop' }, { search: 'BRAVO' }, { category: 'laptop' }],
+      asset: [{ id: w.assets.alpha.id }, { id: w.assets.bravo.id }, { tag: w.assets.bravo.tag }],
+      assetsCsv: [{}, { search: 'BRAVO' }],
     };
     const answers: Record<string, GqlResponse[]> = {};
     const found: Record<string, string[]> = {};
@@ -279,6 +301,9 @@ describe('department isolation', () => {
     expect(text('parcels')).not.toContain(parcels.bobAtAlpha.parcelId);
     expect(text('doorOpenings')).toContain(alpha.bankId);
     expect(text('lockerEvents')).toContain('DOOR_CLOSED');
+    expect(text('assets')).toContain(w.assets.alpha.tag);
+    expect(text('asset')).toContain(w.assets.alpha.id);
+    expect(text('assetsCsv')).toContain(w.assets.alpha.tag);
   }, 120_000);
 
   it('delivers an Alpha analyst’s subscriptions nothing of Bravo, however deep the selection', async () => {
