@@ -83,6 +83,59 @@ test('IT imports a register from CSV (a bad line refuses the whole file), adds a
   await analyst.screenshot({ path: test.info().outputPath('assets-analyst.png'), fullPage: true });
 });
 
+test('IT edits an asset and sends it to repair with a reason; an edit made meanwhile elsewhere is shown, never overwritten', async ({
+  page,
+  signInAs,
+  api,
+}) => {
+  const tag = `E2E-${randomBytes(3).toString('hex').toUpperCase()}-R`;
+  const made = await api.request(
+    `mutation ($i: CreateAssetInput!) { createAsset(input: $i) { ... on AssetSaved { asset { id } } } }`,
+    { i: { tag, model: 'ThinkPad T14', category: 'laptop' } },
+    { as: 'it' },
+  );
+  const id = (made as { createAsset: { asset: { id: string } } }).createAsset.asset.id;
+  await signInAs(page, 'it');
+  await page.goto('/assets');
+  await page.getByTestId('assets-search').fill(tag);
+  await page.getByTestId(`asset-open-${tag}`).click();
+  const details = page.getByTestId('asset-details');
+  await expect(details.getByRole('heading', { name: `${tag}: In stock` })).toBeFocused();
+
+  await page.getByTestId('edit-model').fill('ThinkPad T14 Gen 5');
+  await page.getByTestId('asset-save').click();
+  await expect(page.getByTestId('asset-details-message')).toHaveText('Saved.');
+
+  await page.getByTestId('asset-new-status').selectOption('IN_REPAIR');
+  await page.getByTestId('asset-set-status').click();
+  await expect(page.getByTestId('asset-details-message')).toContainText('Say why');
+  await page.getByTestId('asset-reason').fill('Cracked screen');
+  await page.getByTestId('asset-set-status').click();
+  await expect(details.getByRole('heading', { name: `${tag}: In repair` })).toBeVisible();
+  await expect(page.getByTestId(`asset-row-${tag}`)).toHaveAttribute('data-status', 'IN_REPAIR');
+  const history = page.getByTestId('asset-history');
+  await expect(history.locator('li')).toHaveCount(3);
+  await expect(history.locator('li').first()).toContainText('IN_STOCK → IN_REPAIR: Cracked screen');
+  await expect(history).toContainText('model: ThinkPad T14 → ThinkPad T14 Gen 5');
+
+  // Another desk changes the notes meanwhile (at the version this page holds).
+  const current = (await api.request(`query ($id: ID) { asset(id: $id) { version } }`, { id }, { as: 'admin' })) as {
+    asset: { version: number };
+  };
+  await api.request(
+    `mutation ($id: ID!, $v: Int!) { updateAsset(id: $id, version: $v, input: { notes: "Screen ordered" }) { __typename } }`,
+    { id, v: current.asset.version },
+    { as: 'admin' },
+  );
+  await page.getByTestId('edit-serial').fill('SHOULD-NOT-SAVE');
+  await page.getByTestId('asset-save').click();
+  await expect(page.getByTestId('asset-details-message')).toContainText('Someone changed this asset');
+  await expect(page.getByTestId('edit-notes')).toHaveValue('Screen ordered');
+  await expect(page.getByTestId('edit-serial')).toHaveValue('');
+  await page.screenshot({ path: test.info().outputPath('asset-details.png'), fullPage: true });
+  await expectNoAxeViolations(page, 'an asset with its history and a refused edit');
+});
+
 test('students are told the asset register is not theirs', async ({ page, signInAs }) => {
   await signInAs(page, 'student');
   await page.goto('/assets');

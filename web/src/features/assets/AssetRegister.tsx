@@ -9,6 +9,7 @@ import { hasRole, PAGE_ROLES } from '@/lib/roles';
 import desk from '@/features/desk/desk.module.css';
 import tables from '@/features/parcels/parcels.module.css';
 import { AddAsset } from './AddAsset';
+import { AssetDetails } from './AssetDetails';
 import { AssetImport } from './AssetImport';
 import { ASSET_STATUS_LABEL, exportFileName } from './describe';
 import { AssetsCsvQuery, AssetsQuery } from './documents';
@@ -24,6 +25,7 @@ export function AssetRegister() {
   const [text, setText] = useState('');
   const [search, setSearch] = useState('');
   const [exportNote, setExportNote] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
   useEffect(() => {
     const timer = setTimeout(() => setSearch(text.trim()), 300);
     return () => clearTimeout(timer);
@@ -124,7 +126,15 @@ export function AssetRegister() {
                 <tr key={a.id} data-testid={`asset-row-${a.tag}`} data-status={a.status}>
                   <td data-label="Tag" className={desk.mono}>
                     <span>
-                      {a.tag}
+                      <button
+                        type="button"
+                        className="button-link"
+                        aria-expanded={openId === a.id}
+                        onClick={() => setOpenId(openId === a.id ? null : a.id)}
+                        data-testid={`asset-open-${a.tag}`}
+                      >
+                        {a.tag}
+                      </button>
                       {a.serial && (
                         <>
                           <br />
@@ -153,6 +163,9 @@ export function AssetRegister() {
             </tbody>
           </table>
         </div>
+      )}
+      {openId && (
+        <AssetDetails key={openId} id={openId} manages={manages} onChanged={refetch} onClose={() => setOpenId(null)} />
       )}
       {manages && <AddAsset onAdded={refetch} />}
       {manages && <AssetImport onImported={refetch} />}

@@ -57,3 +57,66 @@ export const CreateAssetMutation = graphql(`
     }
   }
 `);
+
+export const AssetQuery = graphql(`
+  query Asset($id: ID!) {
+    asset(id: $id) {
+      id
+      tag
+      serial
+      model
+      category
+      department
+      condition
+      status
+      notes
+      version
+      updatedAt
+      history(limit: 50) {
+        at
+        kind
+        status
+        detail
+        byName
+      }
+    }
+  }
+`);
+
+export const UpdateAssetMutation = graphql(`
+  mutation UpdateAsset($id: ID!, $version: Int!, $input: UpdateAssetInput!) {
+    updateAsset(id: $id, version: $version, input: $input) {
+      __typename
+      ... on AssetSaved {
+        asset {
+          id
+          version
+        }
+      }
+      ... on AssetRefused {
+        reason
+        field
+        message
+      }
+    }
+  }
+`);
+
+export const SetAssetStatusMutation = graphql(`
+  mutation SetAssetStatus($id: ID!, $version: Int!, $status: AssetStatus!, $reason: String!) {
+    setAssetStatus(id: $id, version: $version, status: $status, reason: $reason) {
+      __typename
+      ... on AssetSaved {
+        asset {
+          id
+          version
+        }
+      }
+      ... on AssetRefused {
+        reason
+        field
+        message
+      }
+    }
+  }
+`);
