@@ -89,12 +89,12 @@ test('IT edits an asset and sends it to repair with a reason; an edit made meanw
   api,
 }) => {
   const tag = `E2E-${randomBytes(3).toString('hex').toUpperCase()}-R`;
-  const made = await api.request(
+  const made = await api.request<{ createAsset: { asset: { id: string } } }>(
     `mutation ($i: CreateAssetInput!) { createAsset(input: $i) { ... on AssetSaved { asset { id } } } }`,
     { i: { tag, model: 'ThinkPad T14', category: 'laptop' } },
     { as: 'it' },
   );
-  const id = (made as { createAsset: { asset: { id: string } } }).createAsset.asset.id;
+  const id = made.createAsset.asset.id;
   await signInAs(page, 'it');
   await page.goto('/assets');
   await page.getByTestId('assets-search').fill(tag);
@@ -119,9 +119,11 @@ test('IT edits an asset and sends it to repair with a reason; an edit made meanw
   await expect(history).toContainText('model: ThinkPad T14 → ThinkPad T14 Gen 5');
 
   // Another desk changes the notes meanwhile (at the version this page holds).
-  const current = (await api.request(`query ($id: ID) { asset(id: $id) { version } }`, { id }, { as: 'admin' })) as {
-    asset: { version: number };
-  };
+  const current = await api.request<{ asset: { version: number } }>(
+    `query ($id: ID) { asset(id: $id) { version } }`,
+    { id },
+    { as: 'admin' },
+  );
   await api.request(
     `mutation ($id: ID!, $v: Int!) { updateAsset(id: $id, version: $v, input: { notes: "Screen ordered" }) { __typename } }`,
     { id, v: current.asset.version },
