@@ -1,7 +1,8 @@
 'use client';
 
-import { useRef, useState, type ChangeEvent } from 'react';
+import { useRef, useState } from 'react';
 import { useMutation } from 'urql';
+import { CsvSource } from '@/components/CsvSource';
 import type { ImportAssetsMutation as ImportAssetsResult } from '@/gql/graphql';
 import { errorMessage } from '@/lib/errors';
 import people from '@/features/people/people.module.css';
@@ -21,18 +22,6 @@ export function AssetImport({ onImported }: { onImported: () => void }) {
   const [result, setResult] = useState<{ checked: boolean; data: Result } | null>(null);
   const [{ fetching }, importAssets] = useMutation(ImportAssetsMutation);
   const resultRef = useRef<HTMLElement>(null);
-
-  const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0];
-    setError(null);
-    setResult(null);
-    if (!file) return;
-    if (file.size > MAX_BYTES) {
-      setError('That file is larger than 5 MB. Split it into smaller files.');
-      return;
-    }
-    setCsv(await file.text());
-  };
 
   const send = async (dryRun: boolean) => {
     setError(null);
@@ -60,26 +49,19 @@ export function AssetImport({ onImported }: { onImported: () => void }) {
         Columns <code>tag,model,category</code>, and optionally <code>serial,department,condition,notes</code>, in any
         order. A tag already in the register updates that asset. Nothing is imported until every line is right.
       </p>
-      <div className="field">
-        <label htmlFor="assets-file">CSV file</label>
-        <input id="assets-file" type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void onFile(e)} />
-      </div>
-      <div className="field">
-        <label htmlFor="assets-csv">Or paste it here</label>
-        <textarea
-          id="assets-csv"
-          rows={6}
-          spellCheck={false}
-          className={people.csv}
-          value={csv}
-          onChange={(e) => {
-            setCsv(e.target.value);
-            setResult(null);
-          }}
-          placeholder={'tag,model,category,serial\nLT-00042,ThinkPad T14,laptop,PF3X9Z'}
-          data-testid="assets-csv"
-        />
-      </div>
+      <CsvSource
+        id="assets"
+        value={csv}
+        onChange={(text) => {
+          setCsv(text);
+          setResult(null);
+        }}
+        maxBytes={MAX_BYTES}
+        onProblem={setError}
+        className={people.csv}
+        rows={6}
+        placeholder={'tag,model,category,serial\nLT-00042,ThinkPad T14,laptop,PF3X9Z'}
+      />
       {error && (
         <p className="error" role="alert" data-testid="assets-import-error">
           {error}

@@ -39,6 +39,7 @@ export const ImportAssetsMutation = graphql(`
   }
 `);
 
+/** Each mutation selects its outcome inline: Graphcache cannot match a fragment on a union without the schema. */
 export const CreateAssetMutation = graphql(`
   mutation CreateAsset($input: CreateAssetInput!) {
     createAsset(input: $input) {
@@ -47,6 +48,7 @@ export const CreateAssetMutation = graphql(`
         asset {
           id
           tag
+          version
         }
       }
       ... on AssetRefused {
@@ -90,6 +92,7 @@ export const UpdateAssetMutation = graphql(`
       ... on AssetSaved {
         asset {
           id
+          tag
           version
         }
       }
@@ -109,6 +112,7 @@ export const SetAssetStatusMutation = graphql(`
       ... on AssetSaved {
         asset {
           id
+          tag
           version
         }
       }

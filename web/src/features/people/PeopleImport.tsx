@@ -1,7 +1,8 @@
 'use client';
 
-import { useMemo, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
+import { CsvSource } from '@/components/CsvSource';
 import type { ImportPeopleMutation as ImportPeopleResult } from '@/gql/graphql';
 import { errorMessage } from '@/lib/errors';
 import { EXPECTED_HEADER, previewCsv } from './csv';
@@ -14,24 +15,11 @@ const PREVIEW_ROWS = 5;
 /** MAILROOM and ADMIN: add or update people from a CSV file or pasted text. */
 export function PeopleImport() {
   const [csv, setCsv] = useState('');
-  const [fileNote, setFileNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<ImportPeopleResult['importPeople'] | null>(null);
   const [{ fetching }, importPeople] = useMutation(ImportPeopleMutation);
   const resultRef = useRef<HTMLElement>(null);
   const preview = useMemo(() => (csv.trim() ? previewCsv(csv) : null), [csv]);
-
-  const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0];
-    setError(null);
-    if (!file) return;
-    if (file.size > MAX_BYTES) {
-      setError('That file is larger than 2 MB. Split it into smaller files.');
-      return;
-    }
-    setCsv(await file.text());
-    setFileNote(`Loaded ${file.name}. Check the preview, then import.`);
-  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -64,37 +52,15 @@ export function PeopleImport() {
         e-mail: existing ones are updated, new ones created.
       </p>
       <form className={styles.form} onSubmit={(e) => void submit(e)} noValidate>
-        <div className="field">
-          <label htmlFor="people-file">CSV file</label>
-          <input
-            id="people-file"
-            type="file"
-            accept=".csv,text/csv,text/plain"
-            onChange={(e) => void onFile(e)}
-            data-testid="people-file"
-          />
-          {fileNote && (
-            <p className="hint" role="status">
-              {fileNote}
-            </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="people-csv">Or paste it here</label>
-          <textarea
-            id="people-csv"
-            rows={8}
-            spellCheck={false}
-            value={csv}
-            onChange={(e) => {
-              setCsv(e.target.value);
-              setFileNote(null);
-            }}
-            placeholder={`${EXPECTED_HEADER.join(',')}\nada@uni.edu,Ada Lovelace,STUDENT,S1234567,Computing`}
-            className={styles.csv}
-            data-testid="people-csv"
-          />
-        </div>
+        <CsvSource
+          id="people"
+          value={csv}
+          onChange={setCsv}
+          maxBytes={MAX_BYTES}
+          onProblem={setError}
+          className={styles.csv}
+          placeholder={`${EXPECTED_HEADER.join(',')}\nada@uni.edu,Ada Lovelace,STUDENT,S1234567,Computing`}
+        />
 
         {preview && (
           <section className={styles.preview} aria-label="Preview" data-testid="people-preview">
