@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 import { webUrl } from './support/stack.js';
+import { writeFakeCamera } from './support/fake-camera.js';
 
 // Debian's Chromium when present (never download a browser here); elsewhere Playwright's own.
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -53,6 +54,10 @@ export default defineConfig({
             '--disable-background-networking',
             '--disable-component-update',
             '--disable-sync',
+            // A webcam that shows a QR code of a demo asset tag, allowed without a prompt.
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            `--use-file-for-fake-video-capture=${writeFakeCamera()}`,
           ],
         },
       },

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '../fixtures.js';
+import { FAKE_CAMERA_TEXT } from '../support/fake-camera.js';
 import { expectNoAxeViolations } from '../support/axe.js';
 
 test('IT imports a register from CSV (a bad line refuses the whole file), adds an asset, searches and exports; a department sees its own', async ({
@@ -136,6 +137,26 @@ test('IT edits an asset and sends it to repair with a reason; an edit made meanw
   await expect(page.getByTestId('edit-serial')).toHaveValue('');
   await page.screenshot({ path: test.info().outputPath('asset-details.png'), fullPage: true });
   await expectNoAxeViolations(page, 'an asset with its history and a refused edit');
+});
+
+test('IT scans an asset label with the camera and its asset opens; the add form takes a scanned tag too', async ({
+  page,
+  signInAs,
+}) => {
+  // The browser's camera shows a QR code of the demo's LT-0002 (support/fake-camera.ts).
+  await signInAs(page, 'it');
+  await page.goto('/assets');
+  await page.getByTestId('assets-scan').click();
+  await expect(page.getByRole('dialog', { name: 'Scan an asset tag' })).toBeVisible();
+  await expect(page.getByTestId('assets-search')).toHaveValue(FAKE_CAMERA_TEXT, { timeout: 15_000 });
+  await expect(page.getByRole('dialog', { name: 'Scan an asset tag' })).toBeHidden();
+  await expect(
+    page.getByTestId('asset-details').getByRole('heading', { name: `${FAKE_CAMERA_TEXT}: In stock` }),
+  ).toBeFocused();
+
+  await page.getByTestId('asset-tag-scan').click();
+  await expect(page.getByTestId('asset-tag')).toHaveValue(FAKE_CAMERA_TEXT, { timeout: 15_000 });
+  await expect(page.getByTestId('asset-model')).toBeFocused();
 });
 
 test('students are told the asset register is not theirs', async ({ page, signInAs }) => {

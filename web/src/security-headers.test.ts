@@ -35,11 +35,11 @@ describe('the web app’s security headers', () => {
     }
   });
 
-  it('allows the camera only on the desk, the courier drop-off and the kiosk, and nothing else powerful anywhere', async () => {
-    for (const path of ['/desk', '/desk/recall', '/dropoff', '/kiosk', '/kiosk/bnk_1']) {
+  it('allows the camera only on the desk, the courier drop-off, the kiosk and the asset register, and nothing else powerful anywhere', async () => {
+    for (const path of ['/desk', '/desk/recall', '/dropoff', '/kiosk', '/kiosk/bnk_1', '/assets']) {
       expect((await configHeaders(path))['Permissions-Policy']).toMatch(/(^|, )camera=\(self\)/);
     }
-    for (const path of ['/', '/parcels', '/settings', '/sign-in', '/alerts', '/deskish']) {
+    for (const path of ['/', '/parcels', '/settings', '/sign-in', '/alerts', '/deskish', '/assetsx']) {
       expect((await configHeaders(path))['Permissions-Policy']).toMatch(/(^|, )camera=\(\)/);
     }
     for (const feature of ['microphone', 'geolocation', 'payment', 'usb']) {
@@ -52,6 +52,7 @@ describe('the web app’s security headers', () => {
     expect(needsOwnDocument('/dropoff', '/sign-in')).toBe(true);
     expect(needsOwnDocument('/desk/recall', '/desk')).toBe(false);
     expect(needsOwnDocument('/alerts', '/')).toBe(false);
+    expect(needsOwnDocument('/assets', '/lockers')).toBe(true);
   });
 
   it('builds a CSP that allows this origin, its service worker and the API with its WebSocket, and nothing third-party', () => {

@@ -21,7 +21,7 @@
  */
 
 /** Pages that scan barcodes and QR codes with the camera. */
-export const CAMERA_PATH_PREFIXES = ['/desk', '/dropoff', '/kiosk'] as const;
+export const CAMERA_PATH_PREFIXES = ['/desk', '/dropoff', '/kiosk', '/assets'] as const;
 
 export function usesCamera(pathname: string): boolean {
   return CAMERA_PATH_PREFIXES.some((p) => pathname === p || pathname.startsWith(`${p}/`));

@@ -2,6 +2,7 @@
 
 import { useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
+import { BarcodeScanner } from '@/components/BarcodeScanner';
 import { errorMessage } from '@/lib/errors';
 import people from '@/features/people/people.module.css';
 import { CreateAssetMutation } from './documents';
@@ -24,6 +25,8 @@ export function AddAsset({ onAdded }: { onAdded: () => void }) {
   const [added, setAdded] = useState<string | null>(null);
   const [{ fetching }, create] = useMutation(CreateAssetMutation);
   const form = useRef<HTMLFormElement>(null);
+  const [scanning, setScanning] = useState(false);
+  const scanHit = useRef(false);
 
   const focus = (field: string | null) =>
     setTimeout(() => form.current?.querySelector<HTMLInputElement>(`[name="${field ?? 'tag'}"]`)?.focus(), 0);
@@ -89,8 +92,34 @@ export function AddAsset({ onAdded }: { onAdded: () => void }) {
               {f.hint}
             </p>
           )}
+          {f.name === 'tag' && (
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => setScanning(true)}
+              data-testid="asset-tag-scan"
+            >
+              Scan the label
+            </button>
+          )}
         </div>
       ))}
+      <BarcodeScanner
+        open={scanning}
+        title="Scan the asset label"
+        fallback="type the tag"
+        onClose={() => {
+          setScanning(false);
+          // The dialog also closes after a scan: then the next field keeps the focus.
+          focus(scanHit.current ? 'model' : 'tag');
+          scanHit.current = false;
+        }}
+        onResult={(tag) => {
+          scanHit.current = true;
+          setScanning(false);
+          setValues((v) => ({ ...v, tag }));
+        }}
+      />
       {problem && (
         <p className="error" role="alert" id="asset-problem" data-testid="asset-problem">
           {problem.message}

@@ -1,7 +1,8 @@
 'use client';
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
+import { BarcodeScanner } from '@/components/BarcodeScanner';
 import { useSession } from '@/components/SessionProvider';
 import type { AssetStatus } from '@/gql/graphql';
 import { errorMessage } from '@/lib/errors';
@@ -26,6 +27,11 @@ export function AssetRegister() {
   const [search, setSearch] = useState('');
   const [exportNote, setExportNote] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [scanning, setScanning] = useState(false);
+  /** A scanned tag opens its asset once the search has found it. */
+  const [scannedTag, setScannedTag] = useState<string | null>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const scanHit = useRef(false);
   useEffect(() => {
     const timer = setTimeout(() => setSearch(text.trim()), 300);
     return () => clearTimeout(timer);
@@ -37,6 +43,15 @@ export function AssetRegister() {
   });
   const refetch = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
   const assets = result.data?.assets;
+  useEffect(() => {
+    if (!scannedTag || !assets) return;
+    const key = scannedTag.replace(/\s+/g, '').toUpperCase();
+    const match = assets.find((a) => a.tag.replace(/\s+/g, '').toUpperCase() === key);
+    if (match) {
+      setOpenId(match.id);
+      setScannedTag(null);
+    }
+  }, [scannedTag, assets]);
 
   const download = async () => {
     setExportNote('Preparing the file…');
@@ -68,9 +83,18 @@ export function AssetRegister() {
             value={text}
             onChange={(e) => setText(e.target.value)}
             placeholder="Tag, serial, model or notes"
+            ref={searchRef}
             data-testid="assets-search"
           />
         </div>
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => setScanning(true)}
+          data-testid="assets-scan"
+        >
+          Scan a tag
+        </button>
         <div className="field">
           <label htmlFor="assets-status">Status</label>
           <select id="assets-status" value={status} onChange={(e) => setStatus(e.target.value as AssetStatus | '')}>
@@ -167,6 +191,23 @@ export function AssetRegister() {
       {openId && (
         <AssetDetails key={openId} id={openId} manages={manages} onChanged={refetch} onClose={() => setOpenId(null)} />
       )}
+      <BarcodeScanner
+        open={scanning}
+        title="Scan an asset tag"
+        fallback="type the tag in the search"
+        onClose={() => {
+          setScanning(false);
+          // Closed without a tag: back to the search. With one, its asset takes the focus when it opens.
+          if (!scanHit.current) searchRef.current?.focus();
+          scanHit.current = false;
+        }}
+        onResult={(tag) => {
+          scanHit.current = true;
+          setScanning(false);
+          setText(tag);
+          setScannedTag(tag);
+        }}
+      />
       {manages && <AddAsset onAdded={refetch} />}
       {manages && <AssetImport onImported={refetch} />}
     </div>
