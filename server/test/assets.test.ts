@@ -215,6 +215,32 @@ describe('the asset register', () => {
     all = await server.gql<{ assets: { tag: string }[] }>(SEARCH, {}, it.token);
     expect(all.data?.assets.map((a) => a.tag)).toEqual(['LT-10', 'LT-13']);
 
+    // A file without some columns leaves them as they are on the assets it updates.
+    const lt13 = (
+      await server.gql<{ asset: { id: string; version: number } }>(
+        `{ asset(tag: "LT-13") { id version } }`,
+        {},
+        it.token,
+      )
+    ).data!.asset;
+    await server.gql(
+      UPDATE,
+      { id: lt13.id, v: lt13.version, i: { notes: 'Keyboard sticky', condition: 'FAIR' } },
+      it.token,
+    );
+    const partial = await server.gql<{ importAssets: Record<string, unknown> }>(
+      IMPORT,
+      { csv: 'tag,model,category\nLT-13,MacBook Air,laptop\n' },
+      it.token,
+    );
+    expect(partial.data?.importAssets).toMatchObject({ applied: true, updated: 0, unchanged: 1 });
+    const after = await server.gql<{ asset: Record<string, unknown> }>(
+      `{ asset(tag: "LT-13") { notes condition serial } }`,
+      {},
+      it.token,
+    );
+    expect(after.data?.asset).toEqual({ notes: 'Keyboard sticky', condition: 'FAIR', serial: 'S13' });
+
     const header = await server.gql(IMPORT, { csv: 'serial,model\nS1,T14' }, it.token);
     expect(header.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

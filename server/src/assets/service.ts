@@ -56,6 +56,14 @@ export const ASSET_LIMITS = {
 const CSV_COLUMNS = ['tag', 'serial', 'model', 'category', 'department', 'condition', 'status', 'notes'] as const;
 
 type Details = Pick<AssetRow, 'serial' | 'model' | 'category' | 'department' | 'condition' | 'notes'>;
+const DETAIL_COLUMNS = [
+  'serial',
+  'model',
+  'category',
+  'department',
+  'condition',
+  'notes',
+] as const satisfies readonly (keyof Details)[];
 
 /** A field that is wrong: the refusal names it. */
 class Invalid extends Error {
@@ -395,7 +403,10 @@ export function createAssetService(deps: { db: Db; store: AssetStore; clock: Clo
             }
             continue;
           }
-          const { tag: _tag, tagKey: _key, ...details } = fields;
+          // An update changes only the columns the file has: a file without `notes` keeps the notes.
+          const details = Object.fromEntries(
+            DETAIL_COLUMNS.filter((c) => col(c) >= 0).map((c) => [c, fields[c]]),
+          ) as Partial<Details>;
           const detail = describeChanges(current, details);
           if (!detail) {
             c.unchanged++;
