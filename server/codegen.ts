@@ -23,6 +23,7 @@ const config: CodegenConfig = {
           Parcel: '../parcels/types.js#ParcelRow',
           Asset: '../assets/types.js#AssetRow',
           AssetHistoryEntry: '../assets/types.js#AssetHistoryRow',
+          LoanPolicy: '../assets/policy.js#LoanPolicyRow',
           DoorOpening: '../audit/types.js#DoorOpeningView',
           StaffAlert: '../audit/types.js#StaffAlertRow',
           PushDevice: '../notify/types.js#PushDeviceRow',

@@ -1,5 +1,5 @@
 /** IT's asset register (see ../schema/assets.ts, which this mirrors). */
-import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { TIMESTAMP } from './columns.js';
 import { ASSET_CONDITIONS, ASSET_HISTORY_KINDS, ASSET_STATUSES } from '../schema/assets.js';
 import { people } from './people.js';
@@ -42,4 +42,27 @@ export const assetHistory = pgTable(
     at: timestamp('at', TIMESTAMP).notNull(),
   },
   (t) => [index('asset_history_asset_idx').on(t.assetId, t.at)],
+);
+
+export const loanPolicies = pgTable(
+  'loan_policies',
+  {
+    id: text('id').primaryKey(),
+    category: text('category').notNull().default('*'),
+    role: text('role').notNull().default('*'),
+    siteId: text('site_id').notNull().default('*'),
+    eligible: boolean('eligible'),
+    maxLoanHours: integer('max_loan_hours'),
+    dueBy: text('due_by'),
+    maxItems: integer('max_items'),
+    renewals: integer('renewals'),
+    renewalHours: integer('renewal_hours'),
+    renewWindowHours: integer('renew_window_hours'),
+    requiresAgreement: boolean('requires_agreement'),
+    blockWhenOverdue: boolean('block_when_overdue'),
+    note: text('note').notNull().default(''),
+    version: integer('version').notNull().default(1),
+    updatedAt: timestamp('updated_at', TIMESTAMP).notNull(),
+  },
+  (t) => [uniqueIndex('loan_policies_scope_uq').on(t.category, t.role, t.siteId)],
 );

@@ -67,3 +67,32 @@ export const assetHistory = sqliteTable(
   },
   (t) => [index('asset_history_asset_idx').on(t.assetId, t.at)],
 );
+
+/**
+ * Loan rules per category × role × site; '*' is any. For each setting, the
+ * most specific rule that sets it wins (server/src/assets/policy.ts): a
+ * category counts 4, a site 2, a role 1. A null setting is "not set here".
+ */
+export const loanPolicies = sqliteTable(
+  'loan_policies',
+  {
+    id: text('id').primaryKey(),
+    category: text('category').notNull().default('*'),
+    role: text('role').notNull().default('*'),
+    siteId: text('site_id').notNull().default('*'),
+    eligible: integer('eligible', { mode: 'boolean' }),
+    maxLoanHours: integer('max_loan_hours'),
+    /** "HH:MM" in the site's time zone: a loan is due by then on its last day. */
+    dueBy: text('due_by'),
+    maxItems: integer('max_items'),
+    renewals: integer('renewals'),
+    renewalHours: integer('renewal_hours'),
+    renewWindowHours: integer('renew_window_hours'),
+    requiresAgreement: integer('requires_agreement', { mode: 'boolean' }),
+    blockWhenOverdue: integer('block_when_overdue', { mode: 'boolean' }),
+    note: text('note').notNull().default(''),
+    version: integer('version').notNull().default(1),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('loan_policies_scope_uq').on(t.category, t.role, t.siteId)],
+);

@@ -32,6 +32,7 @@ import { createParcelStore } from './parcels/store.js';
 import { createHandoverStore } from './handover/store.js';
 import { createAssetService } from './assets/service.js';
 import { createAssetStore } from './assets/store.js';
+import { createLoanPolicyService } from './assets/policy-service.js';
 import { createPeopleStore } from './people/store.js';
 import type { Clock } from './shared/clock.js';
 import { instanceIdOf } from './shared/instance.js';
@@ -200,6 +201,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   /** A bearer token as a viewer: a person's session or API token, or a kiosk's credential. */
   const authenticate = async (token: string | null) =>
     (await people.authenticate(token)) ?? (await kiosks.authenticate(token));
+  const assetStore = createAssetStore(db);
   return {
     db,
     bus,
@@ -212,7 +214,8 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     audit,
     notify,
     parcels,
-    assets: createAssetService({ db, store: createAssetStore(db), clock }),
+    assets: createAssetService({ db, store: assetStore, clock }),
+    loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
     attempts,
     pickupKeys,
     signer,

@@ -269,6 +269,7 @@ describe('department isolation', () => {
       assets: [{}, { search: 'laptop' }, { search: 'BRAVO' }, { category: 'laptop' }],
       asset: [{ id: w.assets.alpha.id }, { id: w.assets.bravo.id }, { tag: w.assets.bravo.tag }],
       assetsCsv: [{}, { search: 'BRAVO' }],
+      effectiveLoanPolicy: [{ category: 'laptop', role: 'STUDENT', siteId }],
     };
     const answers: Record<string, GqlResponse[]> = {};
     const found: Record<string, string[]> = {};

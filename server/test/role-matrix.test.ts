@@ -88,6 +88,8 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Query.assets': () => ({}),
   'Query.asset': () => ({ tag: 'MATRIX-NONE' }),
   'Query.assetsCsv': () => ({}),
+  'Query.loanPolicies': () => ({}),
+  'Query.effectiveLoanPolicy': () => ({ category: 'laptop', role: 'STUDENT' }),
 
   'Mutation.requestSignInCode': () => ({ email: 'recipient@uni.test' }),
   'Mutation.signIn': () => ({ email: 'recipient@uni.test', code: '000000' }),
@@ -130,6 +132,8 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Mutation.createAsset': () => ({ input: { tag: `MATRIX-${++seq}`, model: 'ThinkPad T14', category: 'laptop' } }),
   'Mutation.updateAsset': () => ({ id: 'ast_missing', version: 1, input: { notes: 'matrix' } }),
   'Mutation.setAssetStatus': () => ({ id: 'ast_missing', version: 1, status: 'IN_REPAIR', reason: 'matrix' }),
+  'Mutation.saveLoanPolicy': () => ({ input: { category: `matrix-${++seq}`, eligible: true } }),
+  'Mutation.deleteLoanPolicy': () => ({ id: 'lp_missing' }),
   'Mutation.importAssets': () => ({ csv: 'tag,model,category\n', dryRun: true }),
   'Mutation.setCourierBanks': (w) => ({ personId: w.courierId, bankIds: [w.bankId] }),
   'Mutation.reportLockerEvents': () => ({

@@ -121,6 +121,9 @@ export const MATRIX = {
   'Query.assets': ASSET_READERS,
   'Query.asset': ASSET_READERS,
   'Query.assetsCsv': ASSET_READERS,
+  /** Loan rules are IT's: who may borrow what, for how long. */
+  'Query.loanPolicies': IT_DESK,
+  'Query.effectiveLoanPolicy': IT_DESK,
 
   // Mutations
   'Mutation.requestSignInCode': PUBLIC,
@@ -157,6 +160,8 @@ export const MATRIX = {
   'Mutation.updateAsset': IT_DESK,
   'Mutation.setAssetStatus': IT_DESK,
   'Mutation.importAssets': IT_DESK,
+  'Mutation.saveLoanPolicy': IT_DESK,
+  'Mutation.deleteLoanPolicy': IT_DESK,
   'Mutation.setCourierBanks': ADMIN,
   'Mutation.reportLockerEvents': CONTROLLER,
   'Mutation.acknowledgeCommand': CONTROLLER,

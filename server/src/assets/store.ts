@@ -1,6 +1,7 @@
 /** The only place with queries over the asset register and its history. */
 import { and, asc, desc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/index.js';
+import type { LoanPolicyRow } from './policy.js';
 import type { AssetHistoryRow, AssetRow, AssetStatus } from './types.js';
 
 export interface AssetFilter {
@@ -12,7 +13,7 @@ export interface AssetFilter {
 }
 
 export function createAssetStore(db: Db) {
-  const { assets, assetHistory, people } = db.tables;
+  const { assets, assetHistory, people, loanPolicies } = db.tables;
 
   const where = (f: AssetFilter): SQL | undefined => {
     const parts: SQL[] = [];
@@ -82,6 +83,50 @@ export function createAssetStore(db: Db) {
         .limit(limit);
       return rows.map((r) => ({ ...r.entry, byName: r.byName }));
     },
+
+    // --- loan rules ---------------------------------------------------------------
+    policies: async (q: Queryable = db.read): Promise<LoanPolicyRow[]> =>
+      q
+        .select()
+        .from(loanPolicies)
+        .orderBy(asc(loanPolicies.category), asc(loanPolicies.role), asc(loanPolicies.siteId)),
+    policy: async (id: string, q: Queryable = db.read): Promise<LoanPolicyRow | undefined> =>
+      (await q.select().from(loanPolicies).where(eq(loanPolicies.id, id)).limit(1))[0],
+    policyByScope: async (
+      q: Queryable,
+      scope: Pick<LoanPolicyRow, 'category' | 'role' | 'siteId'>,
+    ): Promise<LoanPolicyRow | undefined> =>
+      (
+        await q
+          .select()
+          .from(loanPolicies)
+          .where(
+            and(
+              eq(loanPolicies.category, scope.category),
+              eq(loanPolicies.role, scope.role),
+              eq(loanPolicies.siteId, scope.siteId),
+            ),
+          )
+          .limit(1)
+      )[0],
+    insertPolicy: async (q: Queryable, row: Omit<LoanPolicyRow, 'version'>): Promise<LoanPolicyRow> =>
+      (await q.insert(loanPolicies).values(row).returning())[0]!,
+    updatePolicyAt: async (
+      q: Queryable,
+      id: string,
+      version: number,
+      patch: Omit<LoanPolicyRow, 'id' | 'version' | 'updatedAt'>,
+      at: Date,
+    ): Promise<LoanPolicyRow | undefined> =>
+      (
+        await q
+          .update(loanPolicies)
+          .set({ ...patch, version: sql`${loanPolicies.version} + 1`, updatedAt: at })
+          .where(and(eq(loanPolicies.id, id), eq(loanPolicies.version, version)))
+          .returning()
+      )[0],
+    deletePolicy: async (q: Queryable, id: string): Promise<boolean> =>
+      (await q.delete(loanPolicies).where(eq(loanPolicies.id, id)).returning({ id: loanPolicies.id })).length > 0,
   };
 }
 

@@ -23,6 +23,7 @@ const unions: Resolvers = {
   PickupResult: { __resolveType: (r) => r.__typename },
   ParcelActionResult: { __resolveType: (r) => r.__typename },
   AssetResult: { __resolveType: (r) => r.__typename },
+  LoanPolicyResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {
