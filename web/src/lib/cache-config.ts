@@ -30,6 +30,10 @@ export const cacheKeys: KeyingConfig = {
   AssetImportResult: () => null,
   AssetImportError: () => null,
   AssetHistoryEntry: () => null,
+  LoanPolicySaved: () => null,
+  LoanPolicyRefused: () => null,
+  EffectiveLoanPolicy: () => null,
+  LoanPolicyDecision: () => null,
   // A bank's controller and its health belong to the bank; a log page to its query.
   ControllerInfo: () => null,
   ControllerHealth: () => null,

@@ -20,7 +20,7 @@ describe('navigation by role', () => {
       '/lockers',
       '/people',
     ]);
-    expect(navFor('IT').map((i) => i.label)).toEqual(['Lockers', 'Assets', 'Alerts', 'Parcels']);
+    expect(navFor('IT').map((i) => i.label)).toEqual(['Lockers', 'Assets', 'Loan rules', 'Alerts', 'Parcels']);
     expect(navFor('STAFF').map((i) => i.label)).toEqual(['Lockers', 'Alerts', 'Parcels']);
     expect(navFor('COURIER').map((i) => i.label)).toEqual(['Drop-off']);
     expect(navFor('DEPARTMENT').map((i) => i.label)).toEqual(['Parcels', 'Lockers', 'Assets']);

@@ -23,6 +23,7 @@ export const NAV = {
   kiosks: { href: '/admin/kiosks', label: 'Kiosks' },
   access: { href: '/admin/people', label: 'Roles' },
   assets: { href: '/assets', label: 'Assets' },
+  loanRules: { href: '/loan-rules', label: 'Loan rules' },
 } as const satisfies Record<string, NavItem>;
 
 /** Each role's pages, its start page (homeFor) first. */
@@ -37,10 +38,11 @@ const NAV_BY_ROLE: Record<Role, readonly NavItem[]> = {
     NAV.alerts,
     NAV.people,
     NAV.assets,
+    NAV.loanRules,
     NAV.access,
     NAV.kiosks,
   ],
-  IT: [NAV.lockers, NAV.assets, NAV.alerts, NAV.allParcels],
+  IT: [NAV.lockers, NAV.assets, NAV.loanRules, NAV.alerts, NAV.allParcels],
   STAFF: [NAV.lockers, NAV.alerts, NAV.allParcels],
   COURIER: [NAV.dropoff],
   DEPARTMENT: [NAV.allParcels, NAV.lockers, NAV.assets],
@@ -66,6 +68,8 @@ export const PAGE_ROLES = {
   assets: ['IT', 'ADMIN', 'DEPARTMENT'],
   /** Adding, importing (Mutation.createAsset, importAssets). */
   assetsManage: ['IT', 'ADMIN'],
+  /** Loan rules (Query.loanPolicies). */
+  loanRules: ['IT', 'ADMIN'],
   /** The board's staff menu: overrides (openCompartment). */
   openOverride: ['ADMIN', 'IT', 'MAILROOM'],
   /** The board's staff menu: out of service / back in service. */

@@ -36,6 +36,7 @@ export const SHELL_PAGES = [
   '/alerts',
   '/people',
   '/assets',
+  '/loan-rules',
   '/admin/kiosks',
   '/admin/people',
   '/dropoff',
