@@ -63,6 +63,39 @@ const EMPTY: Draft = {
   flags: { eligible: '', requiresAgreement: '', blockWhenOverdue: '' },
 };
 
+/** A labelled select of named options, with an empty first option (any, none). */
+function Choice({
+  id,
+  label,
+  value,
+  empty,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  empty: string | null;
+  options: readonly { value: string; name: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} data-testid={id}>
+        {empty !== null && <option value="">{empty}</option>}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, name: r }));
+
 const shown = (v: string | number | boolean | null | undefined) =>
   v === null || v === undefined ? '—' : v === true ? 'yes' : v === false ? 'no' : String(v);
 
@@ -85,7 +118,7 @@ export function LoanRules() {
   const [answer, setAnswer] = useState<Effective['effectiveLoanPolicy'] | null>(null);
 
   const policies = result.data?.loanPolicies;
-  const sites = result.data?.sites ?? [];
+  const siteOptions = (result.data?.sites ?? []).map((site) => ({ value: site.id, name: site.name }));
 
   const edit = (p: NonNullable<typeof policies>[number]) => {
     setDraft({
@@ -251,33 +284,22 @@ export function LoanRules() {
             data-testid="rule-category"
           />
         </div>
-        <div className="field">
-          <label htmlFor="rule-role">Role</label>
-          <select
-            id="rule-role"
-            value={draft.role}
-            onChange={(e) => setDraft({ ...draft, role: e.target.value as Role | '' })}
-            data-testid="rule-role"
-          >
-            <option value="">any</option>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="rule-site">Site</label>
-          <select id="rule-site" value={draft.siteId} onChange={(e) => setDraft({ ...draft, siteId: e.target.value })}>
-            <option value="">any</option>
-            {sites.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          id="rule-role"
+          label="Role"
+          value={draft.role}
+          empty="any"
+          options={ROLE_OPTIONS}
+          onChange={(role) => setDraft({ ...draft, role: role as Role | '' })}
+        />
+        <Choice
+          id="rule-site"
+          label="Site"
+          value={draft.siteId}
+          empty="any"
+          options={siteOptions}
+          onChange={(siteId) => setDraft({ ...draft, siteId })}
+        />
         {FLAGS.map(([k, label]) => (
           <div className="field" key={k}>
             <label htmlFor={`rule-${k}`}>{label}</label>
@@ -354,32 +376,22 @@ export function LoanRules() {
             data-testid="check-category"
           />
         </div>
-        <div className="field">
-          <label htmlFor="check-role">Role</label>
-          <select
-            id="check-role"
-            value={ask.role}
-            onChange={(e) => setAsk({ ...ask, role: e.target.value as Role })}
-            data-testid="check-role"
-          >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="check-site">Site</label>
-          <select id="check-site" value={ask.siteId} onChange={(e) => setAsk({ ...ask, siteId: e.target.value })}>
-            <option value="">none</option>
-            {sites.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          id="check-role"
+          label="Role"
+          value={ask.role}
+          empty={null}
+          options={ROLE_OPTIONS}
+          onChange={(role) => setAsk({ ...ask, role: role as Role })}
+        />
+        <Choice
+          id="check-site"
+          label="Site"
+          value={ask.siteId}
+          empty="none"
+          options={siteOptions}
+          onChange={(siteId) => setAsk({ ...ask, siteId })}
+        />
         <button type="submit" className="button button-secondary" data-testid="check-submit">
           Show what applies
         </button>
