@@ -90,6 +90,17 @@ describe('the asset register', () => {
     }
     const all = await server.gql<{ assets: unknown[] }>(SEARCH, {}, it.token);
     expect(all.data?.assets).toEqual([]);
+    // Asking for one asset takes its id or its tag, not both and not neither; a tag longer than any finds none.
+    for (const vars of [{}, { id: 'ast_x', tag: 'T1' }]) {
+      const r = await server.gql(`query ($id: ID, $tag: String) { asset(id: $id, tag: $tag) { id } }`, vars, it.token);
+      expect(r.errors?.[0]?.extensions?.code, JSON.stringify(vars)).toBe('BAD_USER_INPUT');
+    }
+    const long = await server.gql<{ asset: unknown }>(
+      `query ($t: String) { asset(tag: $t) { id } }`,
+      { t: 'T'.repeat(65) },
+      it.token,
+    );
+    expect(long.data?.asset).toBeNull();
   });
 
   it('changes details only at the version the caller saw, and keeps each change in the history', async () => {
