@@ -12,3 +12,4 @@ export * from './parcels.js';
 export * from './audit.js';
 export * from './attempts.js';
 export * from './assets.js';
+export * from './handouts.js';

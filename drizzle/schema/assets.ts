@@ -90,6 +90,14 @@ export const loanPolicies = sqliteTable(
     renewWindowHours: integer('renew_window_hours'),
     requiresAgreement: integer('requires_agreement', { mode: 'boolean' }),
     blockWhenOverdue: integer('block_when_overdue', { mode: 'boolean' }),
+    /** The reminder ladder, e.g. "-24h,0,+1h,daily": offsets from the due time, then daily. */
+    reminders: text('reminders'),
+    /** Hours overdue after which the person's department contact is told. */
+    escalateAfterHours: integer('escalate_after_hours'),
+    /** Minutes a waitlist offer is held for the person offered it. */
+    offerHoldMinutes: integer('offer_hold_minutes'),
+    /** Minutes after a booking's start before a no-show is released. */
+    noShowMinutes: integer('no_show_minutes'),
     note: text('note').notNull().default(''),
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),

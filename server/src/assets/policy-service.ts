@@ -9,7 +9,15 @@ import type { LockerStore } from '../lockers/store.js';
 import type { Role, Viewer } from '../people/types.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
-import { ANY, describeScope, evaluate, POLICY_SETTINGS, type LoanPolicyRow, type PolicySetting } from './policy.js';
+import {
+  ANY,
+  describeScope,
+  evaluate,
+  POLICY_SETTINGS,
+  reminderLadderProblem,
+  type LoanPolicyRow,
+  type PolicySetting,
+} from './policy.js';
 import type { AssetStore } from './store.js';
 
 export interface LoanPolicyInput {
@@ -25,6 +33,10 @@ export interface LoanPolicyInput {
   renewWindowHours?: number | null;
   requiresAgreement?: boolean | null;
   blockWhenOverdue?: boolean | null;
+  reminders?: string | null;
+  escalateAfterHours?: number | null;
+  offerHoldMinutes?: number | null;
+  noShowMinutes?: number | null;
   note?: string | null;
 }
 
@@ -45,6 +57,9 @@ const RANGES: Partial<Record<PolicySetting, [number, number]>> = {
   renewals: [0, 20],
   renewalHours: [1, 8_760],
   renewWindowHours: [1, 720],
+  escalateAfterHours: [1, 8_760],
+  offerHoldMinutes: [1, 10_080],
+  noShowMinutes: [1, 10_080],
 };
 
 export function createLoanPolicyService(deps: { db: Db; store: AssetStore; lockers: LockerStore; clock: Clock }) {
@@ -74,6 +89,11 @@ export function createLoanPolicyService(deps: { db: Db; store: AssetStore; locke
     const dueBy = input.dueBy?.trim() || null;
     if (dueBy && !/^([01]\d|2[0-3]):[0-5]\d$/.test(dueBy))
       return refused('INVALID', 'dueBy is a time of day as HH:MM, 24-hour (e.g. 22:00).', 'dueBy');
+    const reminders = input.reminders?.replace(/\s+/g, '') || null;
+    if (reminders !== null) {
+      const problem = reminderLadderProblem(reminders);
+      if (problem) return refused('INVALID', problem, 'reminders');
+    }
     const note = (input.note ?? '').trim();
     if (note.length > 500) return refused('INVALID', 'note is longer than 500 characters.', 'note');
     return {
@@ -89,6 +109,10 @@ export function createLoanPolicyService(deps: { db: Db; store: AssetStore; locke
       renewWindowHours: input.renewWindowHours ?? null,
       requiresAgreement: input.requiresAgreement ?? null,
       blockWhenOverdue: input.blockWhenOverdue ?? null,
+      reminders,
+      escalateAfterHours: input.escalateAfterHours ?? null,
+      offerHoldMinutes: input.offerHoldMinutes ?? null,
+      noShowMinutes: input.noShowMinutes ?? null,
       note,
     };
   }

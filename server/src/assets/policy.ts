@@ -29,6 +29,10 @@ export const POLICY_SETTINGS = [
   'renewWindowHours',
   'requiresAgreement',
   'blockWhenOverdue',
+  'reminders',
+  'escalateAfterHours',
+  'offerHoldMinutes',
+  'noShowMinutes',
 ] as const;
 export type PolicySetting = (typeof POLICY_SETTINGS)[number];
 
@@ -50,6 +54,14 @@ export interface EffectivePolicy {
   requiresAgreement: boolean;
   /** No new loan while one is overdue. */
   blockWhenOverdue: boolean;
+  /** The reminder ladder: offsets from the due time ("-24h,0,+1h"), optionally ending in "daily". */
+  reminders: string;
+  /** Hours overdue after which the person's department contact is told; null: never. */
+  escalateAfterHours: number | null;
+  /** Minutes a waitlist offer is held for the person it is offered to. */
+  offerHoldMinutes: number;
+  /** Minutes after a booking's start before a no-show is released. */
+  noShowMinutes: number;
 }
 
 export const DEFAULTS: EffectivePolicy = {
@@ -62,6 +74,10 @@ export const DEFAULTS: EffectivePolicy = {
   renewWindowHours: null,
   requiresAgreement: false,
   blockWhenOverdue: true,
+  reminders: '-24h,0,+1h,daily',
+  escalateAfterHours: 72,
+  offerHoldMinutes: 30,
+  noShowMinutes: 60,
 };
 
 export interface PolicyRequest {
@@ -108,4 +124,37 @@ export function describeScope(rule: Pick<LoanPolicyRow, 'category' | 'role' | 's
   return `${part(rule.category, 'any category')} × ${part(rule.role, 'any role')} × ${
     rule.siteId === ANY ? 'any site' : (siteName ?? rule.siteId)
   }`;
+}
+
+/** One step of a reminder ladder: hours from the due time (negative: before it). */
+export interface ReminderLadder {
+  offsetsHours: number[];
+  /** After the last offset, once a day while overdue. */
+  daily: boolean;
+}
+
+/** Reads "-24h,0,+1h,daily" (h or d units; at most 10 steps). Null when malformed. */
+export function parseReminderLadder(text: string): ReminderLadder | null {
+  const parts = text.replace(/\s+/g, '').toLowerCase().split(',').filter(Boolean);
+  if (parts.length === 0 || parts.length > 11) return null;
+  const daily = parts[parts.length - 1] === 'daily';
+  const offsets = daily ? parts.slice(0, -1) : parts;
+  const offsetsHours: number[] = [];
+  for (const p of offsets) {
+    const m = /^([+-]?)(\d{1,4})([hd]?)$/.exec(p);
+    if (!m) return null;
+    const n = Number(m[2]) * (m[3] === 'd' ? 24 : 1) * (m[1] === '-' ? -1 : 1);
+    if (Math.abs(n) > 24 * 60) return null;
+    offsetsHours.push(n);
+  }
+  offsetsHours.sort((a, b) => a - b);
+  return { offsetsHours, daily };
+}
+
+/** Why a reminder ladder is refused, or null when it reads. */
+export function reminderLadderProblem(text: string): string | null {
+  if (text.length > 100) return 'reminders is longer than 100 characters.';
+  return parseReminderLadder(text)
+    ? null
+    : 'reminders is a list of offsets from the due time, like -24h,0,+1h,daily (h or d; daily only last; at most 10).';
 }
