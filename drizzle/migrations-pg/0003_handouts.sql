@@ -15,9 +15,11 @@ CREATE TABLE "asset_faults" (
 --> statement-breakpoint
 CREATE TABLE "asset_handouts" (
 	"id" text PRIMARY KEY NOT NULL,
-	"loan_id" text NOT NULL,
+	"loan_id" text,
 	"asset_id" text NOT NULL,
-	"person_id" text NOT NULL,
+	"person_id" text,
+	"booking_id" text,
+	"campaign_item_id" text,
 	"direction" text NOT NULL,
 	"status" text NOT NULL,
 	"bank_id" text,
@@ -33,6 +35,8 @@ CREATE TABLE "asset_handouts" (
 	"code_lookup" text,
 	"qr_token_id" text,
 	"code_exposure_base" integer DEFAULT 0 NOT NULL,
+	"available_at" timestamp (3) with time zone,
+	"notice_sent_at" timestamp (3) with time zone,
 	"expires_at" timestamp (3) with time zone,
 	"method" text,
 	"created_by" text,

@@ -18,9 +18,11 @@ CREATE TABLE `asset_faults` (
 CREATE UNIQUE INDEX `asset_faults_uq` ON `asset_faults` (`category`,`label`);--> statement-breakpoint
 CREATE TABLE `asset_handouts` (
 	`id` text PRIMARY KEY NOT NULL,
-	`loan_id` text NOT NULL,
+	`loan_id` text,
 	`asset_id` text NOT NULL,
-	`person_id` text NOT NULL,
+	`person_id` text,
+	`booking_id` text,
+	`campaign_item_id` text,
 	`direction` text NOT NULL,
 	`status` text NOT NULL,
 	`bank_id` text,
@@ -36,6 +38,8 @@ CREATE TABLE `asset_handouts` (
 	`code_lookup` text,
 	`qr_token_id` text,
 	`code_exposure_base` integer DEFAULT 0 NOT NULL,
+	`available_at` integer,
+	`notice_sent_at` integer,
 	`expires_at` integer,
 	`method` text,
 	`created_by` text,

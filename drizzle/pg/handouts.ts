@@ -71,15 +71,13 @@ export const assetHandouts = pgTable(
   'asset_handouts',
   {
     id: text('id').primaryKey(),
-    loanId: text('loan_id')
-      .notNull()
-      .references(() => loans.id),
+    loanId: text('loan_id').references(() => loans.id),
     assetId: text('asset_id')
       .notNull()
       .references(() => assets.id),
-    personId: text('person_id')
-      .notNull()
-      .references(() => people.id),
+    personId: text('person_id').references(() => people.id),
+    bookingId: text('booking_id'),
+    campaignItemId: text('campaign_item_id'),
     direction: text('direction', { enum: HANDOUT_DIRECTIONS }).notNull(),
     status: text('status', { enum: HANDOUT_STATUSES }).notNull(),
     bankId: text('bank_id').references(() => lockerBanks.id),
@@ -99,6 +97,8 @@ export const assetHandouts = pgTable(
     qrTokenId: text('qr_token_id'),
     codeExposureBase: integer('code_exposure_base').notNull().default(0),
     /** Until when the code opens the door. */
+    availableAt: timestamp('available_at', TIMESTAMP),
+    noticeSentAt: timestamp('notice_sent_at', TIMESTAMP),
     expiresAt: timestamp('expires_at', TIMESTAMP),
     /** How the person collected or dropped it (CODE, QR, REMOTE, KIOSK …). */
     method: text('method'),

@@ -88,15 +88,17 @@ export const assetHandouts = sqliteTable(
   'asset_handouts',
   {
     id: text('id').primaryKey(),
-    loanId: text('loan_id')
-      .notNull()
-      .references(() => loans.id),
+    /** Null while it is a loaner in the self-service pool, not yet anyone's. */
+    loanId: text('loan_id').references(() => loans.id),
     assetId: text('asset_id')
       .notNull()
       .references(() => assets.id),
-    personId: text('person_id')
-      .notNull()
-      .references(() => people.id),
+    /** Who collects it (OUT) or drops it off (IN); null for a pool loaner nobody has taken. */
+    personId: text('person_id').references(() => people.id),
+    /** The booking it was loaded for. */
+    bookingId: text('booking_id'),
+    /** The campaign item it was loaded for. */
+    campaignItemId: text('campaign_item_id'),
     direction: text('direction', { enum: HANDOUT_DIRECTIONS }).notNull(),
     status: text('status', { enum: HANDOUT_STATUSES }).notNull(),
     bankId: text('bank_id').references(() => lockerBanks.id),
@@ -115,6 +117,10 @@ export const assetHandouts = sqliteTable(
     codeLookup: text('code_lookup'),
     qrTokenId: text('qr_token_id'),
     codeExposureBase: integer('code_exposure_base').notNull().default(0),
+    /** From when it may be collected and its person is told (a booking's slot); null: as soon as it is in. */
+    availableAt: integer('available_at', { mode: 'timestamp_ms' }),
+    /** When its person was told it is ready. */
+    noticeSentAt: integer('notice_sent_at', { mode: 'timestamp_ms' }),
     /** Until when the code opens the door. */
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
     /** How the person collected or dropped it (CODE, QR, REMOTE, KIOSK …). */
