@@ -30,6 +30,8 @@ import { openPickupKeyStore } from './handover/signing-keys.js';
 import { createParcelService } from './parcels/service.js';
 import { createParcelStore } from './parcels/store.js';
 import { createHandoverStore } from './handover/store.js';
+import { createCodeRedeemer } from './handover/redeem.js';
+import { createPickupGate } from './handover/pickup-gate.js';
 import { createAssetService } from './assets/service.js';
 import { createAssetStore } from './assets/store.js';
 import { createLoanPolicyService } from './assets/policy-service.js';
@@ -176,6 +178,9 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     publicWebUrl: config.PUBLIC_WEB_URL,
     deskLocation: config.MAILROOM_DESK_LOCATION ?? null,
   });
+  // One redeem path for codes typed at a locker, whatever they open (handover/redeem.ts).
+  const redeemer = createCodeRedeemer({ gate: createPickupGate({ attempts, devices }), secret });
+  redeemer.addHolder(parcels.codeHolder);
   devices.addEventHook(parcels.onControllerEvent);
   lockers.setBookingCheck(async (compartmentId) => !!(await parcels.store.activeInCompartment(db.read, compartmentId)));
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
@@ -214,6 +219,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     audit,
     notify,
     parcels,
+    redeemer,
     assets: createAssetService({ db, store: assetStore, clock }),
     loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
     attempts,

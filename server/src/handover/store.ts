@@ -30,7 +30,7 @@ const freeFitting = (compartments: Tables['compartments'], bankIds: readonly str
   );
 
 export function createHandoverStore(db: Db) {
-  const { compartments } = db.tables;
+  const { compartments, parcels, assetHandouts } = db.tables;
   /** Reservations, one after another per set of banks (see inTurn). */
   const turns = createSerialQueues();
 
@@ -93,6 +93,26 @@ export function createHandoverStore(db: Db) {
           .where(and(eq(compartments.id, compartmentId), eq(compartments.state, 'RESERVED')))
           .returning()
       )[0];
+    },
+
+    /**
+     * Whether a code's lookup is live for any item (a parcel or an asset
+     * handout): a code typed at a keypad must find exactly one thing, so a
+     * new code is checked against every domain's live codes.
+     */
+    async codeLookupTaken(tx: Queryable, lookup: string): Promise<boolean> {
+      const inParcels = await tx
+        .select({ id: parcels.id })
+        .from(parcels)
+        .where(eq(parcels.codeLookup, lookup))
+        .limit(1);
+      if (inParcels.length) return true;
+      const inHandouts = await tx
+        .select({ id: assetHandouts.id })
+        .from(assetHandouts)
+        .where(eq(assetHandouts.codeLookup, lookup))
+        .limit(1);
+      return inHandouts.length > 0;
     },
 
     /** Of these banks, the ones with a compartment free now that an item of this fit goes in. */

@@ -13,7 +13,7 @@ export const parcelResolvers: Resolvers = {
   Mutation: {
     intakeParcel: (_, { input }, { viewer, services }) => services.parcels.intake(viewer, input),
     redeemPickupCode: (_, { code }, { viewer, device, services, client }) =>
-      services.parcels.redeemCode(viewer, device, code, client),
+      services.redeemer.redeem(viewer, device, code, client),
     redeemPickupQr: (_, { token }, { viewer, device, services, client }) =>
       services.parcels.redeemQr(viewer, device, token, client),
     openMyParcel: (_, { parcelId }, { viewer, services }) => services.parcels.openMyParcel(viewer, parcelId),

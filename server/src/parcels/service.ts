@@ -30,15 +30,11 @@ import type { Clock } from '../shared/clock.js';
 import { badInput, forbidden, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { codeLookup, CODE_DIGITS, deriveCode, type PickupSigner } from '../handover/credentials.js';
+import { codeLookup, deriveCode, type PickupSigner } from '../handover/credentials.js';
+import type { CodeHolder } from '../handover/redeem.js';
 import { PICKUP_CODE_EXPOSURE_CAP } from '../attempts/budgets.js';
 import type { AttemptService } from '../attempts/service.js';
-import {
-  createPickupGate,
-  type PickupAttempt,
-  type PickupRefused,
-  type PickupSecret,
-} from '../handover/pickup-gate.js';
+import { createPickupGate, type PickupAttempt, type PickupRefused } from '../handover/pickup-gate.js';
 import type { ParcelStore } from './store.js';
 import { detectCarrier, normaliseTracking } from './tracking.js';
 import { doorOutcome } from '../handover/types.js';
@@ -600,11 +596,9 @@ export function createParcelService(deps: ParcelServiceDeps) {
 
   // --- pickup at the locker ---------------------------------------------------
 
-  /** A wrong code or QR: counted; codes at the bank that have been exposed to too many guesses are re-issued. */
-  async function pickupFailed(attempt: PickupAttempt, bankId: string, secret: PickupSecret): Promise<PickupResult> {
-    const { refusal, bankTotal } = await gate.fail(attempt);
-    if (secret === 'PICKUP_CODE' && bankTotal !== null) await reissueOverexposedCodes(bankId, bankTotal);
-    return refusal;
+  /** A wrong QR: counted (wrong codes are counted on the shared redeem path, handover/redeem.ts). */
+  async function pickupFailed(attempt: PickupAttempt): Promise<PickupResult> {
+    return (await gate.fail(attempt)).refusal;
   }
 
   /**
@@ -1125,25 +1119,20 @@ export function createParcelService(deps: ParcelServiceDeps) {
       };
     },
 
-    async redeemCode(
-      viewer: Viewer | null,
-      device: DeviceIdentity | null,
-      rawCode: string,
-      client: string | null,
-    ): Promise<PickupResult> {
-      const begun = await gate.begin('PICKUP_CODE', viewer, device, client);
-      if (!begun.ok) return begun.result;
-      const { bankId, attempt } = begun;
-      const code = rawCode.replace(/[\s-]/g, '');
-      const parcel = new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)
-        ? await store.byCodeLookup(codeLookup(secret, code))
-        : undefined;
-      if (!redeemable(parcel, bankId)) return pickupFailed(attempt, bankId, 'PICKUP_CODE');
-      const opened = await openForPickup(parcel, 'CODE', null, deps.openCommandTtlMs);
-      // A right code whose door would not take the command was still right: not a failure.
-      await attempt.succeed(parcel.id);
-      return opened ?? gate.refuse();
-    },
+    /** The parcels' codes, for the shared redeem path (handover/redeem.ts). */
+    codeHolder: {
+      async find(lookup: string, bankId: string) {
+        const parcel = await store.byCodeLookup(lookup);
+        if (!redeemable(parcel, bankId)) return undefined;
+        return {
+          itemId: parcel.id,
+          open: () => openForPickup(parcel, 'CODE', null, deps.openCommandTtlMs),
+        };
+      },
+      async reissueOverexposed(bankId: string, bankTotal: number) {
+        await reissueOverexposedCodes(bankId, bankTotal);
+      },
+    } satisfies CodeHolder,
 
     async redeemQr(
       viewer: Viewer | null,
@@ -1165,7 +1154,7 @@ export function createParcelService(deps: ParcelServiceDeps) {
         tokenRow?.usedAt ||
         tokenRow?.revokedAt
       ) {
-        return pickupFailed(attempt, bankId, 'PICKUP_QR');
+        return pickupFailed(attempt);
       }
       const opened = await openForPickup(parcel, 'QR', null, deps.openCommandTtlMs);
       await attempt.succeed(parcel.id);

@@ -99,8 +99,8 @@ export function createParcelStore(db: Db, handover: HandoverStore) {
 
     byCodeLookup: async (lookup: string): Promise<ParcelRow | undefined> =>
       (await db.read.select().from(parcels).where(eq(parcels.codeLookup, lookup)).limit(1))[0],
-    codeLookupTaken: async (tx: Queryable, lookup: string): Promise<boolean> =>
-      (await tx.select({ id: parcels.id }).from(parcels).where(eq(parcels.codeLookup, lookup)).limit(1)).length > 0,
+    /** Live among every domain's codes (handover/store.ts), not only parcels'. */
+    codeLookupTaken: (tx: Queryable, lookup: string): Promise<boolean> => handover.codeLookupTaken(tx, lookup),
     insert: async (tx: Queryable, row: Omit<ParcelRow, 'version'>): Promise<ParcelRow> =>
       (await tx.insert(parcels).values(row).returning())[0]!,
 
