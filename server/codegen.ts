@@ -24,6 +24,8 @@ const config: CodegenConfig = {
           Asset: '../assets/types.js#AssetRow',
           AssetHistoryEntry: '../assets/types.js#AssetHistoryRow',
           LoanPolicy: '../assets/policy.js#LoanPolicyRow',
+          Loan: '../handouts/types.js#LoanRow',
+          AssetHandout: '../handouts/types.js#HandoutRow',
           DoorOpening: '../audit/types.js#DoorOpeningView',
           StaffAlert: '../audit/types.js#StaffAlertRow',
           PushDevice: '../notify/types.js#PushDeviceRow',

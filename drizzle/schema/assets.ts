@@ -47,7 +47,7 @@ export const assets = sqliteTable(
   ],
 );
 
-export const ASSET_HISTORY_KINDS = ['CREATED', 'UPDATED', 'STATUS', 'IMPORTED'] as const;
+export const ASSET_HISTORY_KINDS = ['CREATED', 'UPDATED', 'STATUS', 'IMPORTED', 'HANDOVER'] as const;
 
 /** What happened to an asset, by whom, newest last: its register history (handovers add theirs). */
 export const assetHistory = sqliteTable(

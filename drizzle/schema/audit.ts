@@ -18,6 +18,8 @@ export const ALERT_KINDS = [
   'EVENT_REJECTED',
   'CLOCK_OFF',
   'BANK_CONDITION',
+  'DEVICE_RETURNED',
+  'DEVICE_QUARANTINED',
 ] as const;
 
 export const staffAlerts = sqliteTable(

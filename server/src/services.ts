@@ -34,6 +34,8 @@ import { createCodeRedeemer } from './handover/redeem.js';
 import { createPickupGate } from './handover/pickup-gate.js';
 import { createAssetService } from './assets/service.js';
 import { createAssetStore } from './assets/store.js';
+import { createHandoutService } from './handouts/service.js';
+import { createHandoutStore } from './handouts/store.js';
 import { createLoanPolicyService } from './assets/policy-service.js';
 import { createPeopleStore } from './people/store.js';
 import type { Clock } from './shared/clock.js';
@@ -181,8 +183,40 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   // One redeem path for codes typed at a locker, whatever they open (handover/redeem.ts).
   const redeemer = createCodeRedeemer({ gate: createPickupGate({ attempts, devices }), secret });
   redeemer.addHolder(parcels.codeHolder);
+  const assetStore = createAssetStore(db);
+  const handouts = createHandoutService({
+    db,
+    store: createHandoutStore(db),
+    assets: assetStore,
+    handover: createHandoverStore(db),
+    bus,
+    clock,
+    logger: logger.child({ domain: 'handouts' }),
+    secret,
+    lockers,
+    devices,
+    notify,
+    audit,
+    people,
+    attempts,
+    calendar: {
+      // Until site calendars land: open always, due exactly maxLoanHours after the start.
+      dueAt: (_siteId, start, hours) => Promise.resolve(new Date(start.getTime() + hours * 3_600_000)),
+      isOpen: () => Promise.resolve(true),
+    },
+    openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
+    publicWebUrl: config.PUBLIC_WEB_URL,
+    chargingCategories: config.CHARGING_CATEGORIES,
+  });
+  redeemer.addHolder(handouts.codeHolder);
   devices.addEventHook(parcels.onControllerEvent);
-  lockers.setBookingCheck(async (compartmentId) => !!(await parcels.store.activeInCompartment(db.read, compartmentId)));
+  devices.addEventHook(handouts.onControllerEvent);
+  // A compartment holding a parcel or a handout's item is booked (the sensor rule leaves it IN_USE).
+  lockers.setBookingCheck(
+    async (compartmentId) =>
+      !!(await parcels.store.activeInCompartment(db.read, compartmentId)) ||
+      !!(await handouts.store.liveInCompartment(db.read, compartmentId)),
+  );
   devices.setEventPreparer((events) => parcels.prepareControllerEvents(events));
   devices.setAckExtension((bank) => parcels.controllerAck(bank));
   devices.onControllerEvents(async (bankId, events, context) => {
@@ -206,7 +240,6 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   /** A bearer token as a viewer: a person's session or API token, or a kiosk's credential. */
   const authenticate = async (token: string | null) =>
     (await people.authenticate(token)) ?? (await kiosks.authenticate(token));
-  const assetStore = createAssetStore(db);
   return {
     db,
     bus,
@@ -220,6 +253,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     notify,
     parcels,
     redeemer,
+    handouts,
     assets: createAssetService({ db, store: assetStore, clock }),
     loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
     attempts,

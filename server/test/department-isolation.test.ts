@@ -270,6 +270,8 @@ describe('department isolation', () => {
       asset: [{ id: w.assets.alpha.id }, { id: w.assets.bravo.id }, { tag: w.assets.bravo.tag }],
       assetsCsv: [{}, { search: 'BRAVO' }],
       effectiveLoanPolicy: [{ category: 'laptop', role: 'STUDENT', siteId }],
+      loans: [{}, { search: 'Bob' }, { overdueOnly: true }],
+      loanerPool: [{ bankId: alpha.bankId }, { bankId: bravo.bankId }],
     };
     const answers: Record<string, GqlResponse[]> = {};
     const found: Record<string, string[]> = {};

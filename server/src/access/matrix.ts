@@ -123,6 +123,12 @@ export const MATRIX = {
   'Query.assetsCsv': ASSET_READERS,
   /** Loan rules are IT's: who may borrow what, for how long. */
   'Query.loanPolicies': IT_DESK,
+  'Query.myLoans': PERSON_OWN,
+  /** IT and admins every loan (the overdue list), a department its people's. */
+  'Query.loans': ASSET_READERS,
+  'Query.handouts': IT_DESK,
+  /** What the self-service pool holds at a bank: whoever sees the bank. */
+  'Query.loanerPool': SEES_BANKS,
   'Query.effectiveLoanPolicy': IT_DESK,
 
   // Mutations
@@ -161,6 +167,20 @@ export const MATRIX = {
   'Mutation.setAssetStatus': IT_DESK,
   'Mutation.importAssets': IT_DESK,
   'Mutation.saveLoanPolicy': IT_DESK,
+  'Mutation.createHandout': IT_DESK,
+  'Mutation.loadHandout': IT_DESK,
+  'Mutation.cancelHandout': IT_DESK,
+  'Mutation.collectReturn': IT_DESK,
+  'Mutation.checkInAsset': IT_DESK,
+  'Mutation.bulkCheckIn': IT_DESK,
+  /** A person opens their own handout's door from the app. */
+  'Mutation.openMyHandout': PERSON_OWN,
+  /** The person, for their own loan; IT for anyone's. */
+  'Mutation.startReturn': { ...PERSON_OWN, ...IT_DESK },
+  'Mutation.renewLoan': { ...PERSON_OWN, ...IT_DESK },
+  'Mutation.borrowLoaner': PERSON_OWN,
+  'Mutation.swapDevice': PERSON_OWN,
+  'Mutation.acceptLoanAgreement': PERSON_OWN,
   'Mutation.deleteLoanPolicy': IT_DESK,
   'Mutation.setCourierBanks': ADMIN,
   'Mutation.reportLockerEvents': CONTROLLER,
@@ -169,6 +189,8 @@ export const MATRIX = {
   'Mutation.reportControllerHealth': CONTROLLER,
 
   // Subscriptions: the scope is applied to every event delivered, not only when subscribing.
+  'Subscription.myLoanUpdated': PERSON_OWN,
+  'Subscription.handoutUpdated': IT_DESK,
   'Subscription.compartmentUpdated': SEES_BANKS,
   'Subscription.lockerBankUpdated': SEES_BANKS,
   'Subscription.lockerCommands': CONTROLLER,

@@ -108,6 +108,20 @@ export const configSchema = z.object({
    * told to a courier who must take a parcel there instead of a locker.
    */
   MAILROOM_DESK_LOCATION: z.string().trim().min(1).max(200).optional(),
+  /**
+   * Asset categories that go only into charging compartments (IT handouts),
+   * comma-separated, any case: "laptop,tablet".
+   */
+  CHARGING_CATEGORIES: z
+    .string()
+    .default('laptop,tablet')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(40)).max(50)),
   PICKUP_SIGNING_KEYS: z.string().min(1).optional(),
   /** How long controllers still accept a rotated-out signing key (QRs signed with it stay valid). */
   PICKUP_KEY_GRACE_HOURS: z.coerce

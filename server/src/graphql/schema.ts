@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { assetResolvers } from '../assets/resolvers.js';
+import { handoutResolvers } from '../handouts/resolvers.js';
 import { attemptResolvers } from '../attempts/resolvers.js';
 import { auditResolvers } from '../audit/resolvers.js';
 import { deviceResolvers } from '../devices/resolvers.js';
@@ -24,6 +25,7 @@ const unions: Resolvers = {
   ParcelActionResult: { __resolveType: (r) => r.__typename },
   AssetResult: { __resolveType: (r) => r.__typename },
   LoanPolicyResult: { __resolveType: (r) => r.__typename },
+  HandoutResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {
@@ -40,6 +42,7 @@ export function buildSchema() {
       auditResolvers,
       attemptResolvers,
       assetResolvers,
+      handoutResolvers,
     ] as never,
   });
 }

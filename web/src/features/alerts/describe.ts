@@ -13,6 +13,8 @@ export const ALERT_LABEL: Record<StaffAlertKind, string> = {
   EVENT_REJECTED: 'Locker sent events it could not use',
   CLOCK_OFF: 'Locker clock is wrong',
   BANK_CONDITION: 'Locker bank condition',
+  DEVICE_RETURNED: 'Device returned',
+  DEVICE_QUARANTINED: 'Device quarantined',
 };
 
 export const ALERT_EXPLANATION: Record<StaffAlertKind, string> = {
@@ -35,6 +37,10 @@ export const ALERT_EXPLANATION: Record<StaffAlertKind, string> = {
     "The locker controller's clock is wrong. Event times are corrected by the measured offset; fix its time source (NTP) so offline QR checks stay right.",
   BANK_CONDITION:
     'The locker bank reported trouble: power lost, running on battery, cabinet opened or too hot. Check it in person.',
+  DEVICE_RETURNED:
+    'A person dropped a device off for IT. Collect it from the compartment (Devices, returns to collect), inspect it and check it in.',
+  DEVICE_QUARANTINED:
+    'A device came back with a critical fault. Its compartment is out of service until IT takes it out; check it in to repair.',
 };
 
 /** Kinds about a bank's controller or its log: the bank's page (controller, event log) tells more. */

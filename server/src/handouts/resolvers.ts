@@ -1,0 +1,71 @@
+import type { Resolvers } from '../generated/graphql.js';
+import type { HandoutRow, LoanRow } from './types.js';
+import { isOverdue } from './types.js';
+
+export const handoutResolvers: Resolvers = {
+  Query: {
+    myLoans: (_, __, { viewer, services }) => services.handouts.myLoans(viewer),
+    loans: (_, args, { viewer, services }) =>
+      services.handouts.loans(
+        viewer,
+        { status: args.status, personId: args.personId, search: args.search, overdueOnly: args.overdueOnly },
+        args.limit ?? 100,
+      ),
+    handouts: (_, args, { viewer, services }) =>
+      services.handouts.handouts(
+        viewer,
+        { status: args.status, direction: args.direction, bankId: args.bankId },
+        args.limit ?? 100,
+      ),
+    loanerPool: (_, { bankId }, { viewer, services }) => services.handouts.loanerPool(viewer, bankId),
+  },
+  Mutation: {
+    createHandout: (_, { input }, { viewer, services }) => services.handouts.createHandout(viewer, input),
+    loadHandout: (_, args, { viewer, services }) =>
+      services.handouts.loadHandout(viewer, args.assetTag, args.bankId ?? null),
+    cancelHandout: (_, { handoutId }, { viewer, services }) => services.handouts.cancelHandout(viewer, handoutId),
+    openMyHandout: (_, { handoutId }, { viewer, services }) => services.handouts.openMine(viewer, handoutId),
+    startReturn: (_, args, { viewer, services }) => services.handouts.startReturn(viewer, args),
+    collectReturn: (_, { handoutId }, { viewer, services }) => services.handouts.collectReturn(viewer, handoutId),
+    checkInAsset: (_, args, { viewer, services }) =>
+      services.handouts.checkInAsset(viewer, args.assetTag, args.outcome ?? 'IN_STOCK', args.note ?? null),
+    bulkCheckIn: (_, args, { viewer, services }) =>
+      services.handouts.bulkCheckIn(viewer, args.assetTags, args.outcome ?? 'IN_STOCK'),
+    renewLoan: (_, { loanId }, { viewer, services }) => services.handouts.renew(viewer, loanId),
+    borrowLoaner: (_, args, { viewer, services }) => services.handouts.borrowLoaner(viewer, args),
+    swapDevice: (_, args, { viewer, services }) => services.handouts.swapDevice(viewer, args),
+    acceptLoanAgreement: (_, args, { viewer, services }) =>
+      services.handouts.acceptAgreement(viewer, args.category, args.signature),
+  },
+  Subscription: {
+    myLoanUpdated: {
+      subscribe: (_, __, { viewer, services }) => services.handouts.subscribeMine(viewer),
+      resolve: (l: LoanRow) => l,
+    },
+    handoutUpdated: {
+      subscribe: (_, __, { viewer, services }) => services.handouts.subscribeAll(viewer),
+      resolve: (h: HandoutRow) => h,
+    },
+  },
+  // A loan was reached through a scoped list (its person, IT, its department): what it leads to follows it.
+  Loan: {
+    asset: async (l, _, { services }) => (await services.handouts.asset(l.assetId))!,
+    person: async (l, _, { loaders }) => (await loaders.person.load(l.personId)) ?? null,
+    overdue: (l, _, { services }) => isOverdue(l, services.clock.now()),
+    handouts: (l, _, { services }) => services.handouts.store.handoutsOfLoan(l.id),
+    current: async (l, _, { services }) =>
+      (await services.handouts.store.handoutsOfLoan(l.id))
+        .reverse()
+        .find((h) => h.status !== 'COLLECTED' && h.status !== 'CANCELLED') ?? null,
+  },
+  AssetHandout: {
+    asset: async (h, _, { services }) => (await services.handouts.asset(h.assetId))!,
+    loan: (h, _, { viewer, services }) => services.handouts.visibleLoan(viewer, h.loanId),
+    bank: async (h, _, { loaders }) => (h.bankId ? ((await loaders.bank.load(h.bankId)) ?? null) : null),
+    compartment: async (h, _, { loaders }) =>
+      h.compartmentId ? ((await loaders.compartment.load(h.compartmentId)) ?? null) : null,
+    code: (h, _, { viewer, services }) => services.handouts.codeFor(viewer, h),
+    faultLabel: (h, _, { services }) => services.handouts.faultLabel(h),
+    doorOpen: (h) => !!h.doorOpenedAt,
+  },
+};
