@@ -26,6 +26,8 @@ const config: CodegenConfig = {
           LoanPolicy: '../assets/policy.js#LoanPolicyRow',
           Loan: '../handouts/types.js#LoanRow',
           AssetHandout: '../handouts/types.js#HandoutRow',
+          Booking: '../handouts/queue.js#BookingRow',
+          WaitlistEntry: '../handouts/queue.js#WaitlistRow',
           DoorOpening: '../audit/types.js#DoorOpeningView',
           StaffAlert: '../audit/types.js#StaffAlertRow',
           PushDevice: '../notify/types.js#PushDeviceRow',

@@ -234,9 +234,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const sweeper = every(5_000, 'command expiry', async () => services.devices.expireOverdueCommands());
   const parcelSweeper = every(config.PARCEL_SWEEP_MS, 'parcel sweep', async () => services.parcels.sweep());
   // Lapsed drop-offs, unclaimed self-service loaners, bookings' slots and waitlist offers: well within a minute.
-  const handoutSweeper = every(Math.min(config.PARCEL_SWEEP_MS, 15_000), 'handout sweep', async () =>
-    services.handouts.sweep(),
-  );
+  const handoutSweeper = every(Math.min(config.PARCEL_SWEEP_MS, 15_000), 'handout sweep', async () => {
+    await services.handouts.sweep();
+    await services.queue.sweep();
+  });
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
   const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
   // Cluster mode: a bank an instance held when it died (no close, so no grace period) goes

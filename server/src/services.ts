@@ -34,7 +34,8 @@ import { createCodeRedeemer } from './handover/redeem.js';
 import { createPickupGate } from './handover/pickup-gate.js';
 import { createAssetService } from './assets/service.js';
 import { createAssetStore } from './assets/store.js';
-import { createHandoutService } from './handouts/service.js';
+import { createHandoutService, type LoanCalendar } from './handouts/service.js';
+import { createQueueService } from './handouts/queue.js';
 import { createHandoutStore } from './handouts/store.js';
 import { createLoanPolicyService } from './assets/policy-service.js';
 import { createPeopleStore } from './people/store.js';
@@ -184,6 +185,11 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   const redeemer = createCodeRedeemer({ gate: createPickupGate({ attempts, devices }), secret });
   redeemer.addHolder(parcels.codeHolder);
   const assetStore = createAssetStore(db);
+  const loanCalendar: LoanCalendar = {
+    // Until site calendars land: open always, due exactly maxLoanHours after the start.
+    dueAt: (_siteId, start, hours) => Promise.resolve(new Date(start.getTime() + hours * 3_600_000)),
+    isOpen: () => Promise.resolve(true),
+  };
   const handouts = createHandoutService({
     db,
     store: createHandoutStore(db),
@@ -199,16 +205,21 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     audit,
     people,
     attempts,
-    calendar: {
-      // Until site calendars land: open always, due exactly maxLoanHours after the start.
-      dueAt: (_siteId, start, hours) => Promise.resolve(new Date(start.getTime() + hours * 3_600_000)),
-      isOpen: () => Promise.resolve(true),
-    },
+    calendar: loanCalendar,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
     publicWebUrl: config.PUBLIC_WEB_URL,
     chargingCategories: config.CHARGING_CATEGORIES,
   });
   redeemer.addHolder(handouts.codeHolder);
+  const queue = createQueueService({
+    db,
+    clock,
+    logger: logger.child({ domain: 'handouts' }),
+    handouts,
+    lockers: lockers.store,
+    people,
+    calendar: loanCalendar,
+  });
   devices.addEventHook(parcels.onControllerEvent);
   devices.addEventHook(handouts.onControllerEvent);
   // A compartment holding a parcel or a handout's item is booked (the sensor rule leaves it IN_USE).
@@ -254,6 +265,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     parcels,
     redeemer,
     handouts,
+    queue,
     assets: createAssetService({ db, store: assetStore, clock }),
     loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
     attempts,

@@ -127,6 +127,9 @@ export const MATRIX = {
   /** IT and admins every loan (the overdue list), a department its people's. */
   'Query.loans': ASSET_READERS,
   'Query.handouts': IT_DESK,
+  'Query.myWaitlist': PERSON_OWN,
+  'Query.myBookings': PERSON_OWN,
+  'Query.bookings': IT_DESK,
   /** What the self-service pool holds at a bank: whoever sees the bank. */
   'Query.loanerPool': SEES_BANKS,
   'Query.effectiveLoanPolicy': IT_DESK,
@@ -181,6 +184,11 @@ export const MATRIX = {
   'Mutation.borrowLoaner': PERSON_OWN,
   'Mutation.swapDevice': PERSON_OWN,
   'Mutation.acceptLoanAgreement': PERSON_OWN,
+  'Mutation.joinWaitlist': PERSON_OWN,
+  'Mutation.leaveWaitlist': PERSON_OWN,
+  'Mutation.bookLoaners': PERSON_OWN,
+  'Mutation.cancelBooking': { ...PERSON_OWN, ...IT_DESK },
+  'Mutation.loadForBooking': IT_DESK,
   'Mutation.deleteLoanPolicy': IT_DESK,
   'Mutation.setCourierBanks': ADMIN,
   'Mutation.reportLockerEvents': CONTROLLER,

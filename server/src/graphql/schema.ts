@@ -26,6 +26,7 @@ const unions: Resolvers = {
   AssetResult: { __resolveType: (r) => r.__typename },
   LoanPolicyResult: { __resolveType: (r) => r.__typename },
   HandoutResult: { __resolveType: (r) => r.__typename },
+  QueueResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {

@@ -18,6 +18,10 @@ export const handoutResolvers: Resolvers = {
         args.limit ?? 100,
       ),
     loanerPool: (_, { bankId }, { viewer, services }) => services.handouts.loanerPool(viewer, bankId),
+    myWaitlist: (_, __, { viewer, services }) => services.queue.mine(viewer),
+    myBookings: (_, __, { viewer, services }) => services.queue.mineBookings(viewer),
+    bookings: (_, args, { viewer, services }) =>
+      services.queue.bookings(viewer, { status: args.status }, args.limit ?? 100),
   },
   Mutation: {
     createHandout: (_, { input }, { viewer, services }) => services.handouts.createHandout(viewer, input),
@@ -36,6 +40,12 @@ export const handoutResolvers: Resolvers = {
     swapDevice: (_, args, { viewer, services }) => services.handouts.swapDevice(viewer, args),
     acceptLoanAgreement: (_, args, { viewer, services }) =>
       services.handouts.acceptAgreement(viewer, args.category, args.signature),
+    joinWaitlist: (_, args, { viewer, services }) => services.queue.join(viewer, args),
+    leaveWaitlist: (_, { entryId }, { viewer, services }) => services.queue.leave(viewer, entryId),
+    bookLoaners: (_, args, { viewer, services }) => services.queue.book(viewer, args),
+    cancelBooking: (_, { bookingId }, { viewer, services }) => services.queue.cancelBooking(viewer, bookingId),
+    loadForBooking: (_, args, { viewer, services }) =>
+      services.queue.loadForBooking(viewer, args.bookingId, args.assetTag),
   },
   Subscription: {
     myLoanUpdated: {
@@ -57,6 +67,24 @@ export const handoutResolvers: Resolvers = {
       (await services.handouts.store.handoutsOfLoan(l.id))
         .reverse()
         .find((h) => h.status !== 'COLLECTED' && h.status !== 'CANCELLED') ?? null,
+  },
+  Booking: {
+    bank: async (b, _, { loaders }) => (await loaders.bank.load(b.bankId)) ?? null,
+    // Reached only by its person (myBookings) or IT (bookings): IT sees who.
+    person: async (b, _, { viewer, loaders }) =>
+      viewer && (viewer.personId === b.personId || viewer.role === 'IT' || viewer.role === 'ADMIN')
+        ? ((await loaders.person.load(b.personId)) ?? null)
+        : null,
+    handouts: (b, _, { services }) => services.handouts.store.handoutsOfBooking(b.id),
+  },
+  WaitlistEntry: {
+    site: async (e, _, { loaders }) => (await loaders.site.load(e.siteId)) ?? null,
+    position: (e, _, { services }) => services.queue.position(e),
+    // The loaner once it is held for this person (the entry is claimed a moment before the loaner is).
+    offeredHandout: async (e, _, { services }) => {
+      const h = e.status === 'OFFERED' && e.handoutId ? await services.handouts.store.handout(e.handoutId) : undefined;
+      return h && h.personId === e.personId ? h : null;
+    },
   },
   AssetHandout: {
     asset: async (h, _, { services }) => (await services.handouts.asset(h.assetId))!,

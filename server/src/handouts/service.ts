@@ -319,6 +319,7 @@ export function createHandoutService(deps: HandoutServiceDeps) {
       dueAt?: Date | null;
       overrideReason?: string | null;
     },
+    booking: { bookingId: string; availableAt: Date; expiresAt: Date } | null = null,
   ): Promise<HandoutResult> {
     const v = authorize(viewer, 'Mutation.createHandout');
     const kind = input.kind ?? 'LOAN';
@@ -398,7 +399,7 @@ export function createHandoutService(deps: HandoutServiceDeps) {
           overrideReason: usedOverride ? override : null,
           overrideBy: usedOverride ? v.personId : null,
           replacesLoanId: null,
-          source: 'DESK',
+          source: booking ? 'BOOKING' : 'DESK',
           createdBy: v.personId,
           createdAt: now,
           startedAt: null,
@@ -415,6 +416,9 @@ export function createHandoutService(deps: HandoutServiceDeps) {
             direction: 'OUT',
             status: 'AWAITING_LOAD',
             createdBy: v.personId,
+            ...(booking
+              ? { bookingId: booking.bookingId, availableAt: booking.availableAt, expiresAt: booking.expiresAt }
+              : {}),
           }),
         );
         await assets.addHistory(tx, {
@@ -710,6 +714,7 @@ export function createHandoutService(deps: HandoutServiceDeps) {
         afterCommit: afterCommitted(() => {
           publish(updated, active);
           deps.sync?.kick();
+          for (const l of collectedListeners) l(updated);
         }),
       };
     }
@@ -738,6 +743,8 @@ export function createHandoutService(deps: HandoutServiceDeps) {
 
   /** Listeners for a pool loaner becoming free (the waitlist offers it). */
   const poolListeners: ((h: HandoutRow) => void)[] = [];
+  /** Listeners for a handout collected by its person (bookings and the waitlist close theirs). */
+  const collectedListeners: ((h: HandoutRow) => void)[] = [];
   function onPoolChanged(h: HandoutRow) {
     for (const l of poolListeners) l(h);
   }
@@ -892,41 +899,68 @@ export function createHandoutService(deps: HandoutServiceDeps) {
     return done(h.loanId ? ((await store.loan(h.loanId)) ?? null) : null, updated, open.command);
   }
 
+  /** Ends a handout with nothing in its compartment (not yet loaded, or a drop-off not made): the compartment is freed. */
+  async function cancelEmpty(h: HandoutRow, by: string | null) {
+    const now = clock.now();
+    const result = await db.transaction(async (tx) => {
+      const fresh = await store.handout(h.id, tx);
+      if (fresh?.status !== h.status) return null;
+      const c = fresh.compartmentId ? await handover.releaseReservation(tx, fresh.compartmentId, now) : undefined;
+      const u = await store.updateHandout(tx, h.id, { status: 'CANCELLED', codeLookup: null, completedAt: now }, now);
+      const loan = h.loanId ? await store.loan(h.loanId, tx) : undefined;
+      const l = loan
+        ? await store.updateLoan(
+            tx,
+            loan.id,
+            h.direction === 'IN' ? { status: 'ACTIVE' } : { status: 'CANCELLED', endedAt: now },
+            now,
+          )
+        : null;
+      await assets.addHistory(tx, {
+        id: newId('ah'),
+        assetId: h.assetId,
+        kind: 'HANDOVER',
+        status: (await assets.get(h.assetId, tx))!.status,
+        detail: h.direction === 'IN' ? 'Return cancelled.' : 'Handout cancelled before loading.',
+        by,
+        at: now,
+      });
+      return { u, l, c };
+    });
+    if (!result) return null;
+    if (result.c) lockers.publishCompartments([result.c]);
+    publish(result.u, result.l);
+    return result;
+  }
+
+  /** A loaded loaner nobody collected (an offer, a self-service claim, a booking's unit) goes back to the pool, in `tx`. */
+  async function releaseToPool(tx: Queryable, h: HandoutRow, now: Date) {
+    const u = await store.updateHandout(
+      tx,
+      h.id,
+      {
+        personId: null,
+        loanId: null,
+        codeLookup: null,
+        expiresAt: null,
+        availableAt: null,
+        noticeSentAt: null,
+        swapWith: null,
+      },
+      now,
+    );
+    const l = h.loanId ? await store.updateLoan(tx, h.loanId, { status: 'CANCELLED', endedAt: now }, now) : null;
+    return { u, l };
+  }
+
   async function cancelHandout(viewer: Viewer | null, handoutId: string): Promise<HandoutResult> {
     const v = authorize(viewer, 'Mutation.cancelHandout');
     const h = await store.handout(handoutId);
     if (!h) throw notFound('Handout');
     const now = clock.now();
     if (h.status === 'AWAITING_LOAD' || h.status === 'AWAITING_DROPOFF') {
-      // Nothing is in the compartment: free it, and end the handout.
-      const result = await db.transaction(async (tx) => {
-        const fresh = await store.handout(h.id, tx);
-        if (fresh?.status !== h.status) return null;
-        const c = fresh.compartmentId ? await handover.releaseReservation(tx, fresh.compartmentId, now) : undefined;
-        const u = await store.updateHandout(tx, h.id, { status: 'CANCELLED', codeLookup: null, completedAt: now }, now);
-        const loan = h.loanId ? await store.loan(h.loanId, tx) : undefined;
-        const l = loan
-          ? await store.updateLoan(
-              tx,
-              loan.id,
-              h.direction === 'IN' ? { status: 'ACTIVE' } : { status: 'CANCELLED', endedAt: now },
-              now,
-            )
-          : null;
-        await assets.addHistory(tx, {
-          id: newId('ah'),
-          assetId: h.assetId,
-          kind: 'HANDOVER',
-          status: (await assets.get(h.assetId, tx))!.status,
-          detail: h.direction === 'IN' ? 'Return cancelled.' : 'Handout cancelled before loading.',
-          by: v.personId,
-          at: now,
-        });
-        return { u, l, c };
-      });
+      const result = await cancelEmpty(h, v.personId);
       if (!result) return refused('NOT_ALLOWED', 'It changed meanwhile: look again.');
-      if (result.c) lockers.publishCompartments([result.c]);
-      publish(result.u, result.l);
       return done(result.l, result.u);
     }
     if (h.status === 'READY' && h.direction === 'OUT') {
@@ -1114,14 +1148,21 @@ export function createHandoutService(deps: HandoutServiceDeps) {
     });
   }
 
-  /** Gives a pool loaner to a person in `tx`: their loan, a code, and a short window. */
-  async function claimLoaner(tx: Queryable, h: HandoutRow, loanId: string, personId: string, now: Date) {
+  /** Gives a pool loaner to a person in `tx`: their loan, a code, and a short window (`holdMs`). */
+  async function claimLoaner(
+    tx: Queryable,
+    h: HandoutRow,
+    loanId: string,
+    personId: string,
+    now: Date,
+    holdMs = SELF_SERVICE_WINDOW_MS,
+  ) {
     const code = await issueCode(tx, h);
     const claimed = await store.claimHandout(
       tx,
       h.id,
       'READY',
-      { ...code, loanId, personId, expiresAt: new Date(now.getTime() + SELF_SERVICE_WINDOW_MS), noticeSentAt: now },
+      { ...code, loanId, personId, expiresAt: new Date(now.getTime() + holdMs), noticeSentAt: now },
       now,
     );
     if (!claimed || h.personId)
@@ -1271,16 +1312,10 @@ export function createHandoutService(deps: HandoutServiceDeps) {
           return { u, l, c, pool: false };
         }
         if (fresh.status === 'READY' && fresh.loanId) {
-          // A self-service or swap loaner not taken in time goes back to the pool.
+          // A self-service, swap, waitlist or booking loaner not taken in time goes back to the pool.
           const loan = await store.loan(fresh.loanId, tx);
           if (loan?.status !== 'PENDING' || loan.source === 'DESK' || loan.source === 'CAMPAIGN') return null;
-          const u = await store.updateHandout(
-            tx,
-            fresh.id,
-            { personId: null, loanId: null, codeLookup: null, expiresAt: null, noticeSentAt: null, swapWith: null },
-            now,
-          );
-          const l = await store.updateLoan(tx, loan.id, { status: 'CANCELLED', endedAt: now }, now);
+          const { u, l } = await releaseToPool(tx, fresh, now);
           return { u, l, c: undefined, pool: true };
         }
         return null;
@@ -1325,6 +1360,79 @@ export function createHandoutService(deps: HandoutServiceDeps) {
     onControllerEvent,
     sweep,
     onPoolChanged: (listener: (h: HandoutRow) => void) => poolListeners.push(listener),
+    onCollected: (listener: (h: HandoutRow) => void) => collectedListeners.push(listener),
+
+    /**
+     * Offers a pool loaner to a waiting person: their loan (PENDING), a code
+     * held for `holdMs`, and a notice. The rules are checked again now; the
+     * refusal (or null when someone else claimed it first) otherwise.
+     */
+    async offerLoaner(h: HandoutRow, personId: string, holdMs: number): Promise<HandoutResult> {
+      const person = await people.findById(personId);
+      const asset = await assets.get(h.assetId);
+      const bank = h.bankId ? await lockers.store.getBank(h.bankId) : undefined;
+      if (!person || person.disabledAt || !asset || !bank) return refused('INVALID', 'No such person or loaner.');
+      const policy = await policyFor(person, asset.category, bank.siteId);
+      const now = clock.now();
+      try {
+        const { loan, claimed } = await db.transaction(async (tx) => {
+          const rule = await ruleRefusal(tx, person, asset.category, policy);
+          if (rule) throw new Refusal(rule);
+          const fresh = await store.handout(h.id, tx);
+          if (!fresh || fresh.status !== 'READY' || fresh.personId)
+            throw new Refusal(refused('NONE_AVAILABLE', 'Someone took that loaner just now.'));
+          const loan = await newLoan(tx, fresh, asset, person, bank.siteId, now, {});
+          const claimed = await claimLoaner(tx, fresh, loan.id, person.id, now, holdMs);
+          await noticeReady(tx, claimed, asset);
+          return { loan, claimed };
+        });
+        publish(claimed, loan);
+        notify.kick();
+        return done(loan, claimed);
+      } catch (err) {
+        if (err instanceof Refusal) return err.result;
+        throw err;
+      }
+    },
+    /** Pool loaners of a category at a site's banks now (the waitlist's supply). */
+    async poolOfSite(siteId: string, category: string) {
+      const found: HandoutRow[] = [];
+      for (const bank of await lockers.store.listBanks(siteId))
+        found.push(...(await store.poolAt(db.read, bank.id, { category })));
+      return found;
+    },
+    ruleCheck: async (person: PersonRow, category: string, siteId: string | null) =>
+      ruleRefusal(db.read, person, category, await policyFor(person, category, siteId)),
+    policyFor,
+    /** Ends a handout for the system (a lapsed or cancelled booking): unloaded ones are cancelled, loaded ones pooled. */
+    async cancelAsSystem(handoutId: string) {
+      const h = await store.handout(handoutId);
+      if (!h) return;
+      if (h.status === 'AWAITING_LOAD') {
+        await cancelEmpty(h, null);
+        return;
+      }
+      if (h.status !== 'READY' || h.operation) return;
+      const now = clock.now();
+      const released = await db.transaction(async (tx) => {
+        const fresh = await store.handout(h.id, tx);
+        return fresh?.status === 'READY' && !fresh.operation ? releaseToPool(tx, fresh, now) : null;
+      });
+      if (!released) return;
+      publish(released.u, released.l);
+      onPoolChanged(released.u);
+    },
+    createForBooking: (
+      viewer: Viewer | null,
+      input: {
+        assetTag: string;
+        personId: string;
+        bankId: string;
+        bookingId: string;
+        availableAt: Date;
+        expiresAt: Date;
+      },
+    ) => createHandout(viewer, { assetTag: input.assetTag, personId: input.personId, bankId: input.bankId }, input),
     createHandout,
     loadHandout,
     cancelHandout,

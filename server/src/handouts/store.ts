@@ -84,6 +84,12 @@ export function createHandoutStore(db: Db) {
         .from(assetHandouts)
         .where(eq(assetHandouts.loanId, loanId))
         .orderBy(asc(assetHandouts.createdAt)),
+    handoutsOfBooking: async (bookingId: string): Promise<HandoutRow[]> =>
+      db.read
+        .select()
+        .from(assetHandouts)
+        .where(eq(assetHandouts.bookingId, bookingId))
+        .orderBy(asc(assetHandouts.createdAt)),
     byCodeLookup: async (lookup: string): Promise<HandoutRow | undefined> =>
       (await db.read.select().from(assetHandouts).where(eq(assetHandouts.codeLookup, lookup)).limit(1))[0],
 
