@@ -24,6 +24,7 @@ const config: CodegenConfig = {
           Asset: '../assets/types.js#AssetRow',
           AssetHistoryEntry: '../assets/types.js#AssetHistoryRow',
           LoanPolicy: '../assets/policy.js#LoanPolicyRow',
+          AssetFault: '../handouts/calendar-store.js#AssetFaultRow',
           DoorOpening: '../audit/types.js#DoorOpeningView',
           StaffAlert: '../audit/types.js#StaffAlertRow',
           PushDevice: '../notify/types.js#PushDeviceRow',

@@ -233,6 +233,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
   const sweeper = every(5_000, 'command expiry', async () => services.devices.expireOverdueCommands());
   const parcelSweeper = every(config.PARCEL_SWEEP_MS, 'parcel sweep', async () => services.parcels.sweep());
+  // Loan reminders, escalation and the lost-mode call (handouts/reminders.ts).
+  const reminderSweeper = every(config.REMINDER_SWEEP_MS, 'reminder sweep', async () => services.reminders.sweep());
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
   const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
   // Cluster mode: a bank an instance held when it died (no close, so no grace period) goes
@@ -267,6 +269,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(parcelSweeper);
+        clearInterval(reminderSweeper);
         clearInterval(attemptPruner);
         clearInterval(presenceSweeper);
         stopWatchingKeys();

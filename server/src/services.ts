@@ -34,6 +34,11 @@ import { createAssetService } from './assets/service.js';
 import { createAssetStore } from './assets/store.js';
 import { createLoanPolicyService } from './assets/policy-service.js';
 import { createPeopleStore } from './people/store.js';
+import { createCalendarService } from './handouts/calendar.js';
+import { createCalendarStore } from './handouts/calendar-store.js';
+import { createFaultService } from './handouts/faults.js';
+import { createReminderService } from './handouts/reminders.js';
+import { createOutboundStore } from './outbound/store.js';
 import type { Clock } from './shared/clock.js';
 import { instanceIdOf } from './shared/instance.js';
 import type { BankLeases } from './cluster/leases.js';
@@ -202,6 +207,18 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   const authenticate = async (token: string | null) =>
     (await people.authenticate(token)) ?? (await kiosks.authenticate(token));
   const assetStore = createAssetStore(db);
+  // Issue 9: site calendars, the overdue ladder and fault lists share one store.
+  const calendarStore = createCalendarStore(db);
+  const reminders = createReminderService({
+    db,
+    store: calendarStore,
+    notify,
+    outbound: createOutboundStore(db),
+    policies: () => assetStore.policies(),
+    clock,
+    logger: logger.child({ domain: 'loans' }),
+    publicWebUrl: config.PUBLIC_WEB_URL,
+  });
   return {
     db,
     bus,
@@ -216,6 +233,9 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     parcels,
     assets: createAssetService({ db, store: assetStore, clock }),
     loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
+    calendar: createCalendarService({ db, store: calendarStore, lockers: lockers.store, clock }),
+    reminders,
+    faults: createFaultService({ db, store: calendarStore, clock }),
     attempts,
     pickupKeys,
     signer,

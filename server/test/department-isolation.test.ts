@@ -270,6 +270,8 @@ describe('department isolation', () => {
       asset: [{ id: w.assets.alpha.id }, { id: w.assets.bravo.id }, { tag: w.assets.bravo.tag }],
       assetsCsv: [{}, { search: 'BRAVO' }],
       effectiveLoanPolicy: [{ category: 'laptop', role: 'STUDENT', siteId }],
+      siteCalendar: [{ siteId }],
+      assetFaults: [{}, { category: 'laptop' }],
     };
     const answers: Record<string, GqlResponse[]> = {};
     const found: Record<string, string[]> = {};

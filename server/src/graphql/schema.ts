@@ -7,6 +7,7 @@ import { assetResolvers } from '../assets/resolvers.js';
 import { attemptResolvers } from '../attempts/resolvers.js';
 import { auditResolvers } from '../audit/resolvers.js';
 import { deviceResolvers } from '../devices/resolvers.js';
+import { calendarResolvers } from '../handouts/calendar-resolvers.js';
 import { notifyResolvers } from '../notify/resolvers.js';
 import { parcelResolvers } from '../parcels/resolvers.js';
 import type { Resolvers } from '../generated/graphql.js';
@@ -24,6 +25,7 @@ const unions: Resolvers = {
   ParcelActionResult: { __resolveType: (r) => r.__typename },
   AssetResult: { __resolveType: (r) => r.__typename },
   LoanPolicyResult: { __resolveType: (r) => r.__typename },
+  AssetFaultResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {
@@ -40,6 +42,7 @@ export function buildSchema() {
       auditResolvers,
       attemptResolvers,
       assetResolvers,
+      calendarResolvers,
     ] as never,
   });
 }
