@@ -28,6 +28,7 @@ const config: CodegenConfig = {
           AssetHandout: '../handouts/types.js#HandoutRow',
           Booking: '../handouts/queue.js#BookingRow',
           WaitlistEntry: '../handouts/queue.js#WaitlistRow',
+          AssetFault: '../handouts/calendar-store.js#AssetFaultRow',
           DoorOpening: '../audit/types.js#DoorOpeningView',
           StaffAlert: '../audit/types.js#StaffAlertRow',
           PushDevice: '../notify/types.js#PushDeviceRow',

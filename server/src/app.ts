@@ -238,6 +238,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await services.handouts.sweep();
     await services.queue.sweep();
   });
+  // Loan reminders, escalation and the lost-mode call (handouts/reminders.ts).
+  const reminderSweeper = every(config.REMINDER_SWEEP_MS, 'reminder sweep', async () => services.reminders.sweep());
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
   const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
   // Cluster mode: a bank an instance held when it died (no close, so no grace period) goes
@@ -273,6 +275,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(sweeper);
         clearInterval(parcelSweeper);
         clearInterval(handoutSweeper);
+        clearInterval(reminderSweeper);
         clearInterval(attemptPruner);
         clearInterval(presenceSweeper);
         stopWatchingKeys();

@@ -39,6 +39,11 @@ import { createQueueService } from './handouts/queue.js';
 import { createHandoutStore } from './handouts/store.js';
 import { createLoanPolicyService } from './assets/policy-service.js';
 import { createPeopleStore } from './people/store.js';
+import { createCalendarService } from './handouts/calendar.js';
+import { createCalendarStore } from './handouts/calendar-store.js';
+import { createFaultService } from './handouts/faults.js';
+import { createReminderService } from './handouts/reminders.js';
+import { createOutboundStore } from './outbound/store.js';
 import type { Clock } from './shared/clock.js';
 import { instanceIdOf } from './shared/instance.js';
 import type { BankLeases } from './cluster/leases.js';
@@ -185,10 +190,24 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
   const redeemer = createCodeRedeemer({ gate: createPickupGate({ attempts, devices }), secret });
   redeemer.addHolder(parcels.codeHolder);
   const assetStore = createAssetStore(db);
+  // Issue 9: site calendars, the overdue ladder and fault lists share one store.
+  const calendarStore = createCalendarStore(db);
+  const reminders = createReminderService({
+    db,
+    store: calendarStore,
+    notify,
+    outbound: createOutboundStore(db),
+    policies: () => assetStore.policies(),
+    clock,
+    logger: logger.child({ domain: 'loans' }),
+    publicWebUrl: config.PUBLIC_WEB_URL,
+  });
+  const calendar = createCalendarService({ db, store: calendarStore, lockers: lockers.store, clock });
+  const faults = createFaultService({ db, store: calendarStore, clock });
   const loanCalendar: LoanCalendar = {
-    // Until site calendars land: open always, due exactly maxLoanHours after the start.
-    dueAt: (_siteId, start, hours) => Promise.resolve(new Date(start.getTime() + hours * 3_600_000)),
-    isOpen: () => Promise.resolve(true),
+    dueAt: async (siteId, start, hours, dueBy) =>
+      (await calendar.dueAt(siteId, start, hours, dueBy)) ?? new Date(start.getTime() + hours * 3_600_000),
+    isOpen: (siteId, at) => calendar.isOpen(siteId, at),
   };
   const handouts = createHandoutService({
     db,
@@ -206,6 +225,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     people,
     attempts,
     calendar: loanCalendar,
+    faults,
     openCommandTtlMs: config.OPEN_COMMAND_TTL_MS,
     publicWebUrl: config.PUBLIC_WEB_URL,
     chargingCategories: config.CHARGING_CATEGORIES,
@@ -268,6 +288,9 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     queue,
     assets: createAssetService({ db, store: assetStore, clock }),
     loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
+    calendar,
+    reminders,
+    faults,
     attempts,
     pickupKeys,
     signer,

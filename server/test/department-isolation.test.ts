@@ -272,6 +272,8 @@ describe('department isolation', () => {
       effectiveLoanPolicy: [{ category: 'laptop', role: 'STUDENT', siteId }],
       loans: [{}, { search: 'Bob' }, { overdueOnly: true }],
       loanerPool: [{ bankId: alpha.bankId }, { bankId: bravo.bankId }],
+      siteCalendar: [{ siteId }],
+      assetFaults: [{}, { category: 'laptop' }],
     };
     const answers: Record<string, GqlResponse[]> = {};
     const found: Record<string, string[]> = {};

@@ -97,6 +97,9 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Query.myWaitlist': () => ({}),
   'Query.myBookings': () => ({}),
   'Query.bookings': () => ({}),
+  'Query.siteCalendar': (w) => ({ siteId: w.siteId }),
+  'Query.departmentContacts': () => ({}),
+  'Query.assetFaults': () => ({ category: 'laptop' }),
 
   'Mutation.requestSignInCode': () => ({ email: 'recipient@uni.test' }),
   'Mutation.signIn': () => ({ email: 'recipient@uni.test', code: '000000' }),
@@ -164,6 +167,13 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Mutation.loadForBooking': () => ({ bookingId: 'bk_none', assetTag: 'MATRIX-NONE' }),
   'Mutation.deleteLoanPolicy': () => ({ id: 'lp_missing' }),
   'Mutation.importAssets': () => ({ csv: 'tag,model,category\n', dryRun: true }),
+  // An empty list keeps the site open always, as it is; the day is far off and removed again below.
+  'Mutation.setSiteHours': (w) => ({ siteId: w.siteId, hours: [] }),
+  'Mutation.addBlackoutDay': (w) => ({ siteId: w.siteId, day: '2099-12-24', reason: 'matrix' }),
+  'Mutation.removeBlackoutDay': (w) => ({ siteId: w.siteId, day: '2099-12-24' }),
+  'Mutation.setDepartmentContact': () => ({ department: 'Matrix', email: 'matrix-contact@uni.test' }),
+  'Mutation.addAssetFault': () => ({ category: 'laptop', label: `Matrix fault ${++seq}` }),
+  'Mutation.removeAssetFault': () => ({ id: 'flt_missing' }),
   'Mutation.setCourierBanks': (w) => ({ personId: w.courierId, bankIds: [w.bankId] }),
   'Mutation.reportLockerEvents': () => ({
     events: [{ seq: 1, label: 'A03', kind: 'DOOR_CLOSED', at: new Date().toISOString() }],

@@ -80,6 +80,12 @@ const SEES_BANKS = {
   KIOSK: 'bank',
 } as const satisfies Row;
 
+/**
+ * Everyone signed in, for what is no one's in particular (a site's opening
+ * hours, the fault list a return picks from); a kiosk for its own bank's site.
+ */
+const SIGNED_IN = Object.fromEntries(ROLES.map((r) => [r, 'all'])) as Record<(typeof ROLES)[number], 'all'>;
+
 /** Public: keys, sign-in. Nobody can be refused, so services do not check these rows. */
 const PUBLIC = Object.fromEntries(PRINCIPALS.map((p) => [p, 'all'])) as Record<PrincipalKind, 'all'>;
 
@@ -133,6 +139,12 @@ export const MATRIX = {
   /** What the self-service pool holds at a bank: whoever sees the bank. */
   'Query.loanerPool': SEES_BANKS,
   'Query.effectiveLoanPolicy': IT_DESK,
+  /** A site's opening hours and closed days: a student sees them, a kiosk its own site's. */
+  'Query.siteCalendar': { ...SIGNED_IN, KIOSK: 'bank' },
+  /** Whom overdue loans escalate to: IT's. */
+  'Query.departmentContacts': IT_DESK,
+  /** The faults a return picks from: a student picks one at the kiosk. */
+  'Query.assetFaults': { ...SIGNED_IN, KIOSK: 'all' },
 
   // Mutations
   'Mutation.requestSignInCode': PUBLIC,
@@ -190,6 +202,12 @@ export const MATRIX = {
   'Mutation.cancelBooking': { ...PERSON_OWN, ...IT_DESK },
   'Mutation.loadForBooking': IT_DESK,
   'Mutation.deleteLoanPolicy': IT_DESK,
+  'Mutation.setSiteHours': IT_DESK,
+  'Mutation.addBlackoutDay': IT_DESK,
+  'Mutation.removeBlackoutDay': IT_DESK,
+  'Mutation.setDepartmentContact': IT_DESK,
+  'Mutation.addAssetFault': IT_DESK,
+  'Mutation.removeAssetFault': IT_DESK,
   'Mutation.setCourierBanks': ADMIN,
   'Mutation.reportLockerEvents': CONTROLLER,
   'Mutation.acknowledgeCommand': CONTROLLER,

@@ -192,6 +192,8 @@ export const configSchema = z.object({
   NOTIFY_LEASE_MS: ms.default(60_000),
   /** How often expiry, reminders and abandoned deposits are checked. */
   PARCEL_SWEEP_MS: ms.default(15_000),
+  /** How often loans are checked for due reminders, escalation to a department and the lost-mode call. */
+  REMINDER_SWEEP_MS: ms.min(1_000).default(60_000),
 
   // --- Hostile clients: what one request, client, token and socket may ask. ---
   // Each number, with the measurement behind it, is in docs/security.md.

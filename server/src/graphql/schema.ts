@@ -8,6 +8,7 @@ import { handoutResolvers } from '../handouts/resolvers.js';
 import { attemptResolvers } from '../attempts/resolvers.js';
 import { auditResolvers } from '../audit/resolvers.js';
 import { deviceResolvers } from '../devices/resolvers.js';
+import { calendarResolvers } from '../handouts/calendar-resolvers.js';
 import { notifyResolvers } from '../notify/resolvers.js';
 import { parcelResolvers } from '../parcels/resolvers.js';
 import type { Resolvers } from '../generated/graphql.js';
@@ -27,6 +28,7 @@ const unions: Resolvers = {
   LoanPolicyResult: { __resolveType: (r) => r.__typename },
   HandoutResult: { __resolveType: (r) => r.__typename },
   QueueResult: { __resolveType: (r) => r.__typename },
+  AssetFaultResult: { __resolveType: (r) => r.__typename },
 };
 
 export function buildSchema() {
@@ -44,6 +46,7 @@ export function buildSchema() {
       attemptResolvers,
       assetResolvers,
       handoutResolvers,
+      calendarResolvers,
     ] as never,
   });
 }

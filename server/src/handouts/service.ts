@@ -124,6 +124,8 @@ export interface HandoutServiceDeps {
   people: PeopleService;
   attempts: AttemptService;
   calendar: LoanCalendar;
+  /** The fault lists (handouts/faults.ts). */
+  faults: { get(id: string): Promise<{ id: string; category: string; label: string; critical: boolean } | undefined> };
   sync?: LoanSync;
   openCommandTtlMs: number;
   publicWebUrl: string;
@@ -739,7 +741,7 @@ export function createHandoutService(deps: HandoutServiceDeps) {
     return { compartment: freed, afterCommit: () => publish(updated, after) };
   };
 
-  const faultOf = (q: Queryable, id: string) => store.fault(q, id);
+  const faultOf = (_q: Queryable, id: string) => deps.faults.get(id);
 
   /** Listeners for a pool loaner becoming free (the waitlist offers it). */
   const poolListeners: ((h: HandoutRow) => void)[] = [];

@@ -11,8 +11,7 @@ import {
 } from './types.js';
 
 export function createHandoutStore(db: Db) {
-  const { loans, assetHandouts, assets, people, compartments, agreementAcceptances, waitlistEntries, assetFaults } =
-    db.tables;
+  const { loans, assetHandouts, assets, people, compartments, agreementAcceptances, waitlistEntries } = db.tables;
 
   return {
     loan: async (id: string, q: Queryable = db.read): Promise<LoanRow | undefined> =>
@@ -239,9 +238,6 @@ export function createHandoutStore(db: Db) {
           ),
         )
         .limit(200),
-
-    fault: async (q: Queryable, id: string) =>
-      (await q.select().from(assetFaults).where(eq(assetFaults.id, id)).limit(1))[0],
 
     agreementOf: async (q: Queryable, personId: string, category: string) =>
       (

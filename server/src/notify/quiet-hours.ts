@@ -7,7 +7,7 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 export const isHhmm = (s: string) => HHMM.test(s);
 
-function minutesOf(hhmm: string): number {
+export function minutesOf(hhmm: string): number {
   const m = HHMM.exec(hhmm);
   if (!m) throw new Error(`bad time ${hhmm}`);
   return Number(m[1]) * 60 + Number(m[2]);

@@ -48,6 +48,28 @@ export interface Notice {
   urgent?: boolean;
 }
 
+/**
+ * A notice to an e-mail address that is no person's (a department's contact):
+ * e-mail only, no quiet hours (there are no settings to read them from).
+ */
+export interface AddressNotice {
+  to: string;
+  dedupeKey: string;
+  subject: string;
+  body: string;
+  url?: string | null;
+}
+
+/**
+ * An address notice keeps its address where a person's notice keeps the
+ * person's id (the outbox has no column of its own for it): `mailto:` and the
+ * address. No person id starts so (ids are `<prefix>_<uuid>`).
+ */
+const ADDRESS_RECIPIENT = 'mailto:';
+export const addressRecipient = (email: string) => `${ADDRESS_RECIPIENT}${email.trim().toLowerCase()}`;
+const addressOf = (recipient: string) =>
+  recipient.startsWith(ADDRESS_RECIPIENT) ? recipient.slice(ADDRESS_RECIPIENT.length) : null;
+
 export interface NotifyServiceDeps {
   db: Db;
   store: NotifyStore;
@@ -86,13 +108,13 @@ export function createNotifyService(deps: NotifyServiceDeps) {
 
   async function deliver(n: OutboxRow): Promise<void> {
     if (n.channel === 'EMAIL') {
-      const person = await people.findById(n.personId);
-      if (!person) {
+      const to = addressOf(n.personId) ?? (await people.findById(n.personId))?.email;
+      if (!to) {
         await store.markFinal(n.id, 'DROPPED', 'person no longer exists');
         return;
       }
       await deps.mailer.send({
-        to: person.email,
+        to,
         subject: withSecret(n.subject, n.secret),
         text: `${withSecret(n.body, n.secret)}${n.url ? `\n\n${n.url}` : ''}`,
         messageId: n.id,
@@ -205,6 +227,35 @@ export function createNotifyService(deps: NotifyServiceDeps) {
         }
       }
       await store.enqueue(tx, rows);
+    },
+
+    /** Writes an e-mail to an address that is no person's (see AddressNotice); call inside the change's transaction. */
+    async enqueueToAddress(tx: Queryable, notice: AddressNotice): Promise<void> {
+      const now = clock.now();
+      await store.enqueue(tx, [
+        {
+          id: newId('ntf'),
+          personId: addressRecipient(notice.to),
+          channel: 'EMAIL',
+          dedupeKey: `${notice.dedupeKey}:email`,
+          subject: notice.subject,
+          body: notice.body,
+          secret: null,
+          url: notice.url ?? null,
+          notBefore: now,
+          createdAt: now,
+        },
+      ]);
+    },
+
+    /**
+     * When the notice with this dedupe key was written for the person (on any
+     * channel they have now), or null if it was not: lets a caller keep what
+     * it sent in the outbox instead of a table of its own.
+     */
+    async enqueuedAt(q: Queryable, personId: string, dedupeKey: string): Promise<Date | null> {
+      const devices = await store.pushDevices(q, personId);
+      return store.firstCreatedAt(q, [`${dedupeKey}:email`, ...devices.map((d) => `${dedupeKey}:push:${d.id}`)]);
     },
 
     /** Asks the worker to look for due notices now (after a commit that enqueued some). */

@@ -1,5 +1,5 @@
 /** The only place with queries over the notification outbox, push devices and settings. */
-import { and, count, eq, inArray, lt, lte, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/index.js';
 import type { NotificationSettingsRow, OutboxRow, PushDeviceRow } from './types.js';
 import type { notificationOutbox as outboxTable } from '../../../drizzle/schema/index.js';
@@ -26,6 +26,18 @@ export function createNotifyStore(db: Db) {
     /** Inserts notices; a dedupe key seen before is ignored, so enqueueing twice sends once. */
     async enqueue(tx: Queryable, rows: (typeof outboxTable.$inferInsert)[]): Promise<void> {
       if (rows.length) await tx.insert(notificationOutbox).values(rows).onConflictDoNothing();
+    },
+
+    /** The earliest `createdAt` of the notices with these dedupe keys; null when there is none. */
+    async firstCreatedAt(q: Queryable, dedupeKeys: readonly string[]): Promise<Date | null> {
+      if (!dedupeKeys.length) return null;
+      const [row] = await q
+        .select({ createdAt: notificationOutbox.createdAt })
+        .from(notificationOutbox)
+        .where(inArray(notificationOutbox.dedupeKey, [...dedupeKeys]))
+        .orderBy(asc(notificationOutbox.createdAt))
+        .limit(1);
+      return row?.createdAt ?? null;
     },
 
     /**

@@ -28,7 +28,7 @@ const SIGN_IN_WINDOW_MS = 15 * 60_000;
 /** A courier's exact lookup answers at most this many people (namesakes). */
 export const COURIER_SEARCH_LIMIT = 3;
 
-const emailSchema = z.string().trim().toLowerCase().email().max(254);
+export const emailSchema = z.string().trim().toLowerCase().email().max(254);
 
 /**
  * Why an import line goes beyond contact details (a mailroom's scope): it

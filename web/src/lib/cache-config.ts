@@ -34,6 +34,13 @@ export const cacheKeys: KeyingConfig = {
   LoanPolicyRefused: () => null,
   EffectiveLoanPolicy: () => null,
   LoanPolicyDecision: () => null,
+  // A site's calendar is the site's: one per site, updated by what the mutations answer.
+  SiteCalendar: (c) => (typeof c.siteId === 'string' ? c.siteId : null),
+  SiteHours: () => null,
+  BlackoutDay: () => null,
+  DepartmentContact: (c) => (typeof c.department === 'string' ? c.department : null),
+  AssetFaultSaved: () => null,
+  AssetFaultRefused: () => null,
   // A bank's controller and its health belong to the bank; a log page to its query.
   ControllerInfo: () => null,
   ControllerHealth: () => null,

@@ -2,7 +2,12 @@
 
 import { useRef, useState, type FormEvent } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
-import type { EffectiveLoanPolicyQuery as Effective, LoanPolicyInput, Role } from '@/gql/graphql';
+import type {
+  EffectiveLoanPolicyQuery as Effective,
+  LoanPoliciesQuery as Policies,
+  LoanPolicyInput,
+  Role,
+} from '@/gql/graphql';
 import { errorMessage } from '@/lib/errors';
 import desk from '@/features/desk/desk.module.css';
 import tables from '@/features/parcels/parcels.module.css';
@@ -13,6 +18,9 @@ import {
   LoanPoliciesQuery,
   SaveLoanPolicyMutation,
 } from './documents';
+import { Choice, FormOutcome, TextField } from './fields';
+import { Faults } from './Faults';
+import { SiteHours } from './SiteHours';
 
 const ROLES: Role[] = ['STUDENT', 'STAFF', 'IT', 'MAILROOM', 'COURIER', 'ADMIN', 'DEPARTMENT'];
 const NUMBERS = [
@@ -21,6 +29,9 @@ const NUMBERS = [
   ['renewals', 'Renewals'],
   ['renewalHours', 'Hours a renewal adds'],
   ['renewWindowHours', 'Renewal opens (hours before due)'],
+  ['escalateAfterHours', 'Tell the department after (hours overdue)'],
+  ['offerHoldMinutes', 'Waitlist offer held (minutes)'],
+  ['noShowMinutes', 'No-show released after (minutes)'],
 ] as const;
 const FLAGS = [
   ['eligible', 'May borrow'],
@@ -35,6 +46,7 @@ const SETTING_LABEL: Record<string, string> = Object.fromEntries([
   ['requiresAgreement', 'Agreement first'],
   ['blockWhenOverdue', 'No new loan while one is overdue'],
   ['dueBy', 'Due by'],
+  ['reminders', 'Reminders'],
 ]);
 type FlagKey = (typeof FLAGS)[number][0];
 
@@ -45,6 +57,7 @@ interface Draft {
   role: Role | '';
   siteId: string;
   dueBy: string;
+  reminders: string;
   note: string;
   numbers: Record<NumberKey, string>;
   /** '' is "not set here". */
@@ -58,46 +71,43 @@ const EMPTY: Draft = {
   role: '',
   siteId: '',
   dueBy: '',
+  reminders: '',
   note: '',
-  numbers: { maxLoanHours: '', maxItems: '', renewals: '', renewalHours: '', renewWindowHours: '' },
+  numbers: {
+    maxLoanHours: '',
+    maxItems: '',
+    renewals: '',
+    renewalHours: '',
+    renewWindowHours: '',
+    escalateAfterHours: '',
+    offerHoldMinutes: '',
+    noShowMinutes: '',
+  },
   flags: { eligible: '', requiresAgreement: '', blockWhenOverdue: '' },
 };
-
-/** A labelled select of named options, with an empty first option (any, none). */
-function Choice({
-  id,
-  label,
-  value,
-  empty,
-  options,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  empty: string | null;
-  options: readonly { value: string; name: string }[];
-  onChange: (value: string) => void;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} data-testid={id}>
-        {empty !== null && <option value="">{empty}</option>}
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.name}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, name: r }));
 
 const shown = (v: string | number | boolean | null | undefined) =>
   v === null || v === undefined ? '—' : v === true ? 'yes' : v === false ? 'no' : String(v);
+const withUnit = (v: number | null | undefined, unit: string) => (v ? `${v} ${unit}` : '—');
+
+type Policy = Policies['loanPolicies'][number];
+/** The rules table: each column's heading and cell. */
+const COLUMNS: readonly [string, (p: Policy) => string][] = [
+  ['Category', (p) => p.category ?? 'any'],
+  ['Role', (p) => p.role ?? 'any'],
+  ['Site', (p) => p.site?.name ?? 'any'],
+  ['May borrow', (p) => shown(p.eligible)],
+  ['Longest loan', (p) => withUnit(p.maxLoanHours, 'h')],
+  ['Due by', (p) => shown(p.dueBy)],
+  ['Items', (p) => shown(p.maxItems)],
+  ['Renewals', (p) => shown(p.renewals)],
+  ['Reminders', (p) => shown(p.reminders)],
+  ['Tell the department after', (p) => withUnit(p.escalateAfterHours, 'h')],
+  ['Offer held', (p) => withUnit(p.offerHoldMinutes, 'min')],
+  ['No-show after', (p) => withUnit(p.noShowMinutes, 'min')],
+];
 
 /** IT and ADMIN: the loan rules, a form to add or change one, and what they add up to for a case. */
 export function LoanRules() {
@@ -128,6 +138,7 @@ export function LoanRules() {
       role: p.role ?? '',
       siteId: p.site?.id ?? '',
       dueBy: p.dueBy ?? '',
+      reminders: p.reminders ?? '',
       note: p.note,
       numbers: Object.fromEntries(
         NUMBERS.map(([k]) => [k, p[k] === null || p[k] === undefined ? '' : String(p[k])]),
@@ -150,6 +161,7 @@ export function LoanRules() {
       role: draft.role || null,
       siteId: draft.siteId || null,
       dueBy: draft.dueBy.trim() || null,
+      reminders: draft.reminders.trim() || null,
       note: draft.note,
     };
     for (const [k] of NUMBERS) {
@@ -186,7 +198,7 @@ export function LoanRules() {
     if (r.data) setAnswer(r.data.effectiveLoanPolicy);
   };
 
-  const invalid = (field: string) => (problem?.field === field ? true : undefined);
+  const invalid = (field: string) => problem?.field === field;
 
   return (
     <div className={desk.page}>
@@ -209,14 +221,11 @@ export function LoanRules() {
           <table className={tables.table} data-testid="rules-table">
             <thead>
               <tr>
-                <th scope="col">Category</th>
-                <th scope="col">Role</th>
-                <th scope="col">Site</th>
-                <th scope="col">May borrow</th>
-                <th scope="col">Longest loan</th>
-                <th scope="col">Due by</th>
-                <th scope="col">Items</th>
-                <th scope="col">Renewals</th>
+                {COLUMNS.map(([name]) => (
+                  <th scope="col" key={name}>
+                    {name}
+                  </th>
+                ))}
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -225,30 +234,11 @@ export function LoanRules() {
             <tbody>
               {policies.map((p) => (
                 <tr key={p.id} data-testid={`rule-${p.category ?? 'any'}-${p.role ?? 'any'}-${p.site?.name ?? 'any'}`}>
-                  <td data-label="Category">
-                    <span>{p.category ?? 'any'}</span>
-                  </td>
-                  <td data-label="Role">
-                    <span>{p.role ?? 'any'}</span>
-                  </td>
-                  <td data-label="Site">
-                    <span>{p.site?.name ?? 'any'}</span>
-                  </td>
-                  <td data-label="May borrow">
-                    <span>{shown(p.eligible)}</span>
-                  </td>
-                  <td data-label="Longest loan">
-                    <span>{p.maxLoanHours ? `${p.maxLoanHours} h` : '—'}</span>
-                  </td>
-                  <td data-label="Due by">
-                    <span>{shown(p.dueBy)}</span>
-                  </td>
-                  <td data-label="Items">
-                    <span>{shown(p.maxItems)}</span>
-                  </td>
-                  <td data-label="Renewals">
-                    <span>{shown(p.renewals)}</span>
-                  </td>
+                  {COLUMNS.map(([name, cell]) => (
+                    <td data-label={name} key={name}>
+                      <span>{cell(p)}</span>
+                    </td>
+                  ))}
                   <td data-label="Actions">
                     <span>
                       <button type="button" className="button-link" onClick={() => edit(p)}>
@@ -272,18 +262,15 @@ export function LoanRules() {
 
       <form ref={form} className={people.form} onSubmit={(e) => void submit(e)} noValidate aria-labelledby="rule-form">
         <h2 id="rule-form">{draft.id ? 'Change the rule' : 'Add a rule'}</h2>
-        <div className="field">
-          <label htmlFor="rule-category">Category</label>
-          <input
-            id="rule-category"
-            name="category"
-            value={draft.category}
-            placeholder="any (e.g. laptop)"
-            aria-invalid={invalid('category')}
-            onChange={(e) => setDraft({ ...draft, category: e.target.value })}
-            data-testid="rule-category"
-          />
-        </div>
+        <TextField
+          id="rule-category"
+          name="category"
+          label="Category"
+          value={draft.category}
+          placeholder="any (e.g. laptop)"
+          invalid={invalid('category')}
+          onChange={(category) => setDraft({ ...draft, category })}
+        />
         <Choice
           id="rule-role"
           label="Role"
@@ -319,42 +306,38 @@ export function LoanRules() {
           </div>
         ))}
         {NUMBERS.map(([k, label]) => (
-          <div className="field" key={k}>
-            <label htmlFor={`rule-${k}`}>{label}</label>
-            <input
-              id={`rule-${k}`}
-              name={k}
-              inputMode="numeric"
-              value={draft.numbers[k]}
-              placeholder="not set here"
-              aria-invalid={invalid(k)}
-              onChange={(e) => setDraft({ ...draft, numbers: { ...draft.numbers, [k]: e.target.value } })}
-              data-testid={`rule-${k}`}
-            />
-          </div>
-        ))}
-        <div className="field">
-          <label htmlFor="rule-dueBy">Due by (HH:MM, site time)</label>
-          <input
-            id="rule-dueBy"
-            name="dueBy"
-            value={draft.dueBy}
+          <TextField
+            key={k}
+            id={`rule-${k}`}
+            name={k}
+            label={label}
+            inputMode="numeric"
+            value={draft.numbers[k]}
             placeholder="not set here"
-            aria-invalid={invalid('dueBy')}
-            onChange={(e) => setDraft({ ...draft, dueBy: e.target.value })}
-            data-testid="rule-dueBy"
+            invalid={invalid(k)}
+            onChange={(v) => setDraft({ ...draft, numbers: { ...draft.numbers, [k]: v } })}
           />
-        </div>
-        {problem && (
-          <p className="error" role="alert" data-testid="rule-problem">
-            {problem.message}
-          </p>
-        )}
-        {saved && (
-          <p className="hint" role="status" data-testid="rule-saved">
-            {saved}
-          </p>
-        )}
+        ))}
+        <TextField
+          id="rule-dueBy"
+          name="dueBy"
+          label="Due by (HH:MM, site time)"
+          value={draft.dueBy}
+          placeholder="not set here"
+          invalid={invalid('dueBy')}
+          onChange={(dueBy) => setDraft({ ...draft, dueBy })}
+        />
+        <TextField
+          id="rule-reminders"
+          name="reminders"
+          label="Reminders (offsets from the due time)"
+          value={draft.reminders}
+          placeholder="not set here (e.g. -24h,0,+1h,daily)"
+          invalid={invalid('reminders')}
+          hint="Hours (h) or days (d) before (-) or after (+) the due time; end with daily to remind once a day while overdue. A person gets one digest a day for all their loans."
+          onChange={(reminders) => setDraft({ ...draft, reminders })}
+        />
+        <FormOutcome prefix="rule" problem={problem?.message} saved={saved} />
         <button type="submit" className="button" disabled={fetching} data-testid="rule-save">
           {draft.id ? 'Save the rule' : 'Add the rule'}
         </button>
@@ -367,15 +350,12 @@ export function LoanRules() {
 
       <form className={people.form} onSubmit={(e) => void check(e)} aria-labelledby="rule-check">
         <h2 id="rule-check">What applies?</h2>
-        <div className="field">
-          <label htmlFor="check-category">Category</label>
-          <input
-            id="check-category"
-            value={ask.category}
-            onChange={(e) => setAsk({ ...ask, category: e.target.value })}
-            data-testid="check-category"
-          />
-        </div>
+        <TextField
+          id="check-category"
+          label="Category"
+          value={ask.category}
+          onChange={(category) => setAsk({ ...ask, category })}
+        />
         <Choice
           id="check-role"
           label="Role"
@@ -417,6 +397,9 @@ export function LoanRules() {
           </table>
         )}
       </form>
+
+      <SiteHours sites={siteOptions} />
+      <Faults />
     </div>
   );
 }
