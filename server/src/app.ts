@@ -32,6 +32,7 @@ import { buildSchema } from './graphql/schema.js';
 import { attachWebSocketServer, bearer } from './graphql/ws.js';
 import { createApiLimits, type ApiLimits } from './limits/index.js';
 import { documentRules } from './limits/document-limits.js';
+import { createIdempotency } from './graphql/idempotency.js';
 import { applyExecutionBudget, startExecutionClock } from './limits/execution-budget.js';
 import {
   apiSecurityHeaders,
@@ -140,6 +141,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxAgeMs: config.BOARD_CACHE_MAX_AGE_MS,
   });
 
+  // Offline replay: a mutation sent again with its idempotency key is applied once (graphql/idempotency.ts).
+  const idempotency = createIdempotency(services.db, services.clock);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
@@ -161,6 +164,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       operationChecksPlugin(limits),
       graphqlDurationPlugin(services.metrics),
       boardCache.plugin,
+      idempotency.plugin,
       // No field has a cache hint and no response is cached (every answer depends on who asks), but
       // the default cache-control plugin hooks willResolveField, which wraps every resolver of every
       // request in Apollo's instrumentation.
@@ -241,7 +245,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Loan reminders, escalation and the lost-mode call (handouts/reminders.ts).
   const reminderSweeper = every(config.REMINDER_SWEEP_MS, 'reminder sweep', async () => services.reminders.sweep());
   // The attempt log is kept 90 days; idle network clients' counters are forgotten after a week.
-  const attemptPruner = every(3_600_000, 'attempt log prune', async () => services.attempts.prune());
+  const attemptPruner = every(3_600_000, 'attempt log prune', async () => {
+    await services.attempts.prune();
+    await idempotency.prune();
+  });
   // Cluster mode: a bank an instance held when it died (no close, so no grace period) goes
   // OFFLINE once its lease has expired and its grace period has passed. Embedded, every bank
   // without a connection already has its grace period running (connections.ts).
