@@ -36,6 +36,7 @@ import { createAssetService } from './assets/service.js';
 import { createAssetStore } from './assets/store.js';
 import { createHandoutService, type LoanCalendar } from './handouts/service.js';
 import { createQueueService } from './handouts/queue.js';
+import { createCampaignService } from './handouts/campaigns.js';
 import { createHandoutStore } from './handouts/store.js';
 import { createLoanPolicyService } from './assets/policy-service.js';
 import { createPeopleStore } from './people/store.js';
@@ -231,6 +232,15 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     chargingCategories: config.CHARGING_CATEGORIES,
   });
   redeemer.addHolder(handouts.codeHolder);
+  const campaigns = createCampaignService({
+    db,
+    clock,
+    handouts,
+    assets: assetStore,
+    lockers: lockers.store,
+    people,
+    chargingCategories: config.CHARGING_CATEGORIES,
+  });
   const queue = createQueueService({
     db,
     clock,
@@ -286,6 +296,7 @@ export async function createServices({ db, bus, config, clock, logger, pushAgent
     redeemer,
     handouts,
     queue,
+    campaigns,
     assets: createAssetService({ db, store: assetStore, clock }),
     loanPolicies: createLoanPolicyService({ db, store: assetStore, lockers: lockers.store, clock }),
     calendar,

@@ -272,6 +272,7 @@ describe('department isolation', () => {
       effectiveLoanPolicy: [{ category: 'laptop', role: 'STUDENT', siteId }],
       loans: [{}, { search: 'Bob' }, { overdueOnly: true }],
       loanerPool: [{ bankId: alpha.bankId }, { bankId: bravo.bankId }],
+      campaign: [{ id: 'cmp_none' }],
       siteCalendar: [{ siteId }],
       assetFaults: [{}, { category: 'laptop' }],
     };

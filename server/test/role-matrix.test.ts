@@ -97,6 +97,8 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   'Query.myWaitlist': () => ({}),
   'Query.myBookings': () => ({}),
   'Query.bookings': () => ({}),
+  'Query.campaigns': () => ({}),
+  'Query.campaign': () => ({ id: 'cmp_none' }),
   'Query.siteCalendar': (w) => ({ siteId: w.siteId }),
   'Query.departmentContacts': () => ({}),
   'Query.assetFaults': () => ({ category: 'laptop' }),
@@ -165,6 +167,10 @@ const FIXTURES: Record<Operation, (w: World) => Vars> = {
   }),
   'Mutation.cancelBooking': () => ({ bookingId: 'bk_none' }),
   'Mutation.loadForBooking': () => ({ bookingId: 'bk_none', assetTag: 'MATRIX-NONE' }),
+  'Mutation.planCampaign': (w) => ({
+    input: { name: 'Matrix', csv: 'email,tag\n', bankIds: [w.bankId], startsAt: new Date().toISOString() },
+  }),
+  'Mutation.prepareCampaign': () => ({ campaignId: 'cmp_none' }),
   'Mutation.deleteLoanPolicy': () => ({ id: 'lp_missing' }),
   'Mutation.importAssets': () => ({ csv: 'tag,model,category\n', dryRun: true }),
   // An empty list keeps the site open always, as it is; the day is far off and removed again below.

@@ -136,6 +136,8 @@ export const MATRIX = {
   'Query.myWaitlist': PERSON_OWN,
   'Query.myBookings': PERSON_OWN,
   'Query.bookings': IT_DESK,
+  'Query.campaigns': IT_DESK,
+  'Query.campaign': IT_DESK,
   /** What the self-service pool holds at a bank: whoever sees the bank. */
   'Query.loanerPool': SEES_BANKS,
   'Query.effectiveLoanPolicy': IT_DESK,
@@ -201,6 +203,8 @@ export const MATRIX = {
   'Mutation.bookLoaners': PERSON_OWN,
   'Mutation.cancelBooking': { ...PERSON_OWN, ...IT_DESK },
   'Mutation.loadForBooking': IT_DESK,
+  'Mutation.planCampaign': IT_DESK,
+  'Mutation.prepareCampaign': IT_DESK,
   'Mutation.deleteLoanPolicy': IT_DESK,
   'Mutation.setSiteHours': IT_DESK,
   'Mutation.addBlackoutDay': IT_DESK,

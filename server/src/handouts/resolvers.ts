@@ -20,6 +20,8 @@ export const handoutResolvers: Resolvers = {
     loanerPool: (_, { bankId }, { viewer, services }) => services.handouts.loanerPool(viewer, bankId),
     myWaitlist: (_, __, { viewer, services }) => services.queue.mine(viewer),
     myBookings: (_, __, { viewer, services }) => services.queue.mineBookings(viewer),
+    campaigns: (_, __, { viewer, services }) => services.campaigns.list(viewer),
+    campaign: (_, { id }, { viewer, services }) => services.campaigns.get(viewer, id),
     bookings: (_, args, { viewer, services }) =>
       services.queue.bookings(viewer, { status: args.status }, args.limit ?? 100),
   },
@@ -44,6 +46,18 @@ export const handoutResolvers: Resolvers = {
     leaveWaitlist: (_, { entryId }, { viewer, services }) => services.queue.leave(viewer, entryId),
     bookLoaners: (_, args, { viewer, services }) => services.queue.book(viewer, args),
     cancelBooking: (_, { bookingId }, { viewer, services }) => services.queue.cancelBooking(viewer, bookingId),
+    planCampaign: (_, { input }, { viewer, services }) =>
+      services.campaigns.plan(viewer, {
+        name: input.name,
+        csv: input.csv,
+        bankIds: input.bankIds,
+        startsAt: input.startsAt,
+        slotMinutes: input.slotMinutes ?? 120,
+        kind: input.kind ?? 'ASSIGNMENT',
+        dueAt: input.dueAt ?? null,
+        dryRun: input.dryRun ?? true,
+      }),
+    prepareCampaign: (_, { campaignId }, { viewer, services }) => services.campaigns.prepare(viewer, campaignId),
     loadForBooking: (_, args, { viewer, services }) =>
       services.queue.loadForBooking(viewer, args.bookingId, args.assetTag),
   },
@@ -67,6 +81,36 @@ export const handoutResolvers: Resolvers = {
       (await services.handouts.store.handoutsOfLoan(l.id))
         .reverse()
         .find((h) => h.status !== 'COLLECTED' && h.status !== 'CANCELLED') ?? null,
+  },
+  Campaign: {
+    progress: async (c, _, { services }) => {
+      const n = await services.campaigns.counts(c);
+      return {
+        total: Object.values(n).reduce((a, b) => a + b, 0),
+        planned: n.PLANNED,
+        loading: n.LOADING,
+        ready: n.READY,
+        collected: n.COLLECTED,
+        overdue: n.OVERDUE,
+        failed: n.FAILED,
+      };
+    },
+    items: async (c, args, { services }) =>
+      (await services.campaigns.items(c.id)).slice(0, Math.min(Math.max(args.limit ?? 500, 1), 5_000)),
+  },
+  // Reached only through IT's campaign queries.
+  CampaignItem: {
+    person: async (i, _, { loaders }) => (await loaders.person.load(i.personId)) ?? null,
+    asset: async (i, _, { services }) => (await services.handouts.asset(i.assetId))!,
+    bank: async (i, _, { loaders }) => (await loaders.bank.load(i.bankId)) ?? null,
+    progress: async (i, _, { services }) => (await services.campaigns.progressOf(i)).status,
+    handout: async (i, _, { services }) => (await services.campaigns.progressOf(i)).handout,
+  },
+  CampaignPlanLine: {
+    bank: async (l, _, { loaders }) => (await loaders.bank.load(l.bankId)) ?? null,
+  },
+  CampaignSlot: {
+    bank: async (s, _, { loaders }) => (await loaders.bank.load(s.bankId)) ?? null,
   },
   Booking: {
     bank: async (b, _, { loaders }) => (await loaders.bank.load(b.bankId)) ?? null,

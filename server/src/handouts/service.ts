@@ -133,6 +133,15 @@ export interface HandoutServiceDeps {
   chargingCategories: readonly string[];
 }
 
+/** Where a handout comes from, when not IT's desk: a booking's unit, a campaign's item. */
+interface HandoutOrigin {
+  source: 'BOOKING' | 'CAMPAIGN';
+  bookingId?: string;
+  campaignItemId?: string;
+  availableAt?: Date;
+  expiresAt?: Date;
+}
+
 const refused = (reason: HandoutRefusalReason, message: string, field: string | null = null): HandoutResult => ({
   __typename: 'HandoutRefused',
   reason,
@@ -321,7 +330,7 @@ export function createHandoutService(deps: HandoutServiceDeps) {
       dueAt?: Date | null;
       overrideReason?: string | null;
     },
-    booking: { bookingId: string; availableAt: Date; expiresAt: Date } | null = null,
+    origin: HandoutOrigin | null = null,
   ): Promise<HandoutResult> {
     const v = authorize(viewer, 'Mutation.createHandout');
     const kind = input.kind ?? 'LOAN';
@@ -401,7 +410,7 @@ export function createHandoutService(deps: HandoutServiceDeps) {
           overrideReason: usedOverride ? override : null,
           overrideBy: usedOverride ? v.personId : null,
           replacesLoanId: null,
-          source: booking ? 'BOOKING' : 'DESK',
+          source: origin?.source ?? 'DESK',
           createdBy: v.personId,
           createdAt: now,
           startedAt: null,
@@ -418,9 +427,10 @@ export function createHandoutService(deps: HandoutServiceDeps) {
             direction: 'OUT',
             status: 'AWAITING_LOAD',
             createdBy: v.personId,
-            ...(booking
-              ? { bookingId: booking.bookingId, availableAt: booking.availableAt, expiresAt: booking.expiresAt }
-              : {}),
+            bookingId: origin?.bookingId ?? null,
+            campaignItemId: origin?.campaignItemId ?? null,
+            availableAt: origin?.availableAt ?? null,
+            expiresAt: origin?.expiresAt ?? null,
           }),
         );
         await assets.addHistory(tx, {
@@ -1434,7 +1444,18 @@ export function createHandoutService(deps: HandoutServiceDeps) {
         availableAt: Date;
         expiresAt: Date;
       },
-    ) => createHandout(viewer, { assetTag: input.assetTag, personId: input.personId, bankId: input.bankId }, input),
+    ) =>
+      createHandout(
+        viewer,
+        { assetTag: input.assetTag, personId: input.personId, bankId: input.bankId },
+        { ...input, source: 'BOOKING' },
+      ),
+    /** A campaign's item: a desk handout that remembers its campaign item and slot. */
+    createForCampaign: (
+      viewer: Viewer | null,
+      input: Parameters<typeof createHandout>[1],
+      origin: { campaignItemId: string; availableAt: Date },
+    ) => createHandout(viewer, input, { ...origin, source: 'CAMPAIGN' }),
     createHandout,
     loadHandout,
     cancelHandout,
